@@ -1,0 +1,103 @@
+"""`Agent`: models with a system prompt, tools and a conversation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ApiError
+from ..runtime.agents import Agent
+from .spec import HandleType, Namespace, api
+
+
+class AgentApi(Namespace):
+    """Create and find agents: a model, a system prompt, tools and a conversation."""
+
+    api_name = "Agent"
+    constructor = "create"
+
+    @api(aliases=("new",), example=("Agent", {"name": "writer", "system": "You write haiku."}))
+    def create(self, opts: dict[str, Any] | None = None) -> Agent:
+        """Create an agent and register it in the session.
+
+        Options: `name` (unique; generated if absent), `model` (a litellm model string;
+        default: the session's model), `system` (alias `system_prompt`), `tools` (tool
+        names or handles), `temperature`, `max_tokens`, `max_iterations` (tool-call
+        rounds, default 10), `response_format` ("text", "json" or a JSON schema),
+        `responses` (replies for `mock/script`), `api_base`, `api_key`, `timeout`.
+        """
+        if opts is not None and not isinstance(opts, dict):
+            raise ApiError(f"Agent.create(opts): opts must be a map, not {type(opts).__name__}")
+        return self.session.agents.create(opts)
+
+    @api(example=("Agent", "writer"))
+    def get(self, name: str) -> Agent:
+        """The agent registered under `name`."""
+        return self.session.agents.get(name)
+
+    @api(example=("Agent",))
+    def list(self) -> list[str]:
+        """The names of the session's agents, sorted."""
+        return self.session.agents.names()
+
+    @api(example=("Agent", "writer"))
+    def remove(self, name: str) -> bool:
+        """Remove an agent from the session. Returns whether it existed."""
+        return self.session.agents.remove(name)
+
+
+class AgentMethods(HandleType):
+    """An agent handle: run it, stream it, chat with it."""
+
+    api_name = "AgentHandle"
+    wraps = Agent
+
+    @api(blocking=True, example=("agent", "Write a haiku about tides"))
+    def run(self, agent: Agent, input: Any) -> Any:
+        """Run the agent on `input` and return its answer.
+
+        A string gives the reply text; a State gives a new State with `output` set and
+        the exchange appended to `messages`; any other value is sent as JSON text.
+        With `response_format` json, the decoded value is returned. Runs the tool loop.
+        """
+        return agent.run(input)
+
+    @api(blocking=True, example=("agent", "Tell me about tides", "<fn>"))
+    def stream(self, agent: Agent, input: Any, on_chunk: Any = None) -> str:
+        """Run the agent, calling `on_chunk(text)` for each chunk (else printing it). Returns the full text."""
+        return agent.run(input, on_chunk=self.session.chunk_sink(on_chunk))
+
+    @api(example=("agent", "Summarise tides"))
+    def run_async(self, agent: Agent, input: Any) -> Any:
+        """Start a run and return a future (a Promise in JavaScript) of its answer."""
+        return self.session.submit(agent.run, input)
+
+    @api(blocking=True, example=("agent", "Hello!"))
+    def chat(self, agent: Agent, message: Any) -> Any:
+        """Send a message and keep the exchange in the agent's conversation."""
+        return agent.chat(message)
+
+    @api(example=("agent",))
+    def history(self, agent: Agent) -> list[dict[str, Any]]:
+        """The conversation kept by `chat`: `[{role, content}]`."""
+        return agent.history()
+
+    @api(example=("agent",))
+    def reset(self, agent: Agent) -> bool:
+        """Clear the conversation."""
+        agent.reset()
+        return True
+
+    @api(example=("agent",))
+    def info(self, agent: Agent) -> dict[str, Any]:
+        """Name, model, system prompt, tools and usage totals (tokens, cost, calls)."""
+        return agent.info()
+
+    @api(property=True, example=("agent",))
+    def name(self, agent: Agent) -> str:
+        """The agent's name."""
+        return agent.name
+
+    @api(property=True, example=("agent",))
+    def model(self, agent: Agent) -> str:
+        """The model the agent calls."""
+        return agent.effective_model

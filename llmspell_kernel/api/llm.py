@@ -1,0 +1,77 @@
+"""`LLM` and `Prompt`: direct model calls and sandboxed templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2.exceptions import TemplateError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from ..errors import ApiError
+from ..runtime.llm import LLMRequest, MockScript
+from .spec import Namespace, api
+
+LLM_OPTIONS = {"model", "temperature", "max_tokens", "response_format", "responses", "api_base", "api_key",
+               "timeout", "system"}
+
+
+class LLMApi(Namespace):
+    """Call a model directly, without an agent."""
+
+    api_name = "LLM"
+
+    def _request(self, messages: list[dict[str, Any]], opts: Any) -> LLMRequest:
+        opts = dict(opts or {})
+        unknown = set(opts) - LLM_OPTIONS
+        if unknown:
+            raise ApiError(f"LLM: unknown option(s) {', '.join(sorted(unknown))}; "
+                           f"known: {', '.join(sorted(LLM_OPTIONS))}")
+        if opts.get("system"):
+            messages = [{"role": "system", "content": opts["system"]}, *messages]
+        responses = opts.get("responses")
+        return LLMRequest(
+            model=self.session.llm.model_for(opts.get("model")), messages=messages,
+            temperature=opts.get("temperature"), max_tokens=opts.get("max_tokens"),
+            response_format=opts.get("response_format"), api_base=opts.get("api_base"),
+            api_key=opts.get("api_key"), timeout=opts.get("timeout"),
+            script=MockScript(responses) if responses is not None else None,
+        )
+
+    @api(blocking=True, example=("LLM", "Name three tides", {"model": "mock/echo"}))
+    def complete(self, prompt: str, opts: dict[str, Any] | None = None) -> str:
+        """Send one prompt; returns the reply text. `opts`: model, temperature, max_tokens, response_format."""
+        return self.session.llm.call(self._request([{"role": "user", "content": _text(prompt)}], opts)).text
+
+    @api(blocking=True, example=("LLM", [{"role": "user", "content": "Hi"}]))
+    def chat(self, messages: list[dict[str, Any]], opts: dict[str, Any] | None = None) -> str:
+        """Send a conversation `[{role, content}]`; returns the reply text."""
+        if not isinstance(messages, list) or not all(isinstance(m, dict) and "role" in m for m in messages):
+            raise ApiError("LLM.chat(messages): messages must be a list of {role, content} maps")
+        return self.session.llm.call(self._request(messages, opts)).text
+
+    @api(blocking=True, example=("LLM", "Tell a story", "<fn>"))
+    def stream(self, prompt: str, on_chunk: Any = None, opts: dict[str, Any] | None = None) -> str:
+        """Stream a reply: `on_chunk(text)` for each chunk (else the chunks are printed). Returns the full text."""
+        request = self._request([{"role": "user", "content": _text(prompt)}], opts)
+        return self.session.llm.call(request, self.session.chunk_sink(on_chunk)).text
+
+
+class PromptApi(Namespace):
+    """Templates for prompts."""
+
+    api_name = "Prompt"
+    _env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
+
+    @api(example=("Prompt", "Hello {{ name }}!", {"name": "Ada"}))
+    def render(self, template: str, vars: dict[str, Any] | None = None) -> str:
+        """Render a Jinja2 template with `vars`, in Jinja2's sandbox."""
+        try:
+            return self._env.from_string(_text(template)).render(**(vars or {}))
+        except TemplateError as exc:
+            raise ApiError(f"Prompt.render: {exc}") from None
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ApiError(f"expected a string, got {type(value).__name__}")
+    return value

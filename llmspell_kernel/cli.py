@@ -1,0 +1,115 @@
+"""The `llmspell` command: run spells outside Jupyter, and manage kernels.
+
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 script error, 4 timeout, 5 sandbox violation.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import InternalError, SpellError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
+
+
+def _fail(error: SpellError) -> None:
+    lines = error.render()
+    click.echo("\n".join(lines), err=True)
+    sys.exit(error.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="llmspell")
+def main() -> None:
+    """Run LLM spells written in Lua, JavaScript or Tengo."""
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-e", "--engine", help="lua, js or tengo (default: from the extension or shebang)")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="a Spell.params entry (repeatable)")
+@click.option("--timeout", type=float, help="time limit for the spell, in seconds")
+@click.option("--model", help="the default model (a litellm model string)")
+@click.option("--offline", is_flag=True, default=None, help="send every model to the mock provider")
+def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float | None, model: str | None,
+        offline: bool | None) -> None:
+    """Run a spell FILE and print its result."""
+    from .engines import find_engine
+    from .runtime.render import as_text
+    from .runtime.session import Session
+
+    values = {}
+    for pair in params:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="-p")
+        values[key] = value
+    try:
+        name = find_engine(name=engine, path=file, code=file.read_text(encoding="utf-8"))
+    except SpellError as exc:
+        raise click.UsageError(exc.message) from None
+    try:
+        with Session(model=model, offline=offline) as session:
+            result = session.run_file(file, name, params=values, timeout=timeout)
+    except SpellError as exc:
+        _fail(exc)
+    except Exception as exc:
+        _fail(InternalError(f"{type(exc).__name__}: {exc}"))
+    text = as_text(result)
+    if text:
+        click.echo(text)
+
+
+@main.command()
+def engines() -> None:
+    """List the engines, with their versions and limits."""
+    from .engines import engine_class, engine_names
+    from .runtime.session import Session
+
+    with Session() as session:
+        limits = session.sandbox.limits
+        for name in engine_names():
+            try:
+                version = session.engine(name).version()
+            except Exception as exc:
+                version = f"unavailable ({exc})"
+            cls = engine_class(name)
+            click.echo(f"{name:8} {version:32} extensions: {' '.join(cls.file_extensions):12} "
+                       f"timeout: {limits.timeout or 'none'}  memory: {(limits.max_memory or 0) // 2**20} MB")
+
+
+@main.group()
+def kernel() -> None:
+    """Install and list the LLMSpell Jupyter kernels."""
+
+
+@kernel.command("install")
+@click.option("--user", is_flag=True, help="install for the current user")
+@click.option("--sys-prefix", is_flag=True, help="install into this Python's prefix (a virtualenv or conda env)")
+@click.option("--prefix", type=click.Path(), help="install under this prefix")
+def kernel_install(user: bool, sys_prefix: bool, prefix: str | None) -> None:
+    """Install the kernelspecs for this Python."""
+    from .kernelspecs import install
+
+    if sum(bool(x) for x in (user, sys_prefix, prefix)) > 1:
+        raise click.UsageError("choose one of --user, --sys-prefix and --prefix")
+    for path in install(user=user, prefix=sys.prefix if sys_prefix else prefix):
+        click.echo(f"installed {path}")
+
+
+@kernel.command("list")
+def kernel_list() -> None:
+    """List the installed LLMSpell kernelspecs."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    for name, path in sorted(KernelSpecManager().find_kernel_specs().items()):
+        if name.startswith("llmspell"):
+            click.echo(f"{name:20} {path}")
+
+
+if __name__ == "__main__":
+    main()

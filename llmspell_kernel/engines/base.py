@@ -1,0 +1,165 @@
+"""The `ScriptEngine` protocol that Lua, JavaScript, Tengo and plugin engines implement.
+
+An engine converts values at its boundary, binds the session's API table,
+enforces limits (memory, time, interrupt) and maps its failures onto
+`SpellError`. The base class owns what is common: the gate that serialises
+threads, the time budget, interrupts, metrics and the author context.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..errors import InterruptedSpell, SpellError, TimeLimitError
+from ..runtime.context import acting_as
+from ..runtime.gate import EngineGate
+
+
+class ScriptFunction:
+    """A function of a script engine, callable from Python and from any other engine."""
+
+    __slots__ = ("__weakref__", "engine", "name", "ref")
+
+    def __init__(self, engine: ScriptEngine, ref: Any, name: str | None = None) -> None:
+        self.engine, self.ref, self.name = engine, ref, name
+
+    def __call__(self, *args: Any) -> Any:
+        return self.engine.call_function(self.ref, args)
+
+    def __repr__(self) -> str:
+        return f"<{self.engine.name} function{' ' + self.name if self.name else ''}>"
+
+
+@dataclass
+class EngineMetrics:
+    chunks: int = 0
+    errors: int = 0
+    calls: int = 0  # script functions called from outside the engine
+    busy_seconds: float = 0.0
+    last_seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class ScriptEngine(ABC):
+    name: ClassVar[str]
+    display_name: ClassVar[str]
+    file_extensions: ClassVar[tuple[str, ...]] = ()
+    interpreters: ClassVar[tuple[str, ...]] = ()  # names after `#!/usr/bin/env`
+    aliases: ClassVar[tuple[str, ...]] = ()
+    language_info: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.limits = session.sandbox.limits
+        self.gate = EngineGate(self.name)
+        self.metrics = EngineMetrics()
+        self._deadline: float | None = None
+        self._stop: type[SpellError] | None = None  # set to stop the running chunk
+        self._timeout: float | None = None
+        self._depth = 0
+        self._stop_lock = threading.Lock()
+
+    # the protocol ---------------------------------------------------------
+    @abstractmethod
+    def initialize(self) -> None:
+        """Create the interpreter and bind the session's API table."""
+
+    @abstractmethod
+    def version(self) -> str:
+        """The language and interpreter version."""
+
+    @abstractmethod
+    def _run_chunk(self, code: str, chunk: str, path: Path | None) -> Any:
+        """Run source code (under the gate and budget); return its value as a Python value."""
+
+    @abstractmethod
+    def _call(self, ref: Any, args: tuple) -> Any:
+        """Call a script function with Python arguments; return a Python value."""
+
+    @abstractmethod
+    def to_native(self, value: Any) -> Any:
+        """A Python value as this engine's value."""
+
+    @abstractmethod
+    def from_native(self, value: Any) -> Any:
+        """This engine's value as a Python value (a ConversionError if it cannot cross)."""
+
+    @abstractmethod
+    def set_global(self, name: str, value: Any) -> None:
+        """Give the script a global variable (`%%spell --in`)."""
+
+    def shutdown(self) -> None:  # noqa: B027 - engines without resources need no override
+        """Release the interpreter."""
+
+    def global_names(self) -> list[str]:
+        """The names of the engine's globals (for completion)."""
+        return []
+
+    # running ----------------------------------------------------------------
+    def execute(self, code: str, *, chunk: str = "chunk", timeout: float | None = None,
+                path: Path | None = None) -> Any:
+        """Run a chunk of source; returns its value. Failures raise SpellError."""
+        with acting_as(engine=self.name, chunk=chunk):
+            return self.gate.run(self._budgeted, self._run_chunk, (code, chunk, path), timeout, True)
+
+    def execute_file(self, path: str | Path, timeout: float | None = None) -> Any:
+        path = Path(path)
+        return self.execute(path.read_text(encoding="utf-8"), chunk=str(path), timeout=timeout, path=path)
+
+    def call_function(self, ref: Any, args: tuple) -> Any:
+        """Call one of this engine's functions from Python or another engine."""
+        self.metrics.calls += 1
+        with acting_as(engine=self.name):
+            return self.gate.run(self._budgeted, self._call, (ref, args), None, False)
+
+    def _budgeted(self, fn: Callable[..., Any], args: tuple, timeout: float | None, chunk: bool) -> Any:
+        outer = self._depth == 0
+        if outer:
+            self._timeout = timeout if timeout is not None else self.limits.timeout
+            self._deadline = time.monotonic() + self._timeout if self._timeout else None
+            self._stop = None
+        self._depth += 1
+        began = time.perf_counter()
+        try:
+            return fn(*args)
+        except SpellError:
+            self.metrics.errors += 1
+            raise
+        finally:
+            self._depth -= 1
+            spent = time.perf_counter() - began
+            if chunk:
+                self.metrics.chunks += 1
+                self.metrics.last_seconds = spent
+            if outer:
+                self.metrics.busy_seconds += spent
+                self._deadline = None
+                self._stop = None
+
+    def interrupt(self) -> None:
+        """Stop the running chunk at its next budget check (from any thread)."""
+        if self._depth:
+            self._stop = InterruptedSpell
+
+    def budget_error(self) -> SpellError | None:
+        """The error that should stop the running script now, or None (called by engine hooks)."""
+        if self._stop is None and self._deadline is not None and time.monotonic() > self._deadline:
+            self._stop = TimeLimitError
+        if self._stop is None:
+            return None
+        if self._stop is TimeLimitError:
+            return TimeLimitError(f"the chunk ran longer than its time limit of {self._timeout:g} s", engine=self.name)
+        return InterruptedSpell("interrupted", engine=self.name)
+
+    def note_interrupt(self) -> SpellError:
+        """A KeyboardInterrupt reached the engine: stop the whole chunk, not just one pcall."""
+        self._stop = InterruptedSpell
+        return InterruptedSpell("interrupted", engine=self.name)

@@ -1,0 +1,303 @@
+"""The Lua engine: real Lua 5.4 through lupa, sandboxed, with the API bound from the table."""
+
+from __future__ import annotations
+
+import re
+from importlib.resources import files
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ..api import ALIASES, HANDLES, NAMESPACES, alias_functions
+from ..api.spec import ApiFunction
+from ..errors import (
+    ConversionError,
+    Frame,
+    InternalError,
+    InterruptedSpell,
+    MemoryLimitError,
+    SandboxError,
+    ScriptRuntimeError,
+    ScriptSyntaxError,
+    SpellError,
+)
+from ..runtime.render import describe
+from .base import ScriptEngine, ScriptFunction
+from .output import OutputLimiter
+
+PRELUDE = files(__package__).joinpath("lua_prelude.lua").read_text(encoding="utf-8")
+MAX_DEPTH = 100
+_PLAIN = (str, int, float, bool, type(None), bytes)
+_INT64 = (-(2**63), 2**63 - 1)
+_LOCATION = re.compile(r"^(?P<chunk>[^\n]*?):(?P<line>\d+): (?P<message>.*)$", re.S)
+_FRAME = re.compile(r"^\s*(?P<chunk>[^\n]*?):(?P<line>\d+): in (?P<what>.*)$")
+_MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+
+def _deny(obj: Any, name: Any, is_setting: bool) -> Any:
+    """lupa's attribute filter: scripts never reach Python attributes."""
+    raise AttributeError("Python attributes are not available in the sandbox")
+
+
+class LuaEngine(ScriptEngine):
+    name = "lua"
+    display_name = "Lua"
+    file_extensions = (".lua",)
+    interpreters = ("lua",)
+    aliases = ("lua54",)
+    language_info: ClassVar[dict[str, Any]] = {
+        "name": "lua", "version": "5.4", "mimetype": "text/x-lua", "file_extension": ".lua",
+                     "codemirror_mode": "lua", "pygments_lexer": "lua"}
+
+    def initialize(self) -> None:
+        from lupa import lua54
+
+        self._lupa = lua54
+        self.lua = lua54.LuaRuntime(register_eval=False, register_builtins=False, unpack_returned_tuples=True,
+                                    attribute_filter=_deny, max_memory=self.limits.max_memory or None)
+        self.output = OutputLimiter(self.limits.max_output)
+        self._api_errors: dict[str, SpellError] = {}
+        helpers = self.lua.table_from({
+            "check": self._check, "write": self._guard(self.output.write), "refuse": self._refuse,
+            "module_source": self._guard(self._module_source), "same": lambda a, b: a is b,
+            "describe": self._guard(describe),
+        })
+        binder = self.lua.execute(PRELUDE, helpers, name="=llmspell")
+        self._fail = binder.FAIL
+        self._handle_of = binder.handle_of
+        self._make_handle = binder.make_handle
+        self._compile = binder.compile
+        self._start = binder.start
+        self._wrap = binder.wrap
+        self._bind_api(binder)
+
+    def _bind_api(self, binder: Any) -> None:
+        api = self.session.api
+        table = self.lua.table_from
+        self._valued: dict[str, Any] = {}
+        for ns in NAMESPACES:
+            instance = api.namespaces[ns.api_name]
+            functions = {}
+            for fn in ns.functions().values():
+                call = self._guard(fn.func, instance, api_fn=fn)
+                functions.update(dict.fromkeys((fn.name, *fn.aliases), call))
+            values = instance.values(self)
+            bound = binder.bind_namespace(ns.api_name, table(functions), table({}))
+            if values:
+                self._valued[ns.api_name] = bound
+        for alias in ALIASES:
+            instance = api.namespaces[alias.target]
+            functions = {name: self._guard(fn.func, instance, api_fn=fn) for name, fn in alias_functions(alias).items()}
+            binder.bind_namespace(alias.name, table(functions), table({}))
+        for handle in HANDLES:
+            instance = api.handles[handle.wraps]
+            methods, properties = {}, {}
+            for fn in handle.functions().values():
+                target = properties if fn.is_property else methods
+                target[fn.name] = self._guard(fn.func, instance, api_fn=fn, method=True)
+            binder.define_handle(handle.api_name, table(methods), table(properties))
+
+    def version(self) -> str:
+        from lupa import lua54
+
+        return f"{lua54.LUA_VERSION[0]}.{lua54.LUA_VERSION[1]} (lupa {__import__('lupa').__version__})"
+
+    def global_names(self) -> list[str]:
+        return sorted(str(k) for k in self.lua.globals().keys() if isinstance(k, str))
+
+    # calls from Lua into Python --------------------------------------------------
+    def _fail_with(self, error: SpellError) -> tuple[Any, str]:
+        if len(self._api_errors) > 256:
+            self._api_errors.clear()
+        self._api_errors[error.message] = error
+        return self._fail, error.message
+
+    def _guard(self, func: Any, *receiver: Any, api_fn: ApiFunction | None = None, method: bool = False):
+        """A Python callable for Lua: converts arguments and result, turns failures into FAIL, message."""
+        from_lua, to_lua, fail = self.from_native, self.to_native, self._fail_with
+
+        def call(*args: Any) -> Any:
+            try:
+                if method:  # (python object, *lua args): lupa hands the object back as itself
+                    return to_lua(func(*receiver, args[0], *[from_lua(a) for a in args[1:]]))
+                return to_lua(func(*receiver, *[from_lua(a) for a in args]))
+            except SpellError as exc:
+                return fail(exc)
+            except KeyboardInterrupt:
+                return fail(self.note_interrupt())
+            except TypeError:
+                usage = api_fn.usage_error(args[1:] if method else args) if api_fn else None
+                if usage is None:
+                    raise
+                return fail(usage)
+
+        return call
+
+    def _check(self) -> Any:
+        """The count hook's question: should the script stop now?"""
+        try:
+            error = self.budget_error()
+        except KeyboardInterrupt:
+            error = self.note_interrupt()
+        return None if error is None else self._fail_with(error)
+
+    def _refuse(self, what: str) -> tuple[Any, str]:
+        return self._fail_with(SandboxError(
+            f"{what} is not available in the sandbox (os offers only time, clock, date and difftime; "
+            "use fs.* for files)"))
+
+    def _module_source(self, name: str, importer: str) -> Any:
+        sandbox = self.session.sandbox
+        if not isinstance(name, str) or not _MODULE_NAME.fullmatch(name):
+            raise SandboxError(f"require: invalid module name {name!r}")
+        base = sandbox.root
+        if importer.startswith("@"):
+            base = sandbox.resolve(importer[1:]).parent if not Path(importer[1:]).is_absolute() else base
+        rel = name.replace(".", "/")
+        for candidate in (f"{rel}.lua", f"{rel}/init.lua"):
+            path = sandbox.resolve(candidate, relative_to=base)
+            if path.is_file():
+                return [sandbox.display(path), path.read_text(encoding="utf-8")]
+        from ..errors import ApiError
+
+        raise ApiError(f"module {name!r} not found: no {rel}.lua or {rel}/init.lua in {sandbox.display(base)}/")
+
+    # running ------------------------------------------------------------------------
+    def _chunk_name(self, chunk: str, path: Path | None) -> str:
+        if path is None:
+            return "=" + chunk
+        try:
+            return "@" + self.session.sandbox.display(path.resolve())
+        except ValueError:  # a file outside the root keeps the name it was given
+            return "@" + str(path)
+
+    def _load(self, code: str, name: str) -> Any:
+        """Compile a chunk; a cell whose last line is an expression returns its value, as in the REPL."""
+        lines = code.rstrip().split("\n")
+        if lines and lines[-1].strip() and not lines[-1].lstrip().startswith(("return", "--", "local ")):
+            # parenthesised: one value, and no tail call that would hide the cell's frame
+            attempt = "\n".join([*lines[:-1], f"return ({lines[-1]})"])
+            fn = self._compile(attempt, name)
+            if not isinstance(fn, tuple):
+                return fn
+        fn = self._compile(code, name)
+        if isinstance(fn, tuple):  # load() gave nil, message
+            raise self._error_from(str(fn[1]), code, ScriptSyntaxError)
+        return fn
+
+    def _run_chunk(self, code: str, chunk: str, path: Path | None) -> Any:
+        for ns_name, bound in self._valued.items():
+            for key, value in self.session.api.namespaces[ns_name].values(self).items():
+                bound[key] = self.to_native(value)
+        self.output.reset()
+        name = self._chunk_name(chunk, path)
+        fn = self._load(code, name)
+        self._start()
+        return self._invoke(fn, (), code)
+
+    def _call(self, ref: Any, args: tuple) -> Any:
+        if self._depth == 1:
+            self._start()
+        return self._invoke(ref, tuple(self.to_native(a) for a in args), None)
+
+    def _invoke(self, fn: Any, args: tuple, code: str | None) -> Any:
+        try:
+            result = fn(*args)
+        except self._lupa.LuaMemoryError:
+            limit = self.limits.max_memory or 0
+            raise MemoryLimitError(f"the Lua engine reached its memory limit ({limit // (1024 * 1024)} MB)",
+                                   engine=self.name) from None
+        except self._lupa.LuaError as exc:
+            raise self._error_from(str(exc), code, ScriptRuntimeError) from None
+        except KeyboardInterrupt:
+            raise InterruptedSpell("interrupted", engine=self.name) from None
+        except SpellError as exc:
+            raise exc.located(engine=self.name) from None
+        except Exception as exc:  # a bug of ours surfaced through Lua
+            raise InternalError(f"{type(exc).__name__}: {exc}", engine=self.name) from exc
+        if isinstance(result, tuple):
+            values = [self.from_native(v) for v in result]
+            return values[0] if len(values) == 1 else values
+        return self.from_native(result)
+
+    def _error_from(self, text: str, code: str | None, default: type[SpellError]) -> SpellError:
+        head, _, trace = text.partition("\nstack traceback:\n")
+        match = _LOCATION.match(head)
+        chunk, line, message = (match["chunk"], int(match["line"]), match["message"]) if match else (None, None, head)
+        known = self._api_errors.get(message)
+        if known is not None:
+            error = type(known)(known.message)
+        else:
+            error = default(message)
+        frames = []
+        for raw in trace.splitlines():
+            frame = _FRAME.match(raw)
+            if frame and frame["chunk"] not in ("[C]", "llmspell"):
+                frames.append(Frame(frame["chunk"], int(frame["line"]), None, frame["what"]))
+        source_line = None
+        if code is not None and line is not None and match:
+            lines = code.split("\n")
+            source_line = lines[line - 1] if 0 < line <= len(lines) else None
+        return error.located(engine=self.name, chunk=chunk, line=line, frames=frames, source_line=source_line)
+
+    # values ----------------------------------------------------------------------------
+    def to_native(self, value: Any) -> Any:
+        kind = type(value)
+        if kind is int:
+            if not _INT64[0] <= value <= _INT64[1]:
+                raise ConversionError(f"the integer {value} does not fit Lua's 64-bit integers")
+            return value
+        if kind in _PLAIN:
+            return value
+        if kind is dict:
+            out = {}
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise ConversionError(f"a map with a {type(key).__name__} key cannot cross into Lua")
+                out[key] = self.to_native(item)
+            return self.lua.table_from(out)
+        if kind is list or kind is tuple:
+            return self.lua.table_from([self.to_native(v) for v in value])
+        if kind is ScriptFunction and value.engine is self:
+            return value.ref
+        handle = self.session.api.handle_type(value)
+        if handle is not None:
+            return self._make_handle(value, handle.api_name)
+        if callable(value):
+            return self._wrap(self._guard(value))
+        raise ConversionError(f"a Python {kind.__name__} cannot cross into Lua")
+
+    def from_native(self, value: Any, depth: int = 0) -> Any:
+        if type(value) in _PLAIN:
+            return value
+        kind = self._lupa.lua_type(value)
+        if kind == "table":
+            obj = self._handle_of[value]
+            return obj if obj is not None else self._table(value, depth)
+        if kind == "function":
+            return ScriptFunction(self, value)
+        if kind is None and (self.session.api.handle_type(value) is not None or callable(value)):
+            return value  # a handle or callable that went through Lua unchanged
+        raise ConversionError(f"a Lua {kind or type(value).__name__} cannot cross to Python")
+
+    def _table(self, table: Any, depth: int) -> Any:
+        if depth >= MAX_DEPTH:
+            raise ConversionError(f"a Lua table nested more than {MAX_DEPTH} levels deep (a cycle?) cannot cross")
+        items = list(table.items())
+        if not items:
+            return {}
+        keys = [k for k, _ in items]
+        if all(type(k) is int for k in keys):
+            if sorted(keys) != list(range(1, len(keys) + 1)):
+                raise ConversionError("a Lua table with integer keys that are not 1..n (a list with holes) "
+                                      "cannot cross; use a list without nil gaps, or string keys")
+            return [self.from_native(v, depth + 1) for _, v in sorted(items, key=lambda kv: kv[0])]
+        if all(type(k) is str for k in keys):
+            return {k: self.from_native(v, depth + 1) for k, v in items}
+        raise ConversionError("a Lua table that is both a list and a map (or has non-string keys) cannot cross: "
+                              "make it a list, or a map with string keys")
+
+    def set_global(self, name: str, value: Any) -> None:
+        self.gate.run(self.lua.globals().__setitem__, name, self.to_native(value))
+
+    def shutdown(self) -> None:
+        self.lua = None

@@ -1,0 +1,276 @@
+"""Agents: a model, a system prompt, tools and a conversation.
+
+`Agent.run` drives the tool loop: model → tool calls → results → model, until
+the model answers in text or `max_iterations` rounds are spent.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+
+from ..errors import ApiError, LLMError, SpellError
+from .context import acting_as
+from .events import EventBus
+from .llm import LLMClient, LLMRequest, LLMResponse, MockScript, Usage
+from .state import StateValue
+from .tools import ToolRegistry, decode_arguments
+
+AGENT_OPTIONS = {"name", "model", "system", "system_prompt", "tools", "temperature", "max_tokens",
+                 "max_iterations", "response_format", "responses", "api_base", "api_key", "timeout"}
+
+
+@dataclass
+class UsageTotals:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost: float = 0.0
+    calls: int = 0
+
+    def add(self, usage: Usage) -> None:
+        self.prompt_tokens += usage.prompt_tokens
+        self.completion_tokens += usage.completion_tokens
+        self.cost += usage.cost
+        self.calls += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens,
+                "total_tokens": self.prompt_tokens + self.completion_tokens, "cost": self.cost,
+                "calls": self.calls}
+
+
+@dataclass
+class Agent:
+    name: str
+    model: str | None
+    system: str | None
+    tools: list[str]
+    llm: LLMClient = field(repr=False)
+    registry: ToolRegistry = field(repr=False)
+    bus: EventBus = field(repr=False)
+    temperature: float | None = None
+    max_tokens: int | None = None
+    max_iterations: int = 10
+    response_format: Any = None
+    script: MockScript | None = None
+    api_base: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    timeout: float | None = None
+    conversation: list[dict[str, Any]] = field(default_factory=list)
+    usage: UsageTotals = field(default_factory=UsageTotals)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def effective_model(self) -> str:
+        return self.llm.model_for(self.model)
+
+    def info(self) -> dict[str, Any]:
+        return {"name": self.name, "model": self.effective_model, "system": self.system,
+                "tools": list(self.tools), "usage": self.usage.to_dict()}
+
+    # running ----------------------------------------------------------------
+    def run(self, input: Any, on_chunk: Callable[[str], None] | None = None) -> Any:
+        """Answer `input`; a State input gives a new State with `output` set."""
+        if isinstance(input, StateValue):
+            text = input.get("input")
+            prompt = text if isinstance(text, str) else json.dumps(input.to_map(), sort_keys=True, default=str)
+            output = self._answer([{"role": "user", "content": prompt}], input=prompt, on_chunk=on_chunk)
+            messages = list(input.get("messages") or [])
+            messages += [{"role": "user", "content": prompt}, {"role": "assistant", "content": _as_text(output)}]
+            return input.merge({"output": output, "messages": messages})
+        prompt = input if isinstance(input, str) else json.dumps(input, sort_keys=True, default=str)
+        return self._answer([{"role": "user", "content": prompt}], input=prompt, on_chunk=on_chunk)
+
+    def chat(self, message: str, on_chunk: Callable[[str], None] | None = None) -> Any:
+        """Like `run`, but the exchange is kept in the agent's conversation."""
+        if not isinstance(message, str):
+            message = json.dumps(message, sort_keys=True, default=str)
+        with self._lock:
+            history = list(self.conversation)
+        turn = [{"role": "user", "content": message}]
+        output = self._answer(history + turn, input=message, on_chunk=on_chunk)
+        with self._lock:
+            self.conversation += [*turn, {"role": "assistant", "content": _as_text(output)}]
+        return output
+
+    def history(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [{"role": m["role"], "content": m["content"]} for m in self.conversation]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.conversation.clear()
+
+    def _answer(self, messages: list[dict[str, Any]], *, input: str,
+                on_chunk: Callable[[str], None] | None) -> Any:
+        with acting_as(agent=self.name), self.bus.span("agent", {"agent": self.name, "input": input},
+                                                       source=f"agent:{self.name}") as span:
+            output = self._loop(messages, on_chunk)
+            span["output"] = output
+            return output
+
+    def _request(self, messages: list[dict[str, Any]]) -> LLMRequest:
+        system = [{"role": "system", "content": self.system}] if self.system else []
+        return LLMRequest(
+            model=self.effective_model, messages=system + messages,
+            tools=[self.registry.get(t).schema() for t in self.tools],
+            temperature=self.temperature, max_tokens=self.max_tokens, response_format=self.response_format,
+            timeout=self.timeout, api_base=self.api_base, api_key=self.api_key, script=self.script,
+        )
+
+    def _call(self, messages: list[dict[str, Any]], on_chunk) -> LLMResponse:
+        response = self.llm.call(self._request(messages), on_chunk)
+        self.usage.add(response.usage)
+        return response
+
+    def _loop(self, messages: list[dict[str, Any]], on_chunk) -> Any:
+        messages = list(messages)
+        bad_arguments_sent = False
+        schema_retry_sent = False
+        for _ in range(max(1, self.max_iterations)):
+            response = self._call(messages, on_chunk)
+            if not response.tool_calls:
+                try:
+                    return self._decode(response.text)
+                except ApiError as problem:
+                    if schema_retry_sent:
+                        raise
+                    schema_retry_sent = True
+                    messages += [{"role": "assistant", "content": response.text},
+                                 {"role": "user", "content": f"Your reply was invalid: {problem.message}. "
+                                                             "Reply again with valid JSON only."}]
+                    continue
+            messages.append({"role": "assistant", "content": response.text or None,
+                             "tool_calls": [c.to_message() for c in response.tool_calls]})
+            for call in response.tool_calls:
+                try:
+                    args = decode_arguments(call.arguments)
+                except ApiError as problem:
+                    if bad_arguments_sent:
+                        raise LLMError(f"agent {self.name!r}: the model sent malformed tool arguments twice: "
+                                       f"{problem.message}") from None
+                    bad_arguments_sent = True
+                    result: Any = {"error": problem.message}
+                else:
+                    result = self._run_tool(call.name, args)
+                messages.append({"role": "tool", "tool_call_id": call.id,
+                                 "content": result if isinstance(result, str) else json.dumps(result, default=str)})
+        raise ApiError(f"agent {self.name!r} reached max_iterations ({self.max_iterations}) without a final answer")
+
+    def _run_tool(self, name: str, args: dict[str, Any]) -> Any:
+        if name not in self.tools:
+            return {"error": f"unknown tool {name!r}; this agent's tools: {', '.join(self.tools) or 'none'}"}
+        try:
+            return self.registry.call(name, args)
+        except SpellError as exc:  # the model sees the failure and may try again
+            return {"error": exc.message}
+
+    def _decode(self, text: str) -> Any:
+        fmt = self.response_format
+        if fmt in (None, "text"):
+            return text
+        try:
+            value = json.loads(_strip_fence(text))
+        except json.JSONDecodeError as exc:
+            raise ApiError(f"the reply is not valid JSON ({exc.msg})") from None
+        if isinstance(fmt, dict):
+            errors = list(jsonschema.Draft202012Validator(fmt).iter_errors(value))
+            if errors:
+                path = ".".join(str(p) for p in errors[0].absolute_path) or "(root)"
+                raise ApiError(f"the reply does not match the schema at {path}: {errors[0].message}")
+        return value
+
+
+def _strip_fence(text: str) -> str:
+    stripped = text.strip()
+    if stripped.startswith("```"):
+        stripped = stripped.split("\n", 1)[1] if "\n" in stripped else ""
+        stripped = stripped.rsplit("```", 1)[0]
+    return stripped
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+
+
+class AgentRegistry:
+    def __init__(self, llm: LLMClient, tools: ToolRegistry, bus: EventBus) -> None:
+        self.llm, self.tools, self.bus = llm, tools, bus
+        self._agents: dict[str, Agent] = {}
+        self._lock = threading.Lock()
+        self._counter = itertools.count(1)
+
+    def create(self, opts: dict[str, Any] | None = None) -> Agent:
+        opts = dict(opts or {})
+        unknown = set(opts) - AGENT_OPTIONS
+        if unknown:
+            raise ApiError(f"unknown agent option(s): {', '.join(sorted(unknown))}; "
+                           f"known: {', '.join(sorted(AGENT_OPTIONS))}")
+        tools = [t if isinstance(t, str) else getattr(t, "name", None) for t in _as_list(opts.get("tools"))]
+        for tool in tools:
+            if not isinstance(tool, str):
+                raise ApiError("agent option `tools` takes tool names or tool handles")
+            self.tools.get(tool)  # an unknown tool is an error now, not at the first call
+        responses = opts.get("responses")
+        iterations = opts.get("max_iterations", 10)
+        if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
+            raise ApiError(f"max_iterations must be a positive integer, not {iterations!r}")
+        with self._lock:
+            name = opts.get("name") or self._fresh_name()
+            if not isinstance(name, str):
+                raise ApiError(f"agent name must be a string, not {type(name).__name__}")
+            if name in self._agents:
+                raise ApiError(f"an agent named {name!r} already exists (Agent.get({name!r}) returns it)")
+            agent = Agent(
+                name=name, model=opts.get("model"), system=opts.get("system") or opts.get("system_prompt"),
+                tools=tools, llm=self.llm, registry=self.tools, bus=self.bus,
+                temperature=opts.get("temperature"), max_tokens=opts.get("max_tokens"),
+                max_iterations=iterations, response_format=opts.get("response_format"),
+                script=MockScript(_as_list(responses)) if responses is not None else None,
+                api_base=opts.get("api_base"), api_key=opts.get("api_key"), timeout=opts.get("timeout"),
+            )
+            self._agents[name] = agent
+        return agent
+
+    def _fresh_name(self) -> str:
+        while True:
+            name = f"agent_{next(self._counter)}"
+            if name not in self._agents:
+                return name
+
+    def get(self, name: str) -> Agent:
+        try:
+            return self._agents[name]
+        except KeyError:
+            raise ApiError(f"no agent named {name!r}; agents: {', '.join(sorted(self._agents)) or 'none'}") from None
+
+    def find(self, name: str) -> Agent | None:
+        return self._agents.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self._agents)
+
+    def remove(self, name: str) -> bool:
+        with self._lock:
+            return self._agents.pop(name, None) is not None
+
+    def __iter__(self):
+        return iter(list(self._agents.values()))
+
+    def __len__(self) -> int:
+        return len(self._agents)
+
+
+def _as_list(value: Any) -> list[Any]:
+    """Script tables arrive as lists, or as empty maps when empty."""
+    if value is None or value == {}:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]

@@ -1,0 +1,81 @@
+"""Who is acting, and under which event: the ambient context of a call.
+
+Engines set the author (engine plus cell or file) when they run a chunk; agents,
+workflows and tools narrow it. The event bus reads the current span to set
+`parent_id`, so causality forms a tree without threading ids through every call.
+Worker threads inherit the context through `run_in_context`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who made a change: an engine and the cell, file, agent, workflow or tool acting."""
+
+    engine: str | None = None
+    chunk: str | None = None
+    agent: str | None = None
+    workflow: str | None = None
+    tool: str | None = None
+
+    def describe(self) -> str:
+        """A short label such as `lua/cell[3]/agent:writer`."""
+        parts = [self.engine or "python"]
+        if self.chunk:
+            parts.append(self.chunk)
+        for kind in ("workflow", "agent", "tool"):
+            value = getattr(self, kind)
+            if value:
+                parts.append(f"{kind}:{value}")
+        return "/".join(parts)
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+_author: contextvars.ContextVar[Author] = contextvars.ContextVar(
+    "llmspell_author", default=Author()  # noqa: B039 - Author is frozen
+)
+_parent: contextvars.ContextVar[str | None] = contextvars.ContextVar("llmspell_parent", default=None)
+
+
+def current_author() -> Author:
+    return _author.get()
+
+
+def current_parent() -> str | None:
+    return _parent.get()
+
+
+@contextmanager
+def acting_as(**fields: str | None) -> Iterator[Author]:
+    """Narrow the current author for the duration of a block."""
+    token = _author.set(replace(_author.get(), **fields))
+    try:
+        yield _author.get()
+    finally:
+        _author.reset(token)
+
+
+@contextmanager
+def under_parent(event_id: str | None) -> Iterator[None]:
+    token = _parent.set(event_id)
+    try:
+        yield
+    finally:
+        _parent.reset(token)
+
+
+def run_in_context(fn: Callable[..., T]) -> Callable[..., T]:
+    """Bind `fn` to a copy of the caller's context, for use on another thread."""
+    ctx = contextvars.copy_context()
+    return lambda *args, **kwargs: ctx.run(fn, *args, **kwargs)

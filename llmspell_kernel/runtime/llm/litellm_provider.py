@@ -1,0 +1,107 @@
+"""Real models through litellm, imported on the first real call.
+
+litellm costs about 1.7 s and 150 MB to import, so nothing imports it until a
+spell calls a non-mock model. Its price map is read from the package, never
+downloaded, and its hints to stdout are silenced.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from ...errors import LLMError, MissingKeyError
+from .base import LLMRequest, LLMResponse, ToolCall, Usage
+
+_import_lock = threading.Lock()
+_litellm = None
+
+
+def load_litellm():
+    """Import litellm once, configured for offline-safe use."""
+    global _litellm
+    with _import_lock:
+        if _litellm is None:
+            os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+            import litellm
+
+            litellm.suppress_debug_info = True
+            litellm.telemetry = False
+            _litellm = litellm
+    return _litellm
+
+
+def is_loaded() -> bool:
+    return _litellm is not None
+
+
+class LiteLLMProvider:
+    name = "litellm"
+
+    def check_key(self, request: LLMRequest) -> None:
+        """Fail at once, naming the variable, when the model's API key is not set."""
+        if request.api_key:
+            return
+        litellm = load_litellm()
+        try:
+            env = litellm.validate_environment(model=request.model)
+        except Exception:  # an unknown provider: litellm itself will say so on the call
+            return
+        missing = [k for k in env.get("missing_keys", []) if k.endswith("_KEY") or k.endswith("_TOKEN")]
+        if missing:
+            raise MissingKeyError(
+                f"model {request.model!r} needs {', '.join(missing)}: set it in the environment "
+                "(or run with LLMSPELL_OFFLINE=1 to use the mock provider)"
+            )
+
+    def _kwargs(self, request: LLMRequest, stream: bool) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"model": request.model, "messages": request.messages, "stream": stream,
+                                  "num_retries": 0}
+        if request.tools:
+            kwargs["tools"] = request.tools
+        for name in ("temperature", "max_tokens", "timeout", "api_base", "api_key"):
+            value = getattr(request, name)
+            if value is not None:
+                kwargs[name] = value
+        if request.response_format == "json" or isinstance(request.response_format, dict):
+            kwargs["response_format"] = {"type": "json_object"}
+        if stream:
+            kwargs["stream_options"] = {"include_usage": True}
+        return kwargs
+
+    def stream(self, request: LLMRequest) -> Iterator[str]:
+        self.check_key(request)
+        litellm = load_litellm()
+        chunks = []
+        for chunk in litellm.completion(**self._kwargs(request, stream=True)):
+            chunks.append(chunk)
+            choices = getattr(chunk, "choices", None) or []
+            delta = getattr(choices[0], "delta", None) if choices else None
+            text = getattr(delta, "content", None) if delta is not None else None
+            if text:
+                yield text
+        if not chunks:
+            raise LLMError(f"{request.model}: the provider sent an empty stream")
+        full = litellm.stream_chunk_builder(chunks, messages=request.messages)
+        return self._response(full, request)
+
+    def _response(self, resp: Any, request: LLMRequest) -> LLMResponse:
+        try:
+            message = resp.choices[0].message
+        except (AttributeError, IndexError) as exc:
+            raise LLMError(f"{request.model}: malformed response from the provider ({exc})") from None
+        calls = []
+        for i, call in enumerate(getattr(message, "tool_calls", None) or []):
+            fn = call.function
+            args = fn.arguments if isinstance(fn.arguments, str) else json.dumps(fn.arguments)
+            calls.append(ToolCall(id=call.id or f"call_{i}", name=fn.name or "", arguments=args or ""))
+        usage = getattr(resp, "usage", None)
+        result = Usage(getattr(usage, "prompt_tokens", 0) or 0, getattr(usage, "completion_tokens", 0) or 0)
+        try:
+            result.cost = float(load_litellm().completion_cost(completion_response=resp) or 0.0)
+        except Exception:  # models without a price entry (local servers) cost 0
+            result.cost = 0.0
+        return LLMResponse(message.content or "", calls, result, request.model)

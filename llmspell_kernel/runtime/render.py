@@ -1,0 +1,59 @@
+"""How values look: a text form for terminals, and a MIME bundle for notebooks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .agents import Agent
+from .state import StateValue, StateView
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, StateValue):
+        return value.to_map()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return describe(value)
+
+
+def describe(value: Any) -> str:
+    """A one-line summary of a handle (agents, states, futures, functions)."""
+    if isinstance(value, Agent):
+        return f"<Agent {value.name} ({value.effective_model}), tools: {', '.join(value.tools) or 'none'}>"
+    if isinstance(value, StateValue):
+        return f"<State v{value.version} keys: {', '.join(value.keys()) or 'none'}>"
+    if isinstance(value, StateView):
+        return f"<State scope {value.scope or 'root'}>"
+    name = getattr(value, "name", None)
+    return f"<{type(value).__name__} {name}>" if isinstance(name, str) else f"<{type(value).__name__}>"
+
+
+def to_json(value: Any, indent: int | None = 2) -> str:
+    return json.dumps(value, indent=indent, ensure_ascii=False, sort_keys=False, default=_default)
+
+
+def as_text(value: Any) -> str:
+    """Strings as they are, None as nothing, numbers and booleans as JSON, containers as indented JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return repr(value)
+    if isinstance(value, (bool, int, float, list, dict, tuple)):
+        return to_json(value)
+    return describe(value)
+
+
+def mime_bundle(value: Any, mime: str | None = None) -> dict[str, Any]:
+    """The IPython display-protocol bundle for a value."""
+    if mime in ("text/markdown", "text/html"):
+        return {mime: str(value), "text/plain": str(value)}
+    if isinstance(value, StateValue):
+        value = value.to_map()
+    if mime == "application/json" or isinstance(value, (dict, list, tuple)):
+        plain = json.loads(to_json(value, indent=None))
+        data = plain if isinstance(plain, (dict, list)) else {"value": plain}
+        return {"application/json": data, "text/plain": as_text(value)}
+    return {"text/plain": as_text(value)}

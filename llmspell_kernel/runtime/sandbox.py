@@ -1,0 +1,70 @@
+"""The sandbox policy: one rooted file system, an allow-list of hosts, and limits.
+
+Every path a script names goes through `Sandbox.resolve`, which refuses
+absolute paths, `..` and symlinks that leave the root. Every network request
+goes through `Sandbox.check_url`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from ..errors import SandboxError
+
+MB = 1024 * 1024
+
+
+@dataclass
+class Limits:
+    """Per-chunk limits; `None` means no limit."""
+
+    timeout: float | None = None  # seconds of wall time per chunk
+    max_memory: int | None = 512 * MB  # bytes an engine may allocate
+    max_output: int = 10 * MB  # characters a chunk may print before output is truncated
+
+
+@dataclass
+class Sandbox:
+    root: Path = field(default_factory=Path.cwd)
+    allowed_hosts: list[str] = field(default_factory=list)  # host globs, e.g. "api.example.com", "*.internal"
+    allow_os: bool = False  # Tengo's os module
+    limits: Limits = field(default_factory=Limits)
+
+    def __post_init__(self) -> None:
+        self.root = Path(self.root).resolve()
+
+    def resolve(self, path: str, *, relative_to: Path | None = None) -> Path:
+        """The real path of `path` inside the root, or a SandboxError."""
+        if not isinstance(path, str) or not path:
+            raise SandboxError(f"invalid path {path!r}")
+        if "\x00" in path:
+            raise SandboxError("invalid path: contains a NUL byte")
+        if os.path.isabs(path):
+            raise SandboxError(f"absolute path {path!r} refused: paths are relative to the sandbox root")
+        base = (relative_to or self.root).resolve()
+        candidate = (base / path).resolve()
+        if candidate != self.root and self.root not in candidate.parents:
+            raise SandboxError(f"path {path!r} leaves the sandbox root")
+        return candidate
+
+    def display(self, path: Path) -> str:
+        """A path as the script sees it: relative to the root."""
+        rel = path.relative_to(self.root)
+        return "." if str(rel) == "." else rel.as_posix()
+
+    def check_url(self, url: str) -> str:
+        """The host of `url` if the sandbox allows it, else a SandboxError that says how to allow it."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SandboxError(f"invalid URL {url!r}: only http and https URLs are allowed")
+        host = parts.hostname.lower()
+        if not any(fnmatch.fnmatchcase(host, pattern.lower()) for pattern in self.allowed_hosts):
+            raise SandboxError(
+                f"network access to host {host!r} is not allowed by the sandbox; "
+                f"add it to allowed_hosts (LLMSPELL_ALLOWED_HOSTS={host} or `allowed_hosts` in the config)"
+            )
+        return host

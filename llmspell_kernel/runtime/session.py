@@ -1,0 +1,155 @@
+"""The shared store: one per notebook, kernel or CLI run.
+
+A Session holds the agents, tools, state, events, configuration, sandbox policy
+and the live engines. Every engine of a session binds the same API to it, so a
+Lua cell can create an agent that a JavaScript cell runs.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from ..errors import ApiError
+from .agents import AgentRegistry
+from .config import Config
+from .context import run_in_context
+from .events import EventBus
+from .llm import LLMClient, RetryPolicy
+from .sandbox import MB, Limits, Sandbox
+from .state import ROOT, StateStore, StateView
+from .tools import ToolRegistry
+
+DisplayHook = Callable[[Any, "str | None"], None]
+
+
+class Session:
+    def __init__(self, config: Config | None = None, **overrides: Any) -> None:
+        self.config = config or Config.load(**overrides)
+        if config is not None and overrides:
+            self.config.update(overrides)
+        cfg = self.config
+        self.sandbox = Sandbox(
+            root=Path(cfg.root) if cfg.root else Path.cwd(), allowed_hosts=list(cfg.allowed_hosts),
+            allow_os=cfg.allow_os,
+            limits=Limits(timeout=cfg.timeout, max_memory=cfg.max_memory_mb * MB if cfg.max_memory_mb else None),
+        )
+        self.events = EventBus(cfg.event_capacity)
+        self.state = StateStore(self.events)
+        self.state_view = StateView(self.state, ROOT)
+        self.state_schemas: dict[str, Any] = {}
+        self.state.add_validator(self._check_schema)
+        self.llm = LLMClient(self.events, default_model=cfg.model, offline=cfg.offline,
+                             retry=RetryPolicy(tries=cfg.llm_retries), timeout=cfg.llm_timeout)
+        self.tools = ToolRegistry(self.events, self.sandbox)
+        self.agents = AgentRegistry(self.llm, self.tools, self.events)
+        self.params: dict[str, Any] = {}
+        self.display_hook: DisplayHook | None = None
+        self._engines: dict[str, Any] = {}
+        self._engines_lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._api = None
+
+    # the API and the engines ------------------------------------------------
+    @property
+    def api(self):
+        """The spell API bound to this session (built on first use)."""
+        if self._api is None:
+            from ..api import BoundApi
+
+            self._api = BoundApi(self)
+        return self._api
+
+    def engine(self, name: str):
+        """The live engine called `name` (or an alias, such as `javascript`), created once."""
+        from ..engines import engine_class
+
+        cls = engine_class(name)
+        with self._engines_lock:
+            engine = self._engines.get(cls.name)
+            if engine is None:
+                engine = self._engines[cls.name] = cls(self)
+                engine.initialize()
+        return engine
+
+    @property
+    def live_engines(self) -> dict[str, Any]:
+        return dict(self._engines)
+
+    def run(self, code: str, engine: str = "lua", *, chunk: str | None = None, params: dict | None = None,
+            timeout: float | None = None) -> Any:
+        """Run a chunk of script in one of this session's engines; returns its value."""
+        if params is not None:
+            self.params = dict(params)
+        return self.engine(engine).execute(code, chunk=chunk or "chunk", timeout=timeout)
+
+    def run_file(self, path: str | Path, engine: str | None = None, *, params: dict | None = None,
+                 timeout: float | None = None) -> Any:
+        from ..engines import find_engine
+
+        path = Path(path)
+        source = path.read_text(encoding="utf-8")
+        name = engine or find_engine(path=path, code=source)
+        if params is not None:
+            self.params = dict(params)
+        return self.engine(name).execute(source, chunk=str(path), timeout=timeout, path=path)
+
+    # output ------------------------------------------------------------------
+    def display(self, value: Any, mime: str | None = None) -> None:
+        if self.display_hook is not None:
+            self.display_hook(value, mime)
+            return
+        from .render import as_text
+
+        sys.stdout.write(as_text(value) + "\n")
+        sys.stdout.flush()
+
+    def chunk_sink(self, on_chunk: Callable[[str], Any] | None) -> Callable[[str], None]:
+        """Where streamed text goes: the script's callback, or the cell's stdout as it arrives."""
+        if on_chunk is not None:
+            if not callable(on_chunk):
+                raise ApiError("on_chunk must be a function")
+            return lambda text: on_chunk(text)
+
+        def write(text: str) -> None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+        return write
+
+    # concurrency ---------------------------------------------------------------
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        """Run `fn` on the session's thread pool, in the caller's context (author, parent event)."""
+        if self._executor is None:
+            with self._engines_lock:
+                if self._executor is None:
+                    self._executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="llmspell")
+        return self._executor.submit(run_in_context(fn), *args)
+
+    # validation ----------------------------------------------------------------
+    def _check_schema(self, scope: str, key: str, value: Any) -> None:
+        validator = self.state_schemas.get(key) if scope == ROOT else None
+        if validator is None or value is None:
+            return
+        errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+        if errors:
+            path = ".".join([key, *(str(p) for p in errors[0].absolute_path)])
+            raise ApiError(f"state schema refuses {path}: {errors[0].message}")
+
+    def close(self) -> None:
+        for engine in list(self._engines.values()):
+            engine.shutdown()
+        self._engines.clear()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

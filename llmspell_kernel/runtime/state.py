@@ -1,0 +1,289 @@
+"""The versioned state store: every change is a new immutable version.
+
+Versions share structure (pyrsistent maps), so a thousand versions of a large
+store cost what their changes cost. Each change records its author, time, key,
+op, old and new value. Scopes are separate maps inside one version sequence, so
+history and rollback stay global while `State.scope("agent:writer")` is isolated.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pyrsistent import PMap, pmap
+
+from ..errors import ApiError
+from .context import current_author
+from .events import EventBus
+
+ROOT = ""  # the scope of plain `State.*` calls
+
+
+def plain_copy(value: Any) -> Any:
+    """A deep copy of lists and dicts (the only mutable values state holds)."""
+    if isinstance(value, dict):
+        return {k: plain_copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_copy(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class Change:
+    version: int
+    scope: str
+    key: str
+    op: str
+    old: Any
+    new: Any
+    author: dict[str, str]
+    time: float
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "version": self.version,
+            "key": self.key,
+            "op": self.op,
+            "old": plain_copy(self.old),
+            "new": plain_copy(self.new),
+            "author": dict(self.author),
+            "time": self.time,
+        }
+        if self.scope:
+            out["scope"] = self.scope
+        return out
+
+
+def _split(key: str) -> list[str]:
+    if not isinstance(key, str) or not key or any(not part for part in key.split(".")):
+        raise ApiError(f"invalid state key {key!r}: use a non-empty string, dots between parts")
+    return key.split(".")
+
+
+def lookup(data: PMap | dict, key: str, default: Any = None) -> Any:
+    """Follow a dotted key into nested maps."""
+    node: Any = data
+    for part in _split(key):
+        if not isinstance(node, (dict, PMap)) or part not in node:
+            return default
+        node = node[part]
+    return node
+
+
+def assoc(data: PMap, key: str, value: Any, *, delete: bool = False) -> PMap:
+    """A new map with the dotted key set (or removed); nested maps are copied on the path only."""
+    parts = _split(key)
+    head, rest = parts[0], parts[1:]
+    if not rest:
+        return data.discard(head) if delete else data.set(head, value)
+    child = data.get(head)
+    if child is None and delete:
+        return data
+    if child is not None and not isinstance(child, dict):
+        raise ApiError(f"cannot reach {key!r}: {head!r} holds a {type(child).__name__}, not a map")
+    child = dict(child or {})
+    node = child
+    for part in rest[:-1]:
+        nxt = node.get(part)
+        if nxt is None:
+            if delete:
+                return data
+            nxt = {}
+        elif not isinstance(nxt, dict):
+            raise ApiError(f"cannot reach {key!r}: {part!r} holds a {type(nxt).__name__}, not a map")
+        node[part] = nxt = dict(nxt)
+        node = nxt
+    if delete:
+        node.pop(rest[-1], None)
+    else:
+        node[rest[-1]] = value
+    return data.set(head, child)
+
+
+class StateStore:
+    """The session's state: a sequence of versions, each a map of scopes to maps."""
+
+    def __init__(self, bus: EventBus | None = None) -> None:
+        self._bus = bus
+        self._lock = threading.RLock()
+        self._snapshots: list[PMap] = [pmap()]  # index = version number
+        self._changes: list[Change] = []  # _changes[i] made version i + 1
+        self._touched: dict[tuple[str, str], int] = {}  # (scope, top key) -> version that last wrote it
+        self._validators: list[Callable[[str, str, Any], None]] = []
+
+    # reading --------------------------------------------------------------
+    @property
+    def version(self) -> int:
+        return len(self._snapshots) - 1
+
+    def scope_map(self, scope: str = ROOT, version: int | None = None) -> PMap:
+        snap = self._snapshots[self._check_version(version) if version is not None else -1]
+        return snap.get(scope, pmap())
+
+    def get(self, key: str, default: Any = None, *, scope: str = ROOT) -> Any:
+        return plain_copy(lookup(self.scope_map(scope), key, default))
+
+    def keys(self, *, scope: str = ROOT) -> list[str]:
+        return sorted(self.scope_map(scope).keys())
+
+    def to_dict(self, *, scope: str = ROOT, version: int | None = None) -> dict[str, Any]:
+        return {k: plain_copy(v) for k, v in self.scope_map(scope, version).items()}
+
+    def history(self, key: str | None = None, *, scope: str | None = ROOT) -> list[Change]:
+        with self._lock:
+            changes = list(self._changes)
+        if scope is not None:
+            changes = [c for c in changes if c.scope == scope]
+        if key is not None:
+            changes = [c for c in changes if _related(c.key, key)]
+        return changes
+
+    def diff(self, v1: int, v2: int, *, scope: str = ROOT) -> dict[str, list[str]]:
+        a, b = self.scope_map(scope, v1), self.scope_map(scope, v2)
+        return {
+            "added": sorted(set(b) - set(a)),
+            "removed": sorted(set(a) - set(b)),
+            "changed": sorted(k for k in set(a) & set(b) if a[k] != b[k]),
+        }
+
+    # writing --------------------------------------------------------------
+    def add_validator(self, validator: Callable[[str, str, Any], None]) -> None:
+        """`validator(scope, key, new_top_value)` raises to refuse a write."""
+        self._validators.append(validator)
+
+    def set(self, key: str, value: Any, *, scope: str = ROOT) -> int:
+        with self._lock:
+            return self._commit(scope, key, "set", plain_copy(value))
+
+    def delete(self, key: str, *, scope: str = ROOT) -> int:
+        with self._lock:
+            return self._commit(scope, key, "delete", None)
+
+    def update(self, key: str, fn: Callable[[Any], Any], *, scope: str = ROOT) -> int:
+        """Atomic read-modify-write without holding the lock while `fn` runs.
+
+        `fn` may be a script function that itself touches state, so it runs
+        outside the lock; the write commits only if nobody wrote that key in
+        the meantime, else `fn` runs again on the newer value (compare-and-swap).
+        """
+        top = (scope, _split(key)[0])
+        while True:
+            with self._lock:
+                seen = self._touched.get(top, 0)
+                old = lookup(self.scope_map(scope), key)
+            new = fn(plain_copy(old))
+            with self._lock:
+                if self._touched.get(top, 0) == seen:
+                    return self._commit(scope, key, "update", plain_copy(new))
+
+    def rollback(self, version: int) -> int:
+        """Restore the whole store as it was at `version`, as a new version."""
+        with self._lock:
+            target = self._snapshots[self._check_version(version)]
+            return self._append(target, Change(self.version + 1, ROOT, "*", "rollback", self.version, version,
+                                               current_author().as_dict(), time.time()), touched=None)
+
+    def _commit(self, scope: str, key: str, op: str, value: Any) -> int:
+        current = self._snapshots[-1]
+        data = current.get(scope, pmap())
+        old = lookup(data, key)
+        new_data = assoc(data, key, value, delete=(op == "delete"))
+        top = _split(key)[0]
+        for validate in self._validators:
+            validate(scope, top, new_data.get(top))
+        change = Change(self.version + 1, scope, key, op, old, value, current_author().as_dict(), time.time())
+        return self._append(current.set(scope, new_data), change, touched=(scope, top))
+
+    def _append(self, snapshot: PMap, change: Change, touched: tuple[str, str] | None) -> int:
+        self._snapshots.append(snapshot)
+        self._changes.append(change)
+        if touched is None:  # a rollback touches every key
+            for k in list(self._touched):
+                self._touched[k] = change.version
+        else:
+            self._touched[touched] = change.version
+        if self._bus is not None:
+            self._bus.emit(
+                "state.change",
+                {"key": change.key, "op": change.op, "old": plain_copy(change.old),
+                 "new": plain_copy(change.new), "version": change.version, "scope": change.scope},
+                source="state",
+            )
+        return change.version
+
+    def _check_version(self, version: int) -> int:
+        if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version <= self.version:
+            raise ApiError(f"no state version {version!r}: versions run from 0 to {self.version}")
+        return version
+
+
+def _related(changed: str, asked: str) -> bool:
+    """A change to `user` concerns `user.name`, and a change to `user.name` concerns `user`."""
+    return changed == "*" or changed == asked or changed.startswith(asked + ".") or asked.startswith(changed + ".")
+
+
+class StateValue:
+    """An immutable State value (`State.new`, `State.at`): a map with lineage."""
+
+    __slots__ = ("_data", "_parent", "_version")
+
+    def __init__(self, data: PMap | dict | None = None, version: int = 0, parent: StateValue | None = None) -> None:
+        self._data = data if isinstance(data, PMap) else pmap(plain_copy(dict(data or {})))
+        self._version = version
+        self._parent = parent
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return plain_copy(lookup(self._data, key, default))
+
+    def _derive(self, data: PMap) -> StateValue:
+        return StateValue(data, self._version + 1, self)
+
+    def set(self, key: str, value: Any) -> StateValue:
+        return self._derive(assoc(self._data, key, plain_copy(value)))
+
+    def merge(self, values: dict[str, Any]) -> StateValue:
+        data = self._data
+        for key, value in (values or {}).items():
+            data = assoc(data, key, plain_copy(value))
+        return self._derive(data)
+
+    def delete(self, key: str) -> StateValue:
+        return self._derive(assoc(self._data, key, None, delete=True))
+
+    def keys(self) -> list[str]:
+        return sorted(self._data.keys())
+
+    def to_map(self) -> dict[str, Any]:
+        return {k: plain_copy(v) for k, v in self._data.items()}
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    @property
+    def parent(self) -> StateValue | None:
+        return self._parent
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StateValue) and self._data == other._data
+
+    def __hash__(self) -> int:
+        return hash(self._data)
+
+    def __repr__(self) -> str:
+        return f"State(v{self._version}, {self.to_map()!r})"
+
+
+@dataclass(frozen=True)
+class StateView:
+    """The store seen through one scope: `State` itself is the root view."""
+
+    store: StateStore
+    scope: str = ROOT
+
+    def __repr__(self) -> str:
+        return f"StateView({self.scope or 'root'!r}, {self.store.to_dict(scope=self.scope)!r})"

@@ -1,0 +1,289 @@
+"""The tool registry: named functions with a JSON-schema for their arguments.
+
+A tool's `fn` is any callable: a built-in below, a Python function, or a
+script function from any engine (which runs inside its engine, under its lock).
+Every call, from an agent or from `Tool.call`, is a `tool.call` span.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import json
+import math
+import operator
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+
+from ..errors import ApiError, SandboxError, SpellError
+from .context import acting_as, under_parent
+from .events import EventBus
+from .sandbox import Sandbox
+
+
+@dataclass
+class Tool:
+    name: str
+    description: str
+    params: dict[str, Any]
+    fn: Callable[[dict[str, Any]], Any]
+    builtin: bool = False
+    _validator: Any = field(default=None, repr=False)
+
+    def validate(self, args: dict[str, Any]) -> None:
+        if self._validator is None:
+            self._validator = jsonschema.Draft202012Validator(self.params)
+        errors = sorted(self._validator.iter_errors(args), key=lambda e: list(e.absolute_path))
+        if errors:
+            first = errors[0]
+            path = ".".join(str(p) for p in first.absolute_path)
+            if first.validator == "required":
+                missing = first.message.split("'")[1] if "'" in first.message else first.message
+                raise ApiError(f"tool {self.name!r}: missing required argument {missing!r}")
+            where = f"argument {path!r}" if path else "arguments"
+            raise ApiError(f"tool {self.name!r}: {where}: {first.message}")
+
+    def schema(self) -> dict[str, Any]:
+        """The OpenAI function-calling form of this tool."""
+        return {"type": "function",
+                "function": {"name": self.name, "description": self.description, "parameters": self.params}}
+
+    def info(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description, "params": self.params, "builtin": self.builtin}
+
+
+class ToolRegistry:
+    def __init__(self, bus: EventBus, sandbox: Sandbox) -> None:
+        self.bus = bus
+        self.sandbox = sandbox
+        self._tools: dict[str, Tool] = {}
+        self._lock = threading.Lock()
+        for tool in builtin_tools(sandbox):
+            self._tools[tool.name] = tool
+
+    def register(self, name: str, fn: Callable, description: str = "", params: dict | None = None) -> Tool:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ApiError(f"invalid tool name {name!r}: use letters, digits and underscores")
+        if not callable(fn):
+            raise ApiError(f"tool {name!r} needs `fn`, a function")
+        params = params or {"type": "object", "properties": {}}
+        try:
+            jsonschema.Draft202012Validator.check_schema(params)
+        except jsonschema.SchemaError as exc:
+            raise ApiError(f"tool {name!r}: invalid params schema: {exc.message}") from None
+        tool = Tool(name, description or "", params, fn)
+        with self._lock:
+            self._tools[name] = tool
+        return tool
+
+    def get(self, name: str) -> Tool:
+        try:
+            return self._tools[name]
+        except KeyError:
+            raise ApiError(f"unknown tool {name!r}; known tools: {', '.join(sorted(self._tools))}") from None
+
+    def names(self) -> list[str]:
+        return sorted(self._tools)
+
+    def remove(self, name: str) -> bool:
+        with self._lock:
+            return self._tools.pop(name, None) is not None
+
+    def call(self, name: str, args: Any) -> Any:
+        """Validate and run a tool, as a `tool.call` → `tool.result`/`tool.error` span."""
+        args = {} if args is None else args
+        start = self.bus.emit("tool.call", {"name": name, "args": args}, source=f"tool:{name}")
+        began = time.perf_counter()
+        try:
+            tool = self.get(name)
+            if not isinstance(args, dict):
+                raise ApiError(f"tool {name!r}: arguments must be a map, not {type(args).__name__}")
+            tool.validate(args)
+            with acting_as(tool=name), under_parent(start.id):
+                result = tool.fn(args)
+        except Exception as exc:
+            message = exc.message if isinstance(exc, SpellError) else f"{type(exc).__name__}: {exc}"
+            self.bus.emit("tool.error", {"name": name, "error": message}, source=f"tool:{name}",
+                          parent_id=start.id, duration=_ms(began))
+            raise
+        self.bus.emit("tool.result", {"name": name, "result": result}, source=f"tool:{name}",
+                      parent_id=start.id, duration=_ms(began))
+        return result
+
+
+def _ms(began: float) -> float:
+    return round((time.perf_counter() - began) * 1000, 3)
+
+
+# built-in tools --------------------------------------------------------------
+
+_BINARY = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
+           ast.FloorDiv: operator.floordiv, ast.Mod: operator.mod, ast.Pow: operator.pow}
+_UNARY = {ast.UAdd: operator.pos, ast.USub: operator.neg}
+_FUNCS = {name: getattr(math, name) for name in ("sqrt", "sin", "cos", "tan", "log", "log10", "exp", "floor", "ceil")}
+_FUNCS.update(abs=abs, round=round, min=min, max=max)
+_CONSTS = {"pi": math.pi, "e": math.e}
+
+
+def calculate(expression: str) -> int | float:
+    """Arithmetic on numbers only: no names but math functions, no attributes."""
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        raise ApiError(f"calculator: cannot parse {expression!r}") from None
+
+    def ev(node: ast.AST) -> Any:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+            return node.value
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            left, right = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Pow) and abs(right) > 1000:
+                raise ApiError("calculator: exponent too large")
+            return _BINARY[type(node.op)](left, right)
+        if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
+            return _UNARY[type(node.op)](ev(node.operand))
+        if isinstance(node, ast.Name) and node.id in _CONSTS:
+            return _CONSTS[node.id]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCS:
+            return _FUNCS[node.func.id](*[ev(a) for a in node.args])
+        raise ApiError(f"calculator: unsupported expression {ast.unparse(node)!r}")
+
+    try:
+        return ev(tree)
+    except ZeroDivisionError:
+        raise ApiError("calculator: division by zero") from None
+
+
+def json_query(data: Any, path: str) -> Any:
+    """A dotted path with list indexes: `items.0.name` or `items[0].name`."""
+    node = data
+    for part in path.replace("[", ".").replace("]", "").split("."):
+        if part in ("", "$"):
+            continue
+        if isinstance(node, list) and part.lstrip("-").isdigit():
+            index = int(part)
+            node = node[index] if -len(node) <= index < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    return node
+
+
+def http_fetch(sandbox: Sandbox, method: str, url: str, headers: dict | None = None,
+               body: str | None = None, limit: int = 5 * 1024 * 1024) -> dict[str, Any]:
+    sandbox.check_url(url)
+    request = urllib.request.Request(url, method=method.upper(), headers=headers or {},
+                                     data=body.encode() if isinstance(body, str) else None)
+    opener = urllib.request.build_opener(_NoRedirect(sandbox))
+    try:
+        with opener.open(request, timeout=30) as resp:
+            raw = resp.read(limit + 1)
+            status, resp_headers = resp.status, dict(resp.headers)
+    except urllib.error.HTTPError as exc:
+        raw, status, resp_headers = exc.read(limit + 1), exc.code, dict(exc.headers)
+    except urllib.error.URLError as exc:
+        raise ApiError(f"request to {url} failed: {exc.reason}") from None
+    text = raw[:limit].decode("utf-8", "replace")
+    return {"status": status, "headers": resp_headers, "body": text, "truncated": len(raw) > limit}
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to a host the sandbox allows too."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        self.sandbox.check_url(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _obj(required: list[str] | None = None, **props: dict) -> dict[str, Any]:
+    return {"type": "object", "properties": props, "required": required or [], "additionalProperties": False}
+
+
+_STR = {"type": "string"}
+
+
+def builtin_tools(sandbox: Sandbox) -> list[Tool]:
+    def file_read(a: dict) -> str:
+        path = sandbox.resolve(a["path"])
+        if not path.is_file():
+            raise ApiError(f"file_read: no file {a['path']!r}")
+        return path.read_text(encoding="utf-8")
+
+    def file_write(a: dict) -> dict:
+        path = sandbox.resolve(a["path"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path = sandbox.resolve(a["path"])  # re-check: a parent may be a symlink
+        path.write_text(a["content"], encoding="utf-8")
+        return {"path": sandbox.display(path), "bytes": len(a["content"].encode())}
+
+    def file_list(a: dict) -> list[str]:
+        path = sandbox.resolve(a.get("path") or ".")
+        if not path.is_dir():
+            raise ApiError(f"file_list: no folder {a.get('path')!r}")
+        return sorted(p.name + ("/" if p.is_dir() else "") for p in path.iterdir())
+
+    def datetime_now(a: dict) -> str:
+        tz = a.get("timezone")
+        if tz:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                return dt.datetime.now(ZoneInfo(tz)).isoformat()
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ApiError(f"datetime_now: unknown timezone {tz!r}") from None
+        return dt.datetime.now(dt.timezone.utc).isoformat()
+
+    def web_fetch(a: dict) -> str:
+        result = http_fetch(sandbox, "GET", a["url"])
+        if result["status"] >= 400:
+            raise ApiError(f"web_fetch: {a['url']} answered HTTP {result['status']}")
+        return result["body"]
+
+    def http_request(a: dict) -> dict:
+        return http_fetch(sandbox, a["method"], a["url"], a.get("headers"), a.get("body"))
+
+    specs = [
+        ("calculator", "Evaluate an arithmetic expression.", _obj(["expression"], expression=_STR),
+         lambda a: calculate(a["expression"])),
+        ("datetime_now", "The current date and time (ISO 8601), UTC or in a named timezone.",
+         _obj(timezone=_STR), datetime_now),
+        ("uuid", "A new random UUID.", _obj(), lambda a: str(uuid.uuid4())),
+        ("json_query", "Read a value from JSON data by a dotted path (items.0.name).",
+         _obj(["data", "path"], data={}, path=_STR), lambda a: json_query(a["data"], a["path"])),
+        ("file_read", "Read a text file under the sandbox root.", _obj(["path"], path=_STR), file_read),
+        ("file_write", "Write a text file under the sandbox root.",
+         _obj(["path", "content"], path=_STR, content=_STR), file_write),
+        ("file_list", "List a folder under the sandbox root.", _obj(path=_STR), file_list),
+        ("web_fetch", "Fetch a web page (only hosts the sandbox allows).", _obj(["url"], url=_STR), web_fetch),
+        ("http_request", "Make an HTTP request (only hosts the sandbox allows).",
+         _obj(["method", "url"], method={"type": "string", "enum": ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]},
+              url=_STR, headers={"type": "object", "additionalProperties": _STR}, body=_STR), http_request),
+    ]
+    return [Tool(name, doc, params, fn, builtin=True) for name, doc, params, fn in specs]
+
+
+def decode_arguments(text: str) -> dict[str, Any]:
+    """A model's tool-call arguments as a map, or an ApiError saying why not."""
+    try:
+        value = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise ApiError(f"tool arguments are not valid JSON ({exc.msg} at position {exc.pos}): {text[:200]!r}") from None
+    if not isinstance(value, dict):
+        raise ApiError(f"tool arguments must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+__all__ = ["SandboxError", "Tool", "ToolRegistry", "calculate", "decode_arguments", "json_query"]

@@ -1,0 +1,137 @@
+"""The IPython extension: `%%spell lua|js|tengo` cells and the `%spell` line magic.
+
+Installed as `llmspell_kernel.magics`; `%load_ext llmspell_kernel` loads it.
+One Session lives per IPython shell, so every cell of every engine, and Python
+itself (`llmspell_kernel.session()`), sees the same agents, tools, state and events.
+"""
+
+from __future__ import annotations
+
+import shlex
+import traceback
+from typing import Any
+
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+
+from ..errors import ApiError, SpellError
+from ..runtime.current import set_current_session
+from ..runtime.render import mime_bundle
+from ..runtime.session import Session
+
+
+class SpellResult:
+    """A cell's value, shown through the IPython display protocol (JSON for maps and lists)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return mime_bundle(self.value)
+
+    def __repr__(self) -> str:
+        return mime_bundle(self.value)["text/plain"]
+
+
+def _params(pairs: list[str] | None) -> dict[str, str]:
+    params = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ApiError(f"-p takes key=value, not {pair!r}")
+        params[key] = value
+    return params
+
+
+@magics_class
+class SpellMagics(Magics):
+    def __init__(self, shell: Any, session: Session | None = None) -> None:
+        super().__init__(shell)
+        self.session = session or Session()
+        self.session.display_hook = self._display
+        set_current_session(self.session)
+
+    def _display(self, value: Any, mime: str | None) -> None:
+        display(mime_bundle(value, mime), raw=True)
+
+    @magic_arguments()
+    @argument("engine", nargs="?", default="lua", help="lua, js or tengo (default: lua)")
+    @argument("--timeout", type=float, default=None, help="time limit for the cell, in seconds")
+    @argument("--model", default=None, help="the default model for this cell (a litellm model string)")
+    @argument("--in", dest="inputs", default=None, help="Python variables to pass in as script globals: a,b")
+    @argument("--out", default=None, help="a Python variable to receive the cell's value")
+    @argument("-p", "--param", action="append", help="a Spell.params entry: key=value (repeatable)")
+    @cell_magic
+    def spell(self, line: str, cell: str) -> SpellResult | None:
+        """Run the cell as a spell in Lua, JavaScript or Tengo, in the notebook's shared session."""
+        args = parse_argstring(self.spell, line)
+        session = self.session
+        engine = session.engine(args.engine)
+        if args.inputs:
+            for name in (n.strip() for n in args.inputs.split(",") if n.strip()):
+                if name not in self.shell.user_ns:
+                    raise ApiError(f"--in {name}: no Python variable named {name!r}")
+                engine.set_global(name, self.shell.user_ns[name])
+        if args.param:
+            session.params = _params(args.param)
+        previous_model = session.llm.default_model
+        if args.model:
+            session.llm.default_model = args.model
+        try:
+            value = engine.execute(cell, chunk=f"cell[{self.shell.execution_count}]", timeout=args.timeout)
+        finally:
+            session.llm.default_model = previous_model
+        if args.out:
+            self.shell.user_ns[args.out] = value
+        return None if value is None else SpellResult(value)
+
+    @line_magic("spell")
+    def spell_line(self, line: str) -> Any:
+        """`%spell engines` lists engines; `%spell config key=value …` changes settings;
+        `%spell ENGINE CODE` runs one line of script."""
+        words = shlex.split(line)
+        if not words:
+            return SpellResult({"engines": list(self.session.live_engines), "model": self.session.llm.model_for(None)})
+        command, rest = words[0], words[1:]
+        if command == "engines":
+            from ..engines import engine_names
+
+            return SpellResult(engine_names())
+        if command == "config":
+            self.session.config.update(dict(w.split("=", 1) for w in rest))
+            return SpellResult({k: v for k, v in self.session.config.__dict__.items()})
+        value = self.session.engine(command).execute(line.split(None, 1)[1] if rest else "",
+                                                     chunk=f"cell[{self.shell.execution_count}]")
+        return None if value is None else SpellResult(value)
+
+
+def _show_spell_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
+    """Spell errors show the script's own location and stack, not Python's."""
+    lines = value.render() if isinstance(value, SpellError) else [f"{etype.__name__}: {value}"]
+    session = getattr(shell, "llmspell_session", None)
+    if session is not None and session.config.debug:
+        lines += ["", "Python traceback (debug=true):", *traceback.format_exception(etype, value, tb)]
+    red, reset = "\x1b[0;31m", "\x1b[0m"
+    return [f"{red}{lines[0]}{reset}", *lines[1:]]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    if getattr(ipython, "llmspell_session", None) is not None:
+        return
+    magics = SpellMagics(ipython)
+    ipython.llmspell_session = magics.session
+    ipython.register_magics(magics)
+    # %%lua, %%js and %%tengo, like %%bash beside %%script
+    for engine in ("lua", "js", "tengo"):
+        ipython.register_magic_function(
+            lambda line, cell, _e=engine: magics.spell(f"{_e} {line}", cell), "cell", engine)
+    ipython.set_custom_exc((SpellError,), _show_spell_error)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    session = getattr(ipython, "llmspell_session", None)
+    if session is not None:
+        session.close()
+        ipython.llmspell_session = None
+        set_current_session(None)
