@@ -41,6 +41,7 @@ class SpellError(Exception):
     source_line: str | None = None
 
     kind = "Error"  # the word shown before the message
+    show_python_traceback = False  # `%spell config debug=true` turns it on
     exit_code = 3  # the CLI's exit code for this class
 
     def __post_init__(self) -> None:
@@ -69,6 +70,15 @@ class SpellError(Exception):
             if getattr(self, name, None) in (None, []) and value is not None:
                 setattr(self, name, value)
         return self
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython's hook: show the script's location and stack, not Python's internals."""
+        lines = self.render()
+        if SpellError.show_python_traceback and self.__traceback__ is not None:
+            import traceback
+
+            lines += ["", "Python traceback (debug=true):", *traceback.format_exception(self)]
+        return [f"\x1b[0;31m{lines[0]}\x1b[0m", *lines[1:]]
 
     def render(self) -> list[str]:
         """The traceback lines shown to a user: location, source with a caret, stack."""

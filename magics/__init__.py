@@ -8,7 +8,6 @@ itself (`llmspell_kernel.session()`), sees the same agents, tools, state and eve
 from __future__ import annotations
 
 import shlex
-import traceback
 from typing import Any
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
@@ -100,20 +99,11 @@ class SpellMagics(Magics):
             return SpellResult(engine_names())
         if command == "config":
             self.session.config.update(dict(w.split("=", 1) for w in rest))
+            SpellError.show_python_traceback = self.session.config.debug
             return SpellResult({k: v for k, v in self.session.config.__dict__.items()})
         value = self.session.engine(command).execute(line.split(None, 1)[1] if rest else "",
                                                      chunk=f"cell[{self.shell.execution_count}]")
         return None if value is None else SpellResult(value)
-
-
-def _show_spell_error(shell: Any, etype: type, value: BaseException, tb: Any, tb_offset: Any = None) -> list[str]:
-    """Spell errors show the script's own location and stack, not Python's."""
-    lines = value.render() if isinstance(value, SpellError) else [f"{etype.__name__}: {value}"]
-    session = getattr(shell, "llmspell_session", None)
-    if session is not None and session.config.debug:
-        lines += ["", "Python traceback (debug=true):", *traceback.format_exception(etype, value, tb)]
-    red, reset = "\x1b[0;31m", "\x1b[0m"
-    return [f"{red}{lines[0]}{reset}", *lines[1:]]
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -126,7 +116,6 @@ def load_ipython_extension(ipython: Any) -> None:
     for engine in ("lua", "js", "tengo"):
         ipython.register_magic_function(
             lambda line, cell, _e=engine: magics.spell(f"{_e} {line}", cell), "cell", engine)
-    ipython.set_custom_exc((SpellError,), _show_spell_error)
 
 
 def unload_ipython_extension(ipython: Any) -> None:

@@ -67,6 +67,7 @@ class LuaEngine(ScriptEngine):
         self._make_handle = binder.make_handle
         self._compile = binder.compile
         self._start = binder.start
+        self._protected = binder.run
         self._wrap = binder.wrap
         self._bind_api(binder)
 
@@ -201,7 +202,9 @@ class LuaEngine(ScriptEngine):
 
     def _invoke(self, fn: Any, args: tuple, code: str | None) -> Any:
         try:
-            result = fn(*args)
+            result = self._protected(fn, *args)
+            if isinstance(result, tuple) and result[0] is False:
+                self._raise_failure(result[1] if len(result) > 1 else None, code)
         except self._lupa.LuaMemoryError:
             limit = self.limits.max_memory or 0
             raise MemoryLimitError(f"the Lua engine reached its memory limit ({limit // (1024 * 1024)} MB)",
@@ -214,15 +217,28 @@ class LuaEngine(ScriptEngine):
             raise exc.located(engine=self.name) from None
         except Exception as exc:  # a bug of ours surfaced through Lua
             raise InternalError(f"{type(exc).__name__}: {exc}", engine=self.name) from exc
-        if isinstance(result, tuple):
-            values = [self.from_native(v) for v in result]
-            return values[0] if len(values) == 1 else values
-        return self.from_native(result)
+        values = [self.from_native(v) for v in result[1:]] if isinstance(result, tuple) else []
+        if not values:
+            return None
+        return values[0] if len(values) == 1 else values
+
+    def _raise_failure(self, error: Any, code: str | None) -> None:
+        """Turn what xpcall caught into the right exception."""
+        if isinstance(error, BaseException):
+            raise error  # a Python exception raised inside a callback: mapped by the caller
+        text = error if isinstance(error, str) else str(self.from_native(error) if error is not None else "nil")
+        if text == "not enough memory":
+            raise self._lupa.LuaMemoryError(text)
+        raise self._lupa.LuaError(text)
 
     def _error_from(self, text: str, code: str | None, default: type[SpellError]) -> SpellError:
         head, _, trace = text.partition("\nstack traceback:\n")
         match = _LOCATION.match(head)
         chunk, line, message = (match["chunk"], int(match["line"]), match["message"]) if match else (None, None, head)
+        while match:  # errors re-raised through coroutine.wrap carry one prefix per hop: keep the innermost
+            match = _LOCATION.match(message)
+            if match:
+                chunk, line, message = match["chunk"], int(match["line"]), match["message"]
         known = self._api_errors.get(message)
         if known is not None:
             error = type(known)(known.message)
@@ -234,7 +250,7 @@ class LuaEngine(ScriptEngine):
             if frame and frame["chunk"] not in ("[C]", "llmspell"):
                 frames.append(Frame(frame["chunk"], int(frame["line"]), None, frame["what"]))
         source_line = None
-        if code is not None and line is not None and match:
+        if code is not None and line is not None:
             lines = code.split("\n")
             source_line = lines[line - 1] if 0 < line <= len(lines) else None
         return error.located(engine=self.name, chunk=chunk, line=line, frames=frames, source_line=source_line)

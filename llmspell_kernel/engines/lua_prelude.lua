@@ -4,7 +4,7 @@ local py = ...  -- Python helpers: check, write, module_source, refuse, same, de
 local G = _G
 local FAIL = {}  -- a Python wrapper returns FAIL, message when the call failed
 
-local sethook, getinfo = debug.sethook, debug.getinfo
+local sethook, getinfo, traceback = debug.sethook, debug.getinfo, debug.traceback
 local load_, type_, error_, select_, gc = load, type, error, select, collectgarbage
 local rawequal_, rawset_, setmetatable_, tostring_ = rawequal, rawset, setmetatable, tostring
 local co_create, co_resume, co_status = coroutine.create, coroutine.resume, coroutine.status
@@ -150,7 +150,18 @@ local function start()
   sethook(hook, "", HOOK_EVERY)
 end
 
+-- run a function with the script's own traceback: true, results... or false, message
+local function on_error(e)
+  sethook()  -- a stopped script's hook would fail this handler too
+  if type_(e) == "string" then return traceback(e, 2) end
+  return e  -- a Python exception object passes through unchanged
+end
+
+local function run(fn, ...)
+  return xpcall(fn, on_error, ...)
+end
+
 return {
   FAIL = FAIL, handle_of = handle_of, make_handle = make_handle, define_handle = define_handle,
-  wrap = wrap, bind_namespace = bind_namespace, bind_global = bind_global, compile = compile, start = start,
+  wrap = wrap, bind_namespace = bind_namespace, bind_global = bind_global, compile = compile, start = start, run = run,
 }

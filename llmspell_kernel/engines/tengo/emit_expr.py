@@ -1,0 +1,376 @@
+"""Expression code generation: Tengo expressions to Python ast.
+
+Int and string fast paths are inlined behind `type(x) is int` guards; other
+cases call the helpers in ops.py (bound in the runtime globals as `_o_*`).
+"""
+
+from __future__ import annotations
+
+import ast as P
+from typing import Any
+
+from . import ast as A
+from .pyast import (
+    MINI,
+    C,
+    N,
+    and_,
+    at,
+    binop,
+    both_type,
+    call,
+    cmp,
+    ifexp,
+    in_range,
+    is_simple,
+    sub0,
+    type_is,
+    walrus,
+)
+from .resolver import FreeSym
+
+_ARITH = {"+": P.Add(), "-": P.Sub(), "*": P.Mult()}
+_SLOW = {
+    "+": "_o_add", "-": "_o_sub", "*": "_o_mul", "/": "_o_quo", "%": "_o_rem", "&": "_o_band",
+    "|": "_o_bor", "^": "_o_bxor", "&^": "_o_andnot", "<<": "_o_shl", ">>": "_o_shr",
+    ">": "_o_gt", ">=": "_o_ge",
+}
+_CMP = {">": P.Gt(), ">=": P.GtE()}
+_INT_OPS = frozenset({"+", "-", "*", "/", "%", "&", "|", "^", "&^", "<<", ">>"})
+
+
+def orig(sym: Any) -> Any:
+    return sym.orig if isinstance(sym, FreeSym) else sym
+
+
+def last_pos(n: Any) -> tuple[int, int]:
+    """Position of the last instruction Tengo emits for an expression.
+
+    Zero-operand opcodes (index, slice, unary minus, iterator init) report the
+    position of the instruction before them, i.e. this one.
+    """
+    t = type(n)
+    if t is A.ParenExpr:
+        return last_pos(n.expr)
+    if t is A.BinaryExpr and n.op in ("&&", "||"):
+        return last_pos(n.rhs)
+    if t is A.UnaryExpr and n.op == "+":
+        return last_pos(n.expr)
+    if t is A.CondExpr:
+        return last_pos(n.false)
+    if t is A.SelectorExpr:
+        return (n.line, n.col)
+    return (n.line, n.col)
+
+
+class ExprGen:
+    """Mixin with expression emitters; the statement generator provides
+    `tmp()`, `kinds`, `hoist_func()`, `cur` and `const_name()`."""
+
+    kinds: dict
+    cur: Any
+
+    # -- kinds (static types) -------------------------------------------
+    def kind(self, n: Any) -> str | None:
+        t = type(n)
+        if t is A.IntLit:
+            return "int"
+        if t is A.StringLit:
+            return "str"
+        if t is A.FloatLit:
+            return "float"
+        if t is A.BoolLit:
+            return "bool"
+        if t is A.Ident:
+            return self.kinds.get(orig(n.sym))
+        if t is A.ParenExpr:
+            return self.kind(n.expr)
+        if t is A.BinaryExpr:
+            op = n.op
+            if op in ("==", "!=", "<", "<=", ">", ">="):
+                return "bool"
+            lk, rk = self.kind(n.lhs), self.kind(n.rhs)
+            if op in ("&&", "||"):
+                return "bool" if lk == rk == "bool" else None
+            if lk == "int" and rk == "int" and op in _INT_OPS:
+                return "int"
+            if op == "+" and lk == "str":
+                return "str"
+            if op in ("+", "-", "*", "/") and lk in ("int", "float") and rk in ("int", "float"):
+                return "float"
+            return None
+        if t is A.UnaryExpr:
+            k = self.kind(n.expr)
+            if n.op == "!":
+                return "bool"
+            if n.op == "+":
+                return k
+            if n.op == "-" and k in ("int", "float"):
+                return k
+            if n.op == "^" and k == "int":
+                return "int"
+            return None
+        if t is A.CallExpr and type(n.func) is A.Ident and n.func.sym is not None:
+            s = n.func.sym
+            if s.scope == "builtin" and s.name == "len":
+                return "int"
+        if t is A.CondExpr:
+            k1 = self.kind(n.true)
+            return k1 if k1 is not None and k1 == self.kind(n.false) else None
+        return None
+
+    # -- reads -------------------------------------------------------------
+    def read_sym(self, sym: Any) -> P.expr:
+        o = orig(sym)
+        if o.scope == "builtin":
+            return N(o.py)
+        if o.boxed:
+            return sub0(N(o.py))
+        return N(o.py)
+
+    def once(self, e: P.expr) -> tuple[P.expr, P.expr]:
+        """(first-use form, later-use form) so e is evaluated exactly once."""
+        if is_simple(e):
+            return e, e
+        name = self.tmp()
+        return walrus(name, e), N(name)
+
+    # -- truthiness ------------------------------------------------------
+    def truth(self, n: Any) -> P.expr:
+        e = self.expr(n)
+        if self.kind(n) in ("bool", "int", "str"):
+            return e
+        return self.truth_of(e)
+
+    def truth_of(self, e: P.expr) -> P.expr:
+        first, again = self.once(e)
+        # floats: only NaN is falsy in Tengo; everything else uses Python truth
+        return ifexp(type_is(first, "float"), cmp(again, P.Eq(), again), again)
+
+    # -- expressions -----------------------------------------------------
+    def expr(self, n: Any) -> P.expr:
+        t = type(n)
+        if t is A.Ident:
+            return at(self.read_sym(n.sym), n.line, n.col)
+        if t is A.IntLit or t is A.FloatLit or t is A.StringLit:
+            return at(C(n.value), n.line, n.col)
+        if t is A.BoolLit:
+            return at(C(n.value), n.line, n.col)
+        if t is A.UndefinedLit:
+            return at(C(None), n.line, n.col)
+        if t is A.CharLit:
+            return at(N(self.const_name("char", n.value)), n.line, n.col)
+        if t is A.ParenExpr:
+            return self.expr(n.expr)
+        if t is A.BinaryExpr:
+            return self.binary(n)
+        if t is A.UnaryExpr:
+            return self.unary(n)
+        if t is A.CondExpr:
+            return at(ifexp(self.truth(n.cond), self.expr(n.true), self.expr(n.false)), n.line, n.col)
+        if t is A.ArrayLit:
+            return at(P.List(elts=[self.expr(e) for e in n.elements], ctx=P.Load()), n.line, n.col)
+        if t is A.MapLit:
+            return at(P.Dict(keys=[C(k) for k in n.keys], values=[self.expr(v) for v in n.values]), n.line, n.col)
+        if t is A.FuncLit:
+            return at(N(self.hoist_func(n)), n.line, n.col)
+        if t is A.CallExpr:
+            return self.call_expr(n)
+        if t is A.IndexExpr:
+            return self.index_expr(n)
+        if t is A.SelectorExpr:
+            return self.selector(n)
+        if t is A.SliceExpr:
+            x = self.expr(n.expr)
+            lo = self.expr(n.low) if n.low is not None else C(None)
+            hi = self.expr(n.high) if n.high is not None else C(None)
+            line, col = last_pos(n.high) if n.high is not None else (n.line, n.col)
+            return at(call("_o_slice", x, lo, hi), line, col)
+        if t is A.ErrorExpr:
+            return at(call("TError", self.expr(n.expr)), n.line, n.col)
+        if t is A.ImmutableExpr:
+            return at(call("_o_imm", self.expr(n.expr)), n.line, n.col)
+        if t is A.ImportExpr:
+            kind, name = n.target
+            if kind == "std":
+                return at(call("_mod", C(name)), n.line, n.col)
+            return at(call(name), n.line, n.col)
+        raise NotImplementedError(t.__name__)
+
+    def binary(self, n: Any) -> P.expr:
+        op = n.op
+        if op == "&&" or op == "||":
+            return self.logical(n)
+        if op == "<" or op == "<=":
+            # Tengo compiles a < b as b > a (right side evaluated first)
+            r, l = self.expr(n.rhs), self.expr(n.lhs)
+            return self.arith(">" if op == "<" else ">=", r, l, self.kind(n.rhs), self.kind(n.lhs), n)
+        l, r = self.expr(n.lhs), self.expr(n.rhs)
+        if op == "==" or op == "!=":
+            e = self.equal(l, r, self.kind(n.lhs), self.kind(n.rhs))
+            if op == "!=":
+                e = P.UnaryOp(op=P.Not(), operand=e)
+            return at(e, n.line, n.col)
+        return self.arith(op, l, r, self.kind(n.lhs), self.kind(n.rhs), n)
+
+    def guard(self, l: P.expr, r: P.expr, lt: str | None, rt: str | None) -> tuple[Any, P.expr, P.expr]:
+        """(test, a, b): test evaluates l then r exactly once and checks their
+        Python types; a and b then name the values."""
+        ls, rs = is_simple(l), is_simple(r)
+        if ls and rs:
+            return and_(type_is(l, lt) if lt else None, type_is(r, rt) if rt else None), l, r
+        a = l if ls else N(self.tmp())
+        b = r if rs else N(self.tmp())
+        la = l if ls else walrus(a.id, l)
+        rb = r if rs else walrus(b.id, r)
+        if lt and rt and lt == rt:
+            return both_type(la, rb, lt), a, b
+        first = P.Tuple(elts=[la, rb], ctx=P.Load())
+        return and_(first, type_is(a, lt) if lt else None, type_is(b, rt) if rt else None), a, b
+
+    def arith(self, op: str, l: P.expr, r: P.expr, lk: str | None, rk: str | None, n: Any) -> P.expr:
+        """Binary operator with Tengo semantics; n positions the error."""
+        slow = _SLOW[op]
+        line, col = n.line, n.col
+        li = None if lk == "int" else "int"
+        ri = None if rk == "int" else "int"
+        if op in _ARITH:
+            pyop = _ARITH[op]
+            if lk == "int" and rk == "int":
+                res = self.tmp()
+                e = ifexp(in_range(walrus(res, binop(l, pyop, r))), N(res), call("_o_wrap", N(res)))
+                return at(e, line, col)
+            if op == "+" and lk == "str" and rk == "str":
+                return at(binop(l, P.Add(), r), line, col)
+            if op == "+" and (lk == "str" or rk == "str"):
+                test, a, b = self.guard(l, r, None if lk == "str" else "str", None if rk == "str" else "str")
+                return at(ifexp(test, binop(a, P.Add(), b), call(slow, a, b)), line, col)
+            test, a, b = self.guard(l, r, li, ri)
+            res = self.tmp()
+            e = ifexp(and_(test, in_range(walrus(res, binop(a, pyop, b)))), N(res), call(slow, a, b))
+            return at(e, line, col)
+        if op in _CMP:
+            pyop = _CMP[op]
+            if (lk in ("int", "float") and rk in ("int", "float")) or (lk == "str" and rk == "str"):
+                return at(cmp(l, pyop, r), line, col)
+            test, a, b = self.guard(l, r, li, ri)
+            return at(ifexp(test, cmp(a, pyop, b), call(slow, a, b)), line, col)
+        if op in ("/", "%"):
+            pyop = P.FloorDiv() if op == "/" else P.Mod()
+            test, a, b = self.guard(l, r, li, ri)
+            if isinstance(r, P.Constant) and type(r.value) is int and r.value > 0:
+                test = and_(test, cmp(a, P.GtE(), C(0)))
+            else:
+                test = and_(test, cmp(a, P.GtE(), C(0)), cmp(b, P.Gt(), C(0)))
+            return at(ifexp(test, binop(a, pyop, b), call(slow, a, b)), line, col)
+        if op in ("&", "|", "^"):
+            pyop = {"&": P.BitAnd(), "|": P.BitOr(), "^": P.BitXor()}[op]
+            if lk == "int" and rk == "int":
+                return at(binop(l, pyop, r), line, col)
+            test, a, b = self.guard(l, r, li, ri)
+            return at(ifexp(test, binop(a, pyop, b), call(slow, a, b)), line, col)
+        if op == ">>":
+            test, a, b = self.guard(l, r, li, ri)
+            test = and_(test, P.Compare(left=C(0), ops=[P.LtE(), P.Lt()], comparators=[b, C(64)]))
+            return at(ifexp(test, binop(a, P.RShift(), b), call(slow, a, b)), line, col)
+        return at(call(slow, l, r), line, col)
+
+    def equal(self, l: P.expr, r: P.expr, lk: Any, rk: Any) -> P.expr:
+        if lk == "str" or rk == "str" or (lk in ("int", "float") and rk in ("int", "float")):
+            return cmp(l, P.Eq(), r)
+        if lk == "bool" and rk == "bool":
+            return cmp(l, P.Is(), r)
+        if isinstance(l, P.Constant) and l.value is None and is_simple(r):
+            return cmp(r, P.Is(), C(None))
+        if isinstance(r, P.Constant) and r.value is None:
+            test, a, b = self.guard(l, r, None, None)
+            return and_(test, cmp(a, P.Is(), C(None))) if test is not None else cmp(a, P.Is(), C(None))
+        test, a, b = self.guard(l, r, None, None)
+        if lk in ("int", "float") or rk in ("int", "float"):
+            other = b if lk in ("int", "float") else a
+            chk = P.Compare(left=call("type", other), ops=[P.IsNot()], comparators=[N("bool")])
+            return and_(test, cmp(a, P.Eq(), b), chk)
+        fast = P.BoolOp(op=P.Or(), values=[type_is(a, "str"), and_(type_is(a, "int"), type_is(b, "int")), call("_o_eq", a, b)])
+        return and_(test, cmp(a, P.Eq(), b), fast)
+
+    def logical(self, n: Any) -> P.expr:
+        l = self.expr(n.lhs)
+        r = self.expr(n.rhs)
+        lk = self.kind(n.lhs)
+        if lk in ("bool", "int", "str"):
+            op = P.And() if n.op == "&&" else P.Or()
+            return at(P.BoolOp(op=op, values=[l, r]), n.line, n.col)
+        a1, a2 = self.once(l)
+        test = ifexp(type_is(a1, "float"), cmp(a2, P.Eq(), a2), a2)
+        if n.op == "&&":
+            return at(ifexp(test, r, a2), n.line, n.col)
+        return at(ifexp(test, a2, r), n.line, n.col)
+
+    def unary(self, n: Any) -> P.expr:
+        op = n.op
+        if op == "+":
+            return self.expr(n.expr)
+        if op == "!":
+            return at(P.UnaryOp(op=P.Not(), operand=self.truth(n.expr)), n.line, n.col)
+        inner = n.expr
+        while type(inner) is A.ParenExpr:
+            inner = inner.expr
+        if op == "-" and type(inner) in (A.IntLit, A.FloatLit):
+            return at(C(-inner.value), n.line, n.col)
+        e = self.expr(n.expr)
+        line, col = last_pos(n.expr)
+        k = self.kind(n.expr)
+        a1, a2 = self.once(e)
+        if op == "-":
+            if k == "float":
+                return at(P.UnaryOp(op=P.USub(), operand=e), line, col)
+            test = and_(type_is(a1, "int"), cmp(a2, P.Gt(), C(MINI))) if k != "int" else cmp(a1, P.Gt(), C(MINI))
+            return at(ifexp(test, P.UnaryOp(op=P.USub(), operand=a2), call("_o_neg", a2)), line, col)
+        # ^x
+        if k == "int":
+            return at(P.UnaryOp(op=P.Invert(), operand=e), line, col)
+        return at(ifexp(type_is(a1, "int"), P.UnaryOp(op=P.Invert(), operand=a2), call("_o_bnot", a2)), line, col)
+
+    def call_expr(self, n: Any) -> P.expr:
+        f = n.func
+        if type(f) is A.Ident and orig(f.sym).scope == "builtin" and not n.ellipsis:
+            name = orig(f.sym).name
+            if name == "len" and len(n.args) == 1:
+                a1, a2 = self.once(self.expr(n.args[0]))
+                test = P.BoolOp(op=P.Or(), values=[type_is(a1, "list"), type_is(a2, "dict")])
+                e = ifexp(test, call("len", a2), call("B_len", a2))
+                return at(e, n.line, n.col)
+        fe = self.expr(f)
+        args = [self.expr(a) for a in n.args]
+        if n.ellipsis and args:
+            last = args.pop()
+            args.append(P.Starred(value=call("_o_spread", last), ctx=P.Load()))
+        return at(P.Call(func=fe, args=args, keywords=[]), n.line, n.col)
+
+    def index_expr(self, n: Any) -> P.expr:
+        x = self.expr(n.expr)
+        i = self.expr(n.index)
+        line, col = last_pos(n.index)
+        return at(self.fast_index(x, i, self.kind(n.index)), line, col)
+
+    def fast_index(self, x: P.expr, i: P.expr, ik: Any) -> P.expr:
+        if ik == "str":
+            test, a, b = self.guard(x, i, "dict", None)
+            get = P.Call(func=P.Attribute(value=a, attr="get", ctx=P.Load()), args=[b], keywords=[])
+            return ifexp(test, get, call("_o_index", a, b))
+        test, a, b = self.guard(x, i, "list", None if ik == "int" else "int")
+        lst = and_(test, P.Compare(left=C(-1), ops=[P.Lt(), P.Lt()], comparators=[b, call("len", a)]))
+        slow = call("_o_index", a, b)
+        if ik == "int":
+            return ifexp(lst, P.Subscript(value=a, slice=b, ctx=P.Load()), slow)
+        get = P.Call(func=P.Attribute(value=a, attr="get", ctx=P.Load()), args=[b], keywords=[])
+        dict_get = ifexp(and_(type_is(a, "dict"), type_is(b, "str")), get, slow)
+        return ifexp(lst, P.Subscript(value=a, slice=b, ctx=P.Load()), dict_get)
+
+    def selector(self, n: Any) -> P.expr:
+        x = self.expr(n.expr)
+        x1, x2 = self.once(x)
+        key = C(n.sel.value)
+        e = ifexp(type_is(x1, "dict"), P.Call(func=P.Attribute(value=x2, attr="get", ctx=P.Load()), args=[key], keywords=[]),
+                  call("_o_index", x2, key))
+        return at(e, n.sel.line, n.sel.col)

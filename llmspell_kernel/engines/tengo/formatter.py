@@ -1,0 +1,274 @@
+"""A Go-fmt-like formatter over Tengo values (tengo.Format)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .values import Char, ImmArray, char_str, fmt_float, go_quote, to_str, type_name
+
+
+def _to_int(v: Any) -> int | None:
+    t = type(v)
+    if t is int:
+        return v
+    if t is Char:
+        return v.v
+    if t is bool:
+        return 1 if v else 0
+    if t is float:
+        return int(v) if v == v and abs(v) < 9.2e18 else None
+    return None
+
+
+class _Spec:
+    __slots__ = ("minus", "plus", "sharp", "space", "zero", "width", "prec")
+
+    def __init__(self) -> None:
+        self.minus = self.plus = self.sharp = self.space = self.zero = False
+        self.width: int | None = None
+        self.prec: int | None = None
+
+
+def _pad(s: str, sp: _Spec, numeric: bool = False) -> str:
+    w = sp.width
+    if w is None or len(s) >= w:
+        return s
+    if sp.minus:
+        return s + " " * (w - len(s))
+    if sp.zero and numeric:
+        sign = ""
+        if s and s[0] in "+- ":
+            sign, s = s[0], s[1:]
+        return sign + "0" * (w - len(s) - len(sign)) + s
+    if sp.zero and not numeric:
+        return "0" * (w - len(s)) + s
+    return " " * (w - len(s)) + s
+
+
+def _fmt_int(v: int, verb: str, sp: _Spec) -> str:
+    neg = v < 0
+    a = -v if neg else v
+    if verb in ("d", "v"):
+        digits = str(a)
+    elif verb == "b":
+        digits = format(a, "b")
+    elif verb == "o" or verb == "O":
+        digits = format(a, "o")
+    elif verb == "x":
+        digits = format(a, "x")
+    elif verb == "X":
+        digits = format(a, "X")
+    elif verb == "c":
+        return _pad(char_str(v), sp)
+    elif verb == "q":
+        return _pad(go_quote(char_str(v), "'"), sp)
+    elif verb == "U":
+        s = f"U+{a:04X}"
+        if sp.sharp:
+            s += " '" + char_str(v) + "'"
+        return _pad(s, sp)
+    else:
+        return None  # type: ignore[return-value]
+    if sp.prec is not None:
+        digits = digits.rjust(sp.prec, "0") if not (sp.prec == 0 and a == 0) else ""
+    prefix = ""
+    if sp.sharp:
+        prefix = {"b": "0b", "o": "0", "x": "0x", "X": "0X"}.get(verb, "")
+    if verb == "O":
+        prefix = "0o"
+    sign = "-" if neg else ("+" if sp.plus else (" " if sp.space else ""))
+    s = sign + prefix + digits
+    if sp.zero and sp.prec is None and sp.width and not sp.minus:
+        w = sp.width - len(sign) - len(prefix)
+        return sign + prefix + digits.rjust(w, "0")
+    return _pad(s, sp)
+
+
+def _fmt_float(f: float, verb: str, sp: _Spec) -> str | None:
+    if math.isinf(f) or f != f:
+        s = "NaN" if f != f else ("+Inf" if f > 0 else "-Inf")
+        if f > 0 and not sp.plus:
+            s = "Inf" if verb != "v" else "+Inf"
+            s = "+Inf" if sp.plus else "Inf"
+        if s == "NaN" and sp.plus:
+            s = "+NaN"
+        sp.zero = False
+        return _pad(s, sp)
+    prec = sp.prec
+    if verb in ("f", "F"):
+        s = f"{f:.{6 if prec is None else prec}f}"
+    elif verb in ("e", "E"):
+        s = f"{f:.{6 if prec is None else prec}e}"
+        if verb == "E":
+            s = s.upper()
+    elif verb in ("g", "G", "v"):
+        if prec is None:
+            r = repr(f)
+            if "e" in r or "E" in r:
+                mant, exp = r.split("e")
+                if mant.endswith(".0"):
+                    mant = mant[:-2]
+                e = int(exp)
+                s = f"{mant}e{'-' if e < 0 else '+'}{abs(e):02d}"
+            else:
+                s = r[:-2] if r.endswith(".0") else r
+            # Go's %g switches to exponent form for exp < -4 || exp >= 21 (shortest)
+            x = abs(f)
+            if x != 0 and (x < 1e-4 or x >= 1e21) and "e" not in s:
+                s = f"{f:e}"
+            if x != 0 and 1e-4 <= x < 1e21 and "e" in s:
+                s = fmt_float(f)
+        else:
+            s = f"{f:.{prec or 1}g}"
+            if "e" in s:
+                mant, exp = s.split("e")
+                e = int(exp)
+                s = f"{mant}e{'-' if e < 0 else '+'}{abs(e):02d}"
+        if verb == "G":
+            s = s.upper()
+    elif verb == "b":
+        m, e = math.frexp(f)
+        s = f"{int(m * (1 << 53))}p{e - 53:+d}"
+    else:
+        return None
+    if sp.plus and not s.startswith("-"):
+        s = "+" + s
+    elif sp.space and not s.startswith("-"):
+        s = " " + s
+    return _pad(s, sp, numeric=True)
+
+
+def _fmt_str(s: str, verb: str, sp: _Spec) -> str | None:
+    if verb in ("s", "v"):
+        if sp.prec is not None:
+            s = s[:sp.prec]
+        return _pad(s, sp)
+    if verb == "q":
+        return _pad(go_quote(s) if not sp.sharp or "`" in s else "`" + s + "`", sp)
+    if verb in ("x", "X"):
+        b = s.encode("utf-8", "surrogateescape")
+        h = b.hex() if verb == "x" else b.hex().upper()
+        if sp.space:
+            h = " ".join(h[i:i + 2] for i in range(0, len(h), 2))
+        return _pad(h, sp)
+    return None
+
+
+def _bad(verb: str, v: Any) -> str:
+    return f"%!{verb}({type_name(v)}={to_str(v) if type(v) is not str else v})"
+
+
+def format_values(fmt: str, args: list) -> str:
+    out: list[str] = []
+    i, n = 0, len(fmt)
+    argi = 0
+    while i < n:
+        j = fmt.find("%", i)
+        if j < 0:
+            out.append(fmt[i:])
+            break
+        out.append(fmt[i:j])
+        i = j + 1
+        if i >= n:
+            out.append("%!(NOVERB)")
+            break
+        sp = _Spec()
+        while i < n and fmt[i] in "+-# 0":
+            c = fmt[i]
+            if c == "+":
+                sp.plus = True
+            elif c == "-":
+                sp.minus = True
+            elif c == "#":
+                sp.sharp = True
+            elif c == " ":
+                sp.space = True
+            else:
+                sp.zero = True
+            i += 1
+        if i < n and fmt[i] == "*":
+            i += 1
+            if argi < len(args):
+                w = _to_int(args[argi])
+                argi += 1
+                if w is None:
+                    out.append("%!(BADWIDTH)")
+                else:
+                    if w < 0:
+                        sp.minus, w = True, -w
+                    sp.width = w
+            else:
+                out.append("%!(BADWIDTH)")
+        else:
+            s = i
+            while i < n and fmt[i].isdigit():
+                i += 1
+            if i > s:
+                sp.width = int(fmt[s:i])
+        if i < n and fmt[i] == ".":
+            i += 1
+            if i < n and fmt[i] == "*":
+                i += 1
+                if argi < len(args):
+                    p = _to_int(args[argi])
+                    argi += 1
+                    sp.prec = p if p is not None and p >= 0 else None
+                    if p is None:
+                        out.append("%!(BADPREC)")
+            else:
+                s = i
+                while i < n and fmt[i].isdigit():
+                    i += 1
+                sp.prec = int(fmt[s:i]) if i > s else 0
+        if i >= n:
+            out.append("%!(NOVERB)")
+            break
+        verb = fmt[i]
+        i += 1
+        if verb == "%":
+            out.append("%")
+            continue
+        if argi >= len(args):
+            out.append(f"%!{verb}(MISSING)")
+            continue
+        v = args[argi]
+        argi += 1
+        out.append(format_one(v, verb, sp))
+    if argi < len(args):
+        extra = ", ".join(f"{type_name(a)}={to_str(a) if type(a) is not str else a}" for a in args[argi:])
+        out.append(f"%!(EXTRA {extra})")
+    return "".join(out)
+
+
+def format_one(v: Any, verb: str, sp: _Spec) -> str:
+    if verb == "T":
+        return _pad(type_name(v), sp)
+    if verb == "v":
+        return _pad(to_str(v), sp)
+    t = type(v)
+    r: str | None
+    if t is bool:
+        r = _pad("true" if v else "false", sp) if verb == "t" else None
+    elif t is float:
+        r = _fmt_float(v, verb, sp)
+    elif t is int:
+        r = _fmt_int(v, verb, sp)
+    elif t is str:
+        r = _fmt_str(v, verb, sp)
+    elif t is bytes:
+        if verb == "s":
+            r = _pad(v.decode("utf-8", "surrogateescape"), sp)
+        elif verb in ("x", "X"):
+            r = _pad(v.hex() if verb == "x" else v.hex().upper(), sp)
+        elif verb == "d":
+            r = "[" + " ".join(str(b) for b in v) + "]"
+        elif verb == "q":
+            r = _pad(go_quote(v.decode("utf-8", "surrogateescape")), sp)
+        else:
+            r = None
+    elif t is list or t is ImmArray or t is dict:
+        r = _fmt_str(to_str(v), verb, sp)
+    else:
+        r = _fmt_str(to_str(v), verb, sp)
+    return r if r is not None else _bad(verb, v)

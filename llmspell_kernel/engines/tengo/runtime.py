@@ -1,0 +1,352 @@
+"""TengoRuntime: compile (cached), run, persist globals, map errors back."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+from types import CodeType
+from typing import Any, Callable
+
+from llmspell_kernel.errors import Frame
+
+from . import ops
+from .builtins import BUILTINS, append_self
+from .compiler import FUNC_ARITY, Unit, compile_chunk
+from .convert import to_python, to_tengo
+from .errors import TengoRuntimeError, TengoSyntaxError, make_error
+from .parser import ParseErrors, parse
+from .resolver import CompileError, mangle
+from .values import TError, TengoRuntimeErr, type_name, wrap64
+
+STDLIB_NAMES = ("fmt", "math", "text", "times", "json", "base64", "hex", "enum", "rand", "os")
+TICK_EVERY = 10000
+MAX_FRAMES = 1024
+
+_BUILTIN_LIST = list(BUILTINS)
+
+_BASE_NS: dict[str, Any] = {
+    "_o_add": ops.add, "_o_sub": ops.sub, "_o_mul": ops.mul, "_o_quo": ops.quo, "_o_rem": ops.rem,
+    "_o_band": ops.band, "_o_bor": ops.bor, "_o_bxor": ops.bxor, "_o_andnot": ops.andnot,
+    "_o_shl": ops.shl, "_o_shr": ops.shr, "_o_gt": ops.gt, "_o_ge": ops.ge, "_o_eq": ops.eq,
+    "_o_neg": ops.neg, "_o_bnot": ops.bnot, "_o_index": ops.index, "_o_index_set": ops.index_for_set,
+    "_o_set_index": ops.set_index, "_o_slice": ops.slice_, "_o_iter": ops.iterate, "_o_spread": ops.spread,
+    "_o_imm": ops.make_immutable, "_o_wrap": wrap64, "_o_append_self": append_self, "TError": TError,
+}
+for _name, _fn in BUILTINS.items():
+    _BASE_NS["B_" + _name] = _fn
+
+# code objects that belong to Tengo chunks (for mapping tracebacks)
+_TENGO_CODE_FILES: set[str] = set()
+_CACHE: dict[tuple, tuple[Unit, list[tuple[str, str]]]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+class _HookAbort(Exception):
+    """Carries an exception raised by the host's budget hook through Tengo frames."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__("hook")
+        self.exc = exc
+
+
+_ARITY_RE = re.compile(r"(tf_\w+)\(\) (?:takes (\d+) positional arguments? but (\d+) (?:was|were) given|"
+                       r"missing (\d+) required positional arguments?)")
+_NOTCALL_RE = re.compile(r"'(\w+)' object is not callable")
+_PY_TYPES = {"int": "int", "float": "float", "str": "string", "bool": "bool", "NoneType": "undefined",
+             "list": "array", "dict": "map", "bytes": "bytes", "Char": "char", "TError": "error",
+             "ImmArray": "immutable-array", "ImmMap": "immutable-map", "Time": "time", "Opaque": "opaque"}
+
+
+def _positions(code: CodeType) -> list:
+    pos = getattr(code, "_tengo_pos", None)
+    if pos is None:
+        pos = list(code.co_positions())
+    return pos
+
+
+def tengo_frames(tb: Any) -> list[Frame]:
+    """Tengo frames of a traceback, innermost first, like the reference VM."""
+    frames: list[Frame] = []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename in _TENGO_CODE_FILES and code.co_name.startswith(("tm_", "tf_")):
+            idx = tb.tb_lasti // 2
+            pos = _positions(code)
+            line, col = 0, 0
+            if 0 <= idx < len(pos) and pos[idx][0] is not None:
+                line, col = pos[idx][0], (pos[idx][2] or 0) + 1
+            frames.append(Frame(chunk=code.co_filename, line=line, column=col))
+        tb = tb.tb_next
+    frames.reverse()
+    return frames
+
+
+def translate(exc: BaseException, sources: dict[str, str] | None = None) -> BaseException:
+    """Turn an exception escaping Tengo code into a TengoError (or the original)."""
+    if isinstance(exc, _HookAbort):
+        return exc.exc
+    if isinstance(exc, TengoRuntimeErr):
+        msg = exc.message
+    elif isinstance(exc, RecursionError):
+        msg = "stack overflow"
+    elif isinstance(exc, ZeroDivisionError):
+        msg = "integer divide by zero"
+    elif isinstance(exc, TypeError):
+        text = str(exc)
+        m = _ARITY_RE.search(text)
+        nc = _NOTCALL_RE.search(text)
+        if m and m.group(1) in FUNC_ARITY:
+            want, varargs = FUNC_ARITY[m.group(1)]
+            if m.group(2) is not None:
+                got = int(m.group(3))
+            else:
+                got = want - int(m.group(4))
+            if varargs:
+                msg = f"wrong number of arguments: want>={want - 1}, got={got}"
+            else:
+                msg = f"wrong number of arguments: want={want}, got={got}"
+        elif nc:
+            msg = f"not callable: {_PY_TYPES.get(nc.group(1), nc.group(1))}"
+        else:
+            return exc
+    else:
+        return exc
+    frames = tengo_frames(exc.__traceback__)
+    if not frames:
+        return exc
+    src = (sources or {}).get(frames[0].chunk or "")
+    err = make_error(TengoRuntimeError, "Runtime Error", msg, frames, src)
+    err.__cause__ = None
+    return err
+
+
+def call_tengo(fn: Callable[..., Any], args: list, runtime: Any = None) -> Any:
+    """Call a Tengo function from Python, mapping failures to TengoError."""
+    try:
+        return fn(*args)
+    except Exception as e:  # noqa: BLE001 - translated or re-raised unchanged
+        t = translate(e, runtime.sources if runtime is not None else None)
+        if t is e:
+            raise
+        raise t from None
+
+
+class TengoRuntime:
+    """One Tengo interpreter state: globals persist across `run` calls."""
+
+    def __init__(
+        self,
+        predeclared: dict[str, object] | None = None,
+        stdout: Callable[[str], None] | None = None,
+        import_root: str | None = None,
+        allow_os: bool = False,
+        budget_hook: Callable[[], None] | None = None,
+        max_allocs: int | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.stdout = stdout if stdout is not None else _default_stdout
+        self.import_root = os.path.abspath(import_root) if import_root else None
+        self.allow_os = allow_os
+        self.budget_hook = budget_hook
+        self.max_allocs = max_allocs
+        self.allocs = 0
+        self.seed = seed
+        self.sources: dict[str, str] = {}
+        self.modules: dict[str, Any] = {}
+        self.declared: dict[str, str] = {}  # tengo global name -> python name
+        self.tick_every = TICK_EVERY if not max_allocs else max(1, min(TICK_EVERY, max_allocs))
+        ns = dict(_BASE_NS)
+        ns["_bud"] = self.tick_every
+        ns["_tick"] = self._tick
+        ns["_mod"] = self._module
+        self.ns = ns
+        for k, v in (predeclared or {}).items():
+            self.set_global(k, v)
+
+    # -- host API ------------------------------------------------------------
+    def get_global(self, name: str) -> Any:
+        py = self.declared.get(name)
+        if py is None:
+            raise KeyError(name)
+        return to_python(self.ns.get(py), self)
+
+    def set_global(self, name: str, value: Any) -> None:
+        py = "g_" + mangle(name)
+        self.declared[name] = py
+        self.ns[py] = to_tengo(value)
+
+    def global_names(self) -> list[str]:
+        return list(self.declared)
+
+    # -- budget ----------------------------------------------------------------
+    def _tick(self) -> None:
+        self.ns["_bud"] = self.tick_every
+        if self.max_allocs is not None:
+            self.allocs += self.tick_every
+            if self.allocs > self.max_allocs:
+                raise TengoRuntimeErr("object allocation limit exceeded")
+        if self.budget_hook is not None:
+            try:
+                self.budget_hook()
+            except BaseException as e:  # noqa: BLE001 - re-raised unchanged by run()
+                raise _HookAbort(e) from None
+
+    # -- modules -----------------------------------------------------------------
+    def _module(self, name: str) -> Any:
+        m = self.modules.get(name)
+        if m is None:
+            from .stdlib import load_module
+
+            m = load_module(name, self)
+            self.modules[name] = m
+        return m
+
+    # -- compile ---------------------------------------------------------------
+    def _import_hook_for(self, filename: str, stack: list[str], units: list, deps: list) -> Callable:
+        def hook(node: Any) -> Any:
+            name = node.name
+            if name in STDLIB_NAMES:
+                if name == "os" and not self.allow_os:
+                    raise CompileError("module 'os' is not available in the sandbox", node.line, node.col, filename)
+                return ("std", name)
+            base = os.path.dirname(os.path.abspath(filename)) if os.path.isfile(filename) else (self.import_root or os.getcwd())
+            mod = name if name.endswith(".tengo") else name + ".tengo"
+            path = os.path.abspath(os.path.join(base, mod))
+            if self.import_root is not None and os.path.commonpath([self.import_root, path]) != self.import_root:
+                raise CompileError(f"module '{name}' not found", node.line, node.col, filename)
+            if path in stack:
+                raise CompileError(f"cyclic module import: {path}", node.line, node.col, filename)
+            try:
+                with open(path, "rb") as fh:
+                    src = fh.read().decode("utf-8", "surrogateescape")
+            except OSError as e:
+                reason = (e.strerror or str(e)).lower()
+                raise CompileError(f"module file read error: open {path}: {reason}", node.line, node.col, filename) from None
+            deps.append((path, src))
+            unit = self._compile_source(src, path, set(), stack + [path], units, deps, module=True)
+            units.append(unit)
+            return ("file", unit.entry)
+        return hook
+
+    def _compile_source(self, src: str, filename: str, persisted: set[str], stack: list[str], units: list,
+                        deps: list, module: bool = False, repl: bool = False) -> Unit:
+        self.sources[filename] = src
+        try:
+            tree = parse(src)
+        except ParseErrors as pe:
+            line, col, msg = pe.errors[0]
+            raise make_error(TengoSyntaxError, "Parse Error", msg, [Frame(chunk=filename, line=line, column=col)],
+                             src, more=len(pe.errors) - 1) from None
+        hook = self._import_hook_for(filename, stack, units, deps)
+        try:
+            unit = compile_chunk(tree, filename, f"{filename}\0{src}\0{module}", _BUILTIN_LIST, persisted, hook,
+                                 module=module, repl=repl)
+        except CompileError as ce:
+            fn = ce.filename or filename
+            raise make_error(TengoSyntaxError, "Compile Error", ce.msg, [Frame(chunk=fn, line=ce.line, column=ce.col)],
+                             self.sources.get(fn)) from None
+        _TENGO_CODE_FILES.add(filename)
+        return unit
+
+    def compile(self, source: str, filename: str = "(main)", repl: bool = False) -> tuple[Unit, list]:
+        persisted = frozenset(self.declared)
+        key = (filename, source, persisted, self.allow_os, self.import_root, repl)
+        with _CACHE_LOCK:
+            hit = _CACHE.get(key)
+        if hit is not None and _deps_fresh(hit[1]):
+            unit, deps = hit
+            self.sources[filename] = source
+            for path, src in deps:
+                self.sources[path] = src
+            return unit, getattr(unit, "all_modules", [])
+        units: list = []
+        deps: list = []
+        unit = self._compile_source(source, filename, set(persisted), [], units, deps, repl=repl)
+        unit.all_modules = units  # type: ignore[attr-defined]
+        with _CACHE_LOCK:
+            if len(_CACHE) > 512:
+                _CACHE.clear()
+            _CACHE[key] = (unit, deps)
+        return unit, units
+
+    def dump_python(self, source: str, filename: str = "(main)") -> str:
+        import ast
+
+        unit, units = self.compile(source, filename)
+        parts = [ast.unparse(u.pyast) for u in units] + [ast.unparse(unit.pyast)]
+        return "\n\n".join(parts)
+
+    # -- run -----------------------------------------------------------------
+    def run(self, source: str, filename: str = "(main)", *, repl: bool = False) -> Any:
+        unit, modules = self.compile(source, filename, repl)
+        ns = self.ns
+        for m in modules:
+            if m.consts:
+                ns.update(m.consts)
+            exec(m.code, ns)  # noqa: S102 - generated from Tengo source
+        if unit.consts:
+            ns.update(unit.consts)
+        exec(unit.code, ns)  # noqa: S102
+        for name in _declared_globals(unit):
+            py = "g_" + mangle(name)
+            self.declared[name] = py
+            ns.setdefault(py, None)
+        entry = ns[unit.entry]
+        old_limit = sys.getrecursionlimit()
+        depth = _stack_depth()
+        sys.setrecursionlimit(max(old_limit, depth + MAX_FRAMES + 40))
+        try:
+            result = _run_entry(entry, depth)
+        except Exception as e:  # noqa: BLE001 - translated or re-raised unchanged
+            t = translate(e, self.sources)
+            if t is e:
+                raise
+            raise t from None
+        finally:
+            sys.setrecursionlimit(old_limit)
+        return to_python(result, self) if repl else None
+
+
+def _run_entry(entry: Callable[[], Any], depth: int) -> Any:
+    return entry()
+
+
+def _stack_depth() -> int:
+    f = sys._getframe(1)
+    n = 0
+    while f is not None:
+        n += 1
+        f = f.f_back
+    return n
+
+
+def _declared_globals(unit: Unit) -> list[str]:
+    return getattr(unit, "declared", [])
+
+
+def _deps_fresh(deps: list) -> bool:
+    for path, src in deps:
+        try:
+            with open(path, "rb") as fh:
+                if fh.read().decode("utf-8", "surrogateescape") != src:
+                    return False
+        except OSError:
+            return False
+    return True
+
+
+def _default_stdout(text: str) -> None:
+    try:
+        sys.stdout.write(text)
+    except UnicodeEncodeError:
+        buf = getattr(sys.stdout, "buffer", None)
+        if buf is None:
+            raise
+        sys.stdout.flush()
+        buf.write(text.encode("utf-8", "surrogateescape"))
+        buf.flush()
+
+
+__all__ = ["TengoRuntime", "call_tengo", "translate", "type_name"]
