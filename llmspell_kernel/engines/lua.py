@@ -69,6 +69,7 @@ class LuaEngine(ScriptEngine):
         self._start = binder.start
         self._protected = binder.run
         self._wrap = binder.wrap
+        self._empty_list, self._is_list = binder.empty_list, binder.is_list
         self._bind_api(binder)
 
     def _bind_api(self, binder: Any) -> None:
@@ -272,7 +273,7 @@ class LuaEngine(ScriptEngine):
                 out[key] = self.to_native(item)
             return self.lua.table_from(out)
         if kind is list or kind is tuple:
-            return self.lua.table_from([self.to_native(v) for v in value])
+            return self.lua.table_from([self.to_native(v) for v in value]) if value else self._empty_list()
         if kind is ScriptFunction and value.engine is self:
             return value.ref
         handle = self.session.api.handle_type(value)
@@ -300,7 +301,7 @@ class LuaEngine(ScriptEngine):
             raise ConversionError(f"a Lua table nested more than {MAX_DEPTH} levels deep (a cycle?) cannot cross")
         items = list(table.items())
         if not items:
-            return {}
+            return [] if self._is_list(table) else {}
         keys = [k for k, _ in items]
         if all(type(k) is int for k in keys):
             if sorted(keys) != list(range(1, len(keys) + 1)):

@@ -135,11 +135,20 @@ local function bind_namespace(name, functions, values)
   local ns = G[name] or {}
   for key, fn in pairs(functions) do ns[key] = wrap(fn) end
   for key, value in pairs(values) do ns[key] = value end
-  if name ~= "" then G[name] = ns end
+  if name ~= "" then
+    G[name] = ns
+  else  -- plain globals such as display()
+    for key, fn in pairs(ns) do G[key] = fn end
+  end
   return ns
 end
 
 local function bind_global(name, value) G[name] = value end
+
+-- an empty list from Python stays a list when it comes back (an empty `{}` is a map)
+local LIST = {__name = "list"}
+local function empty_list() return setmetatable_({}, LIST) end
+local function is_list(t) return getmetatable(t) == LIST end
 
 -- running a chunk ---------------------------------------------------------------------
 local function compile(source, chunkname)
@@ -164,4 +173,5 @@ end
 return {
   FAIL = FAIL, handle_of = handle_of, make_handle = make_handle, define_handle = define_handle,
   wrap = wrap, bind_namespace = bind_namespace, bind_global = bind_global, compile = compile, start = start, run = run,
+  empty_list = empty_list, is_list = is_list,
 }

@@ -35,21 +35,22 @@ class RetryPolicy:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Timeouts, connection failures, 429 and 5xx are worth another try; other errors are not."""
+    """Timeouts, connection failures, 408, 429 and 5xx are worth another try; other errors are not."""
     if isinstance(exc, SpellError):
         return False
     status = getattr(exc, "status_code", None)
-    if isinstance(status, int):
-        return status == 429 or status >= 500
+    if isinstance(status, int):  # litellm gives its client-side timeouts status 408
+        return status in (408, 429) or status >= 500
     name = type(exc).__name__
     return any(word in name for word in ("Timeout", "Connection", "ServiceUnavailable", "InternalServer"))
 
 
-def describe_failure(model: str, exc: BaseException) -> str:
+def describe_failure(model: str, exc: BaseException, attempts: int = 1) -> str:
     status = getattr(exc, "status_code", None)
     text = getattr(exc, "message", None) or str(exc) or type(exc).__name__
     provider = model.split("/", 1)[0] if "/" in model else "openai"
-    return f"{provider} model {model!r} failed" + (f" (HTTP {status})" if status else "") + f": {text}"
+    return (f"{provider} model {model!r} failed" + (f" (HTTP {status})" if status else "")
+            + (f" after {attempts} attempts" if attempts > 1 else "") + f": {text}")
 
 
 class LLMClient:
@@ -112,7 +113,7 @@ class LLMClient:
                                   source=source, parent_id=req.id)
                     time.sleep(self.retry.delay(attempt))
                     continue
-                error = exc if isinstance(exc, SpellError) else LLMError(describe_failure(request.model, exc))
+                error = exc if isinstance(exc, SpellError) else LLMError(describe_failure(request.model, exc, attempt))
                 self.bus.emit("llm.error", {"model": request.model, "error": error.message, "attempts": attempt},
                               source=source, parent_id=req.id, duration=_ms(began))
                 raise error from None
