@@ -174,6 +174,8 @@ class LuaEngine(ScriptEngine):
 
     def _load(self, code: str, name: str) -> Any:
         """Compile a chunk; a cell whose last line is an expression returns its value, as in the REPL."""
+        if code.startswith("#"):  # a shebang line, as the lua command skips it; line numbers stay
+            code = "--" + code
         lines = code.rstrip().split("\n")
         if lines and lines[-1].strip() and not lines[-1].lstrip().startswith(("return", "--", "local ")):
             # parenthesised: one value, and no tail call that would hide the cell's frame

@@ -67,9 +67,19 @@ class CodeGen(ExprGen):
         return name
 
     def tick(self, line: int, col: int) -> list[P.stmt]:
+        """Function-entry budget tick on the shared global countdown."""
         dec = at(P.AugAssign(target=ST("_bud"), op=P.Sub(), value=C(1)), line, col)
         test = P.Compare(left=N("_bud"), ops=[P.LtE()], comparators=[C(0)])
         return [dec, at(P.If(test=test, body=[expr_stmt(call("_tick"))], orelse=[]), line, col)]
+
+    def loop_tick(self, line: int, col: int) -> tuple[P.stmt, list[P.stmt]]:
+        """Back-edge tick: a local countdown (cheap) that calls the hook every N."""
+        name = self.tmp()
+        init = at(assign(ST(name), N("_TICK_N")), line, col)
+        dec = at(P.AugAssign(target=ST(name), op=P.Sub(), value=C(1)), line, col)
+        test = P.UnaryOp(op=P.Not(), operand=N(name))
+        body = [at(assign(ST(name), N("_TICK_N")), line, col), at(expr_stmt(call("_tick")), line, col)]
+        return init, [dec, at(P.If(test=test, body=body, orelse=[]), line, col)]
 
     def hoist_func(self, n: A.FuncLit) -> str:
         fi: FuncInfo = n.scope
@@ -200,7 +210,9 @@ class CodeGen(ExprGen):
         test = self.truth(n.cond) if n.cond is not None else None
         cond_pre = self.pre
         self.pre = []
-        body = self.tick(n.line, n.col) + self.block_stmts(n.body.stmts) + post
+        tinit, tick = self.loop_tick(n.line, n.col)
+        out.append(tinit)
+        body = tick + self.block_stmts(n.body.stmts) + post
         self.pre = saved
         self.loops.pop()
         if test is None:
@@ -230,11 +242,12 @@ class CodeGen(ExprGen):
                 targets.append(ST(sym.py))
         self.loops.append(None)
         saved = self.pre
-        body = self.tick(n.line, n.col) + body + self.block_stmts(n.body.stmts)
+        tinit, tick = self.loop_tick(n.line, n.col)
+        body = tick + body + self.block_stmts(n.body.stmts)
         self.pre = saved
         self.loops.pop()
         loop = P.For(target=P.Tuple(elts=targets, ctx=P.Store()), iter=it_call, body=body, orelse=[], type_comment=None)
-        return [at(loop, n.line, n.col)]
+        return [tinit, at(loop, n.line, n.col)]
 
     # -- assignment ----------------------------------------------------------
     def store(self, sym: Any, value: P.expr, define: bool, line: int, col: int) -> list[P.stmt]:

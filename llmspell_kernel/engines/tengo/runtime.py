@@ -159,6 +159,7 @@ class TengoRuntime:
         self.tick_every = TICK_EVERY if not max_allocs else max(1, min(TICK_EVERY, max_allocs))
         ns = dict(_BASE_NS)
         ns["_bud"] = self.tick_every
+        ns["_TICK_N"] = self.tick_every
         ns["_tick"] = self._tick
         ns["_mod"] = self._module
         self.ns = ns

@@ -1,0 +1,100 @@
+"""`llmspell run`: results, exit codes, limits, parameters, through the installed command."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def llmspell(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+    env = {**os.environ, "LLMSPELL_OFFLINE": "1"}
+    command = shutil.which("llmspell") or sys.executable
+    prefix = [] if command.endswith("llmspell") else ["-m", "llmspell_kernel"]
+    return subprocess.run([command, *prefix, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def spell(tmp_path: Path, code: str, name: str = "spell.lua") -> str:
+    (tmp_path / name).write_text(code)
+    return name
+
+
+def test_seed_examples_run_unchanged(tmp_path):
+    for example in ("researcher.lua", "analyzer.lua"):
+        shutil.copy(EXAMPLES / example, tmp_path)
+    result = llmspell("run", "researcher.lua", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "Research quantum computing"
+    assert (tmp_path / "research.md").read_text() == "Research quantum computing"
+    result = llmspell("run", "analyzer.lua", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert '"output": "{\\"data\\": \\"...\\"}"' in result.stdout
+
+
+def test_params_and_prints(tmp_path):
+    name = spell(tmp_path, "print('topic:', Spell.params.topic)\nreturn Spell.params.n")
+    result = llmspell("run", name, "-p", "topic=tides", "-p", "n=3", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "topic:\ttides\n3\n"
+
+
+def test_script_error_exits_3_with_the_lua_line(tmp_path):
+    name = spell(tmp_path, "local x = 1\nerror('boom')\n")
+    result = llmspell("run", name, cwd=tmp_path)
+    assert result.returncode == 3
+    assert "RuntimeError: boom" in result.stderr and "spell.lua:2" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_timeout_exits_4_within_one_and_a_half_seconds(tmp_path):
+    name = spell(tmp_path, "for i=1,1e12 do end")
+    start = time.monotonic()
+    result = llmspell("run", name, "--timeout", "1", cwd=tmp_path)
+    elapsed = time.monotonic() - start
+    assert result.returncode == 4, result.stderr
+    assert "time limit" in result.stderr
+    # the process itself (Python start-up and imports included) ends within 1.5 s of the limit's start
+    assert elapsed < 2.5
+    assert result.stderr.count("\n") < 10
+
+
+def test_huge_allocation_is_stopped_by_the_memory_limit(tmp_path):
+    name = spell(tmp_path, "local s = string.rep('x', 1024 * 1024 * 1024)\nreturn #s")
+    result = llmspell("run", name, cwd=tmp_path)
+    assert result.returncode == 3
+    assert "memory limit" in result.stderr
+
+
+def test_sandbox_violation_exits_5(tmp_path):
+    name = spell(tmp_path, 'os.execute("ls")')
+    result = llmspell("run", name, cwd=tmp_path)
+    assert result.returncode == 5
+    assert "os.execute is not available in the sandbox" in result.stderr
+
+
+@pytest.mark.parametrize("args", [["run"], ["run", "missing.lua"], ["run", "x.lua", "-e", "cobol"],
+                                  ["run", "x.lua", "-p", "novalue"], ["frobnicate"]])
+def test_usage_errors_exit_2(tmp_path, args):
+    (tmp_path / "x.lua").write_text("return 1")
+    result = llmspell(*args, cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+
+
+def test_engine_from_shebang(tmp_path):
+    name = spell(tmp_path, "#!/usr/bin/env lua\nreturn Spell.engine", name="noext")
+    result = llmspell("run", name, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "lua"
+
+
+def test_engines_lists_lua(tmp_path):
+    result = llmspell("engines", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.startswith("lua") and "5.4" in result.stdout

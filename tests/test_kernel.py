@@ -1,0 +1,129 @@
+"""The LLMSpell (Lua) kernel through jupyter_client, against the installed kernelspec."""
+
+from __future__ import annotations
+
+import threading
+import time
+import unittest
+
+import jupyter_kernel_test
+import pytest
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import start_new_kernel
+
+KERNEL = "llmspell-lua"
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory):
+    km, kc = start_new_kernel(kernel_name=KERNEL, cwd=str(tmp_path_factory.mktemp("kernel")))
+    yield km, kc
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def execute(kc, code: str, timeout: float = 30):
+    """Run a cell; return the reply content and the iopub messages (type, content) it caused."""
+    msg_id = kc.execute(code)
+    outputs = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind = msg["msg_type"]
+        if kind == "status" and msg["content"]["execution_state"] == "idle":
+            break
+        if kind in ("stream", "execute_result", "display_data", "error"):
+            outputs.append((kind, msg["content"]))
+    reply = kc.get_shell_msg(timeout=timeout)
+    assert reply["parent_header"]["msg_id"] == msg_id
+    return reply["content"], outputs
+
+
+def test_kernelspec_is_installed():
+    spec = KernelSpecManager().get_kernel_spec(KERNEL)
+    assert spec.display_name == "LLMSpell (Lua)" and spec.language == "lua"
+
+
+def test_kernel_info_names_lua(kernel):
+    _, kc = kernel
+    kc.kernel_info()
+    info = kc.get_shell_msg(timeout=10)["content"]
+    assert info["language_info"]["name"] == "lua"
+    assert info["implementation"] == "llmspell"
+
+
+def test_a_lua_cell_returns_an_execute_result(kernel):
+    _, kc = kernel
+    reply, outputs = execute(kc, "return 1 + 1")
+    assert reply["status"] == "ok"
+    assert outputs == [("execute_result", {"data": {"text/plain": "2"}, "metadata": {},
+                                           "execution_count": reply["execution_count"]})]
+
+
+def test_maps_render_as_json(kernel):
+    _, kc = kernel
+    _, outputs = execute(kc, "{a = 1, list = {1, 2}}")
+    data = outputs[0][1]["data"]
+    assert data["application/json"] == {"a": 1, "list": [1, 2]}
+
+
+def test_runtime_error_reply_shows_the_lua_line(kernel):
+    _, kc = kernel
+    reply, outputs = execute(kc, "local ok = 1\nlocal t = nil\nreturn t.x")
+    assert reply["status"] == "error"
+    trace = "\n".join(reply["traceback"])
+    assert "attempt to index a nil value" in trace
+    assert f"cell[{reply['execution_count']}]:3" in trace and "return t.x" in trace
+    assert "site-packages" not in trace and "Traceback" not in trace
+    assert outputs[-1][0] == "error"
+
+
+def test_interrupt_stops_a_loop_and_state_survives(kernel):
+    km, kc = kernel
+    reply, _ = execute(kc, "State.set('survivor', 42)\nkept_global = 'yes'")
+    assert reply["status"] == "ok"
+    threading.Timer(1.0, km.interrupt_kernel).start()
+    started = time.monotonic()
+    reply, _ = execute(kc, "while true do end")
+    assert reply["status"] == "error" and reply["ename"] == "InterruptedSpell"
+    assert time.monotonic() - started < 10
+    reply, outputs = execute(kc, "return State.get('survivor') .. kept_global")
+    assert reply["status"] == "ok" and outputs[0][1]["data"]["text/plain"] == "42yes"
+
+
+def test_python_cells_see_the_same_session(kernel):
+    _, kc = kernel
+    execute(kc, "State.set('shared', 'from lua')")
+    reply, outputs = execute(kc, "%%python\nimport llmspell_kernel\nllmspell_kernel.session().state.get('shared')")
+    assert reply["status"] == "ok"
+    assert outputs[0][1]["data"]["text/plain"] == "'from lua'"
+
+
+def test_seed_example_runs_in_the_kernel(kernel):
+    _, kc = kernel
+    reply, outputs = execute(kc, 'local a = Agent.new({name = "k_analyzer", model = "gpt-4"})\n'
+                                 'local state = State.new({data = "..."})\nlocal result = a:run(state)\n'
+                                 'return result:get("output")')
+    assert reply["status"] == "ok", reply
+    assert outputs[0][1]["data"]["text/plain"] == '{"data": "..."}'
+
+
+class LuaKernelTests(jupyter_kernel_test.KernelTests):
+    kernel_name = KERNEL
+    language_name = "lua"
+    file_extension = ".lua"
+    code_hello_world = 'print("hello, world")'
+    code_generate_error = 'error("boom")'
+    code_execute_result = [{"code": "6 * 7", "result": "42"}, {"code": "'text'", "result": "text"}]
+    code_display_data = [
+        {"code": 'Display.markdown("**hi**")', "mime": "text/markdown"},
+        {"code": 'Display.html("<b>hi</b>")', "mime": "text/html"},
+        {"code": "display({a = 1})", "mime": "application/json"},
+    ]
+    code_history_pattern = "6 ? 7"
+    supported_history_operations = ("tail", "search")
+
+
+if __name__ == "__main__":
+    unittest.main()
