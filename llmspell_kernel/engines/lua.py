@@ -311,7 +311,8 @@ class LuaEngine(ScriptEngine):
                                       "cannot cross; use a list without nil gaps, or string keys")
             return [self.from_native(v, depth + 1) for _, v in sorted(items, key=lambda kv: kv[0])]
         if all(type(k) is str for k in keys):
-            return {k: self.from_native(v, depth + 1) for k, v in items}
+            # Lua's table order changes from run to run; sorted keys make results reproducible
+            return {k: self.from_native(v, depth + 1) for k, v in sorted(items, key=lambda kv: kv[0])}
         raise ConversionError("a Lua table that is both a list and a map (or has non-string keys) cannot cross: "
                               "make it a list, or a map with string keys")
 

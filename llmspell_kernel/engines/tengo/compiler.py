@@ -204,6 +204,9 @@ class CodeGen(ExprGen):
         if n.init is not None:
             out.extend(self.inline_stmt(n.init))
         post = self.inline_stmt(n.post) if n.post is not None else []
+        fast_inc = self.bounded_increment(n)
+        if fast_inc is not None:
+            post = fast_inc
         self.loops.append(post)
         saved = self.pre
         self.pre = []
@@ -335,6 +338,45 @@ class CodeGen(ExprGen):
             return at(call("_o_shl", cur, r), n.line, n.col)
         return self.arith(bop, cur, r, lk, rk, n)
 
+    def bounded_increment(self, n: Any) -> list[P.stmt] | None:
+        """`for i := ..; i < E; i++`: i + 1 cannot overflow, so skip the wrap check."""
+        post, cond = n.post, n.cond
+        if type(post) is not A.IncDecStmt or post.op != "++" or type(post.expr) is not A.Ident:
+            return None
+        sym = orig(post.expr.sym)
+        if self.kinds.get(sym) != "int" or sym.boxed or type(cond) is not A.BinaryExpr:
+            return None
+        if cond.op not in ("<", "<=") or type(cond.lhs) is not A.Ident or orig(cond.lhs.sym) is not sym:
+            return None
+        if self.kind(cond.rhs) != "int" or (cond.op == "<=" and type(cond.rhs) is not A.IntLit):
+            return None
+        if cond.op == "<=" and cond.rhs.value >= 0x7FFFFFFFFFFFFFFF:
+            return None
+        if self.assigns(n.body, sym):
+            return None
+        inc = at(P.AugAssign(target=ST(sym.py), op=P.Add(), value=C(1)), post.line, post.col)
+        return [inc]
+
+    def assigns(self, node: Any, sym: Any) -> bool:
+        found = []
+
+        def walk(x: Any) -> None:
+            t = type(x)
+            if t in (A.AssignStmt, A.IncDecStmt) and x.syms is not None and orig(x.syms) is sym:
+                found.append(x)
+            for f in getattr(t, "FIELDS", ()):
+                if f in ("sym", "scope", "syms", "ksym", "vsym"):
+                    continue
+                v = getattr(x, f, None)
+                if isinstance(v, list):
+                    for e in v:
+                        if isinstance(e, A.Node):
+                            walk(e)
+                elif isinstance(v, A.Node):
+                    walk(v)
+        walk(node)
+        return bool(found)
+
     def is_self_append(self, rhs: Any, o: Any) -> bool:
         f = rhs.func
         if type(f) is not A.Ident or orig(f.sym).scope != "builtin" or orig(f.sym).name != "append":
@@ -421,7 +463,10 @@ def compile_chunk(file: A.File, filename: str, src_key: str, builtins: list[str]
     records: list = []
     collect_assigns(file, records)
     gen = CodeGen(res, filename)
-    gen.kinds = infer_kinds(res, [r for r in records if r[0].scope == "local" or r[0].owner is not None])
+    # globals declared by this chunk can only be assigned by this chunk's code
+    # while it runs, so they join the inference; persisted ones never do
+    gen.kinds = infer_kinds(res, [r for r in records if r[0].scope == "local" or r[0].owner is not None
+                                  or (r[0].scope == "global" and r[0].name not in persisted)])
     main = res.main
     body = gen.declarations(main)
     body.extend(gen.block_stmts(file.stmts, last_value=repl))

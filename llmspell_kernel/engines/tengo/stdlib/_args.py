@@ -1,0 +1,90 @@
+"""Argument helpers shared by stdlib modules (reference error texts)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..builtins import bad_type, parse_go_float, parse_go_int10, wrong_args
+from ..values import Char, TError, to_string
+from . import user_fn
+
+_ORD = ["first", "second", "third", "fourth", "fifth", "sixth"]
+
+
+def ordinal(i: int) -> str:
+    return _ORD[i] if i < len(_ORD) else str(i)
+
+
+def as_int(fn: str, args: tuple, i: int) -> int:
+    v = args[i]
+    t = type(v)
+    if t is int:
+        return v
+    if t is float:
+        return int(v) if v == v and abs(v) < 9.2e18 else -0x8000000000000000
+    if t is Char:
+        return v.v
+    if t is bool:
+        return 1 if v else 0
+    if t is str:
+        r = parse_go_int10(v)
+        if r is not None:
+            return r
+    raise bad_type(fn, ordinal(i), "int(compatible)", v)
+
+
+def as_float(fn: str, args: tuple, i: int) -> float:
+    v = args[i]
+    t = type(v)
+    if t is float:
+        return v
+    if t is int:
+        return float(v)
+    if t is str:
+        r = parse_go_float(v)
+        if r is not None:
+            return r
+    raise bad_type(fn, ordinal(i), "float(compatible)", v)
+
+
+def as_str(fn: str, args: tuple, i: int) -> str:
+    v = args[i]
+    if v is None:
+        raise bad_type(fn, ordinal(i), "string(compatible)", v)
+    return to_string(v)
+
+
+def as_bool(fn: str, args: tuple, i: int) -> bool:
+    v = args[i]
+    if type(v) is float:
+        return v == v
+    return bool(v)
+
+
+def as_bytes(fn: str, args: tuple, i: int) -> bytes:
+    v = args[i]
+    if type(v) is bytes:
+        return v
+    if type(v) is str:
+        return v.encode("utf-8", "surrogateescape")
+    raise bad_type(fn, ordinal(i), "bytes(compatible)", v)
+
+
+def define(mod: dict, name: str, nargs: int | tuple[int, int], conv: str, impl: Callable[..., Any]) -> None:
+    """Register name: checks count, converts args per `conv` letters (i f s b y a)."""
+    fn_type = "user-function:" + name
+    lo, hi = (nargs, nargs) if isinstance(nargs, int) else nargs
+    convs = {"i": as_int, "f": as_float, "s": as_str, "b": as_bool, "y": as_bytes}
+
+    def f(*args: Any) -> Any:
+        if not lo <= len(args) <= hi:
+            raise wrong_args(fn_type)
+        conv_args = [convs[c](fn_type, args, k) if c in convs else args[k] for k, c in zip(range(len(args)), conv)]
+        return impl(*conv_args)
+
+    f.__name__ = "u_" + name
+    mod[name] = user_fn(name, f)
+
+
+def err(msg: str) -> TError:
+    return TError(msg)

@@ -1,0 +1,91 @@
+"""math: Go's math package over floats."""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any
+
+from ._args import define
+
+_INF = float("inf")
+
+
+def _go_round(x: float) -> float:
+    if x != x or x in (_INF, -_INF):
+        return x
+    return math.copysign(math.floor(abs(x) + 0.5), x)
+
+
+def _safe(fn: Any) -> Any:
+    def g(*a: Any) -> float:
+        try:
+            return float(fn(*a))
+        except (ValueError, ZeroDivisionError):
+            return math.nan
+        except OverflowError:
+            return _INF
+    return g
+
+
+def _log(x: float) -> float:
+    if x == 0:
+        return -_INF
+    if x < 0 or x != x:
+        return math.nan
+    return math.log(x) if x != _INF else _INF
+
+
+def _pow(x: float, y: float) -> float:
+    try:
+        return math.pow(x, y)
+    except ZeroDivisionError:
+        return _INF
+    except (OverflowError, ValueError):
+        if x < 0 and y != int(y):
+            return math.nan
+        return _INF
+
+
+def make(rt: Any) -> dict[str, Any]:
+    m: dict[str, Any] = {
+        "e": math.e, "pi": math.pi, "phi": (1 + math.sqrt(5)) / 2, "sqrt2": math.sqrt(2),
+        "sqrtE": math.sqrt(math.e), "sqrtPi": math.sqrt(math.pi), "sqrtPhi": math.sqrt((1 + math.sqrt(5)) / 2),
+        "ln2": math.log(2), "log2E": 1 / math.log(2), "ln10": math.log(10), "log10E": 1 / math.log(10),
+        "maxFloat32": 3.4028234663852886e38, "smallestNonzeroFloat32": 1.401298464324817e-45,
+        "maxFloat64": sys.float_info.max, "smallestNonzeroFloat64": 5e-324,
+        "maxInt": 9223372036854775807, "minInt": -9223372036854775808,
+        "maxInt8": 127, "minInt8": -128, "maxInt16": 32767, "minInt16": -32768,
+        "maxInt32": 2147483647, "minInt32": -2147483648, "maxInt64": 9223372036854775807,
+        "minInt64": -9223372036854775808, "maxUint8": 255, "maxUint16": 65535, "maxUint32": 4294967295,
+    }
+    f1 = {
+        "abs": abs, "acos": math.acos, "acosh": math.acosh, "asin": math.asin, "asinh": math.asinh,
+        "atan": math.atan, "atanh": math.atanh, "cbrt": lambda x: math.copysign(abs(x) ** (1 / 3), x),
+        "ceil": math.ceil, "cos": math.cos, "cosh": math.cosh, "erf": math.erf, "erfc": math.erfc,
+        "exp": math.exp, "exp2": lambda x: 2.0 ** x, "expm1": math.expm1, "floor": math.floor,
+        "gamma": math.gamma, "log": _log, "log10": lambda x: _log(x) / math.log(10), "log1p": math.log1p,
+        "log2": lambda x: _log(x) / math.log(2), "logb": lambda x: float(math.frexp(x)[1] - 1),
+        "round": _go_round, "round_to_even": lambda x: float(round(x)), "sin": math.sin, "sinh": math.sinh,
+        "sqrt": math.sqrt, "tan": math.tan, "tanh": math.tanh, "trunc": math.trunc,
+        "y0": math.nan, "j0": math.nan,
+    }
+    for name, fn in f1.items():
+        if callable(fn):
+            define(m, name, 1, "f", _safe(fn))
+    f2 = {
+        "atan2": math.atan2, "copysign": math.copysign, "dim": lambda x, y: max(x - y, 0.0),
+        "hypot": math.hypot, "max": lambda x, y: max(x, y), "min": lambda x, y: min(x, y),
+        "mod": math.fmod, "nextafter": math.nextafter, "pow": _pow, "remainder": math.remainder,
+    }
+    for name, fn in f2.items():
+        define(m, name, 2, "ff", _safe(fn))
+    define(m, "inf", 1, "i", lambda s: _INF if s >= 0 else -_INF)
+    define(m, "is_inf", 2, "fi", lambda f, s: (s >= 0 and f == _INF) or (s <= 0 and f == -_INF))
+    define(m, "is_nan", 1, "f", lambda f: f != f)
+    define(m, "nan", 0, "", lambda: math.nan)
+    define(m, "signbit", 1, "f", lambda f: math.copysign(1.0, f) < 0)
+    define(m, "ilogb", 1, "f", lambda f: math.frexp(f)[1] - 1 if f not in (0.0, _INF, -_INF) and f == f else 0)
+    define(m, "ldexp", 2, "fi", _safe(math.ldexp))
+    define(m, "pow10", 1, "i", lambda n: 10.0 ** n if n < 309 else _INF)
+    return m
