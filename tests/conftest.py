@@ -9,7 +9,7 @@ import pytest
 os.environ["LLMSPELL_OFFLINE"] = "1"  # tests never reach a real provider
 os.environ.setdefault("LLMSPELL_CONFIG", os.devnull)  # ignore the developer's config file
 
-from llmspell_kernel.runtime.session import Session  # noqa: E402
+from llmspell_kernel.runtime.session import Session
 
 
 @pytest.fixture

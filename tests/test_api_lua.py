@@ -81,7 +81,7 @@ def test_tool_arguments_are_checked_against_the_schema(lua):
 
 
 def test_web_tools_refuse_hosts_the_sandbox_does_not_allow(lua):
-    with pytest.raises(SandboxError, match="host 'example.com' is not allowed.*allowed_hosts"):
+    with pytest.raises(SandboxError, match=r"host 'example\.com' is not allowed.*allowed_hosts"):
         lua("Tool.call('web_fetch', {url = 'https://example.com/'})")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 import unittest
+from typing import ClassVar
 
 import jupyter_kernel_test
 import pytest
@@ -115,8 +116,8 @@ class LuaKernelTests(jupyter_kernel_test.KernelTests):
     file_extension = ".lua"
     code_hello_world = 'print("hello, world")'
     code_generate_error = 'error("boom")'
-    code_execute_result = [{"code": "6 * 7", "result": "42"}, {"code": "'text'", "result": "text"}]
-    code_display_data = [
+    code_execute_result: ClassVar = [{"code": "6 * 7", "result": "42"}, {"code": "'text'", "result": "text"}]
+    code_display_data: ClassVar = [
         {"code": 'Display.markdown("**hi**")', "mime": "text/markdown"},
         {"code": 'Display.html("<b>hi</b>")', "mime": "text/html"},
         {"code": "display({a = 1})", "mime": "application/json"},

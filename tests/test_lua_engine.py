@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from llmspell_kernel.engines import ScriptFunction, find_engine
 from llmspell_kernel.errors import (
     ConversionError,
     InterruptedSpell,
@@ -18,7 +19,6 @@ from llmspell_kernel.errors import (
     ScriptSyntaxError,
     TimeLimitError,
 )
-from llmspell_kernel.engines import ScriptFunction, find_engine
 
 
 def test_values_cross_as_plain_python(lua):
@@ -100,7 +100,7 @@ def test_sandbox_removes_dangerous_globals(lua, code):
 
 
 def test_os_error_says_it_is_not_available_in_the_sandbox(lua):
-    with pytest.raises(SandboxError, match="os.execute is not available in the sandbox"):
+    with pytest.raises(SandboxError, match=r"os\.execute is not available in the sandbox"):
         lua("os.execute('ls')")
     assert isinstance(lua("return os.time()"), int)
 

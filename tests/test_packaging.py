@@ -16,7 +16,7 @@ def test_share_kernelspecs_are_up_to_date(tmp_path):
         generated, committed = tmp_path / name, SHARE / name
         files = sorted(p.name for p in generated.iterdir())
         assert sorted(p.name for p in committed.iterdir()) == files
-        match, mismatch, errors = filecmp.cmpfiles(generated, committed, files, shallow=False)
+        _, mismatch, errors = filecmp.cmpfiles(generated, committed, files, shallow=False)
         assert not mismatch and not errors, f"run `python -m llmspell_kernel.kernelspecs` ({mismatch})"
 
 

@@ -280,7 +280,7 @@ def decode_arguments(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text) if text.strip() else {}
     except json.JSONDecodeError as exc:
-        raise ApiError(f"tool arguments are not valid JSON ({exc.msg} at position {exc.pos}): {text[:200]!r}") from None
+        raise ApiError(f"tool arguments are not valid JSON ({exc}): {text[:200]!r}") from None
     if not isinstance(value, dict):
         raise ApiError(f"tool arguments must be a JSON object, got {type(value).__name__}")
     return value

@@ -102,7 +102,7 @@ def translate(exc: BaseException, sources: dict[str, str] | None = None) -> Base
             if m.group(2) is not None:
                 got = int(m.group(3))
             else:
-                got = want - int(m.group(4))
+                got = (want - 1 if varargs else want) - int(m.group(4))
             if varargs:
                 msg = f"wrong number of arguments: want>={want - 1}, got={got}"
             else:
@@ -116,6 +116,9 @@ def translate(exc: BaseException, sources: dict[str, str] | None = None) -> Base
     frames = tengo_frames(exc.__traceback__)
     if not frames:
         return exc
+    if isinstance(exc, RecursionError) and len(frames) > 1:
+        # Python fails inside the new frame; Tengo reports the failed call site
+        frames = frames[1:]
     src = (sources or {}).get(frames[0].chunk or "")
     err = make_error(TengoRuntimeError, "Runtime Error", msg, frames, src)
     err.__cause__ = None
