@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .formatter import format_values
 from .ops import _str_chars, wrap32
 from .values import (
-    BUILTIN_NAMES, MAX_INT, MIN_INT, Char, ImmArray, ImmMap, Opaque, Time, TError,
-    TengoRuntimeErr, is_compiled_function, to_string, type_name,
+    BUILTIN_NAMES,
+    MAX_INT,
+    MIN_INT,
+    Char,
+    ImmArray,
+    ImmMap,
+    Opaque,
+    TengoRuntimeErr,
+    TError,
+    Time,
+    is_compiled_function,
+    to_string,
+    type_name,
 )
 
 
@@ -360,4 +372,4 @@ def b_range(*args: Any) -> list:
     return list(range(start, stop, -step))
 
 
-__all__ = ["BUILTINS", "append_self", "copy_value", "_str_chars"]
+__all__ = ["BUILTINS", "_str_chars", "append_self", "copy_value"]

@@ -199,7 +199,35 @@ class CodeGen(ExprGen):
         self.pre = saved
         return out
 
+    def range_loop(self, n: Any) -> tuple[Any, Any, bool] | None:
+        """`for i := a; i < E; i++ {}` with i and E untouched by the body: a Python range loop."""
+        init, cond, post = n.init, n.cond, n.post
+        if type(init) is not A.AssignStmt or init.op != ":=" or type(init.lhs[0]) is not A.Ident:
+            return None
+        sym = orig(init.syms)
+        if sym.captured or (sym.scope == "local" and sym.boxed):
+            return None
+        if type(post) is not A.IncDecStmt or post.op != "++" or type(post.expr) is not A.Ident:
+            return None
+        if orig(post.expr.sym) is not sym or type(cond) is not A.BinaryExpr or cond.op not in ("<", "<="):
+            return None
+        if type(cond.lhs) is not A.Ident or orig(cond.lhs.sym) is not sym:
+            return None
+        e = cond.rhs
+        if type(e) is A.Ident:
+            es = orig(e.sym)
+            if es.scope == "builtin" or es.owner is None or es.captured or self.assigns(n.body, es):
+                return None
+        elif type(e) is not A.IntLit:
+            return None
+        if self.assigns(n.body, sym):
+            return None
+        return sym, e, cond.op == "<="
+
     def for_stmt(self, n: Any) -> list[P.stmt]:
+        rl = self.range_loop(n)
+        if rl is not None:
+            return self.for_range(n, *rl)
         out: list[P.stmt] = []
         if n.init is not None:
             out.extend(self.inline_stmt(n.init))
@@ -225,6 +253,27 @@ class CodeGen(ExprGen):
             loop = P.While(test=C(True), body=[*cond_pre, brk, *body], orelse=[])
         else:
             loop = P.While(test=test, body=body, orelse=[])
+        out.append(at(loop, n.line, n.col))
+        return out
+
+    def for_range(self, n: Any, sym: Any, e: Any, inclusive: bool) -> list[P.stmt]:
+        out = self.inline_stmt(n.init)
+        i = N(sym.py)
+        ev = self.expr(e)
+        hi = P.BinOp(left=ev, op=P.Add(), right=C(1)) if inclusive else ev
+        if type(e) is A.IntLit:
+            test = type_is(i, "int")
+        else:
+            test = and_(type_is(i, "int"), type_is(ev, "int"))
+        it = ifexp(test, call("range", i, hi), call("_o_count", i, ev, C(inclusive)))
+        self.loops.append([])
+        saved = self.pre
+        tinit, tick = self.loop_tick(n.line, n.col)
+        body = tick + self.block_stmts(n.body.stmts)
+        self.pre = saved
+        self.loops.pop()
+        out.append(tinit)
+        loop = P.For(target=ST(sym.py), iter=at(it, n.line, n.col), body=body, orelse=[], type_comment=None)
         out.append(at(loop, n.line, n.col))
         return out
 
@@ -279,6 +328,16 @@ class CodeGen(ExprGen):
                 if type(rhs) is A.CallExpr and self.is_self_append(rhs, o):
                     args = [self.expr(a) for a in rhs.args]
                     value = at(call("_o_append_self", *args), rhs.line, rhs.col)
+                    if op == "=" and len(args) == 2:
+                        # only the variable and getrefcount's argument hold the list:
+                        # appending in place is unobservable (keeps array building linear)
+                        cur = args[0]
+                        test = and_(type_is(cur, "list"),
+                                    P.Compare(left=call("_rc", cur), ops=[P.Eq()], comparators=[C(2)]))
+                        fast = at(expr_stmt(P.Call(func=P.Attribute(value=cur, attr="append", ctx=P.Load()),
+                                                   args=[args[1]], keywords=[])), line, col)
+                        slow = self.store(sym, value, False, line, col)
+                        return [at(P.If(test=test, body=[fast], orelse=slow), line, col)]
                     return self.store(sym, value, op == ":=", line, col)
                 return self.store(sym, self.expr(rhs), op == ":=", line, col)
             # compound: x op= rhs
@@ -286,11 +345,18 @@ class CodeGen(ExprGen):
             r = self.expr(rhs)
             bop = op[:-1]
             kind_l = self.kinds.get(o)
-            if bop == "+" and kind_l != "int" and self.kind(rhs) == "str" and is_simple(r) and not o.boxed:
-                # s += "lit": statement form keeps CPython's in-place str concat
+            if bop == "+" and kind_l not in ("int", "float") and not o.boxed and self.kind(rhs) not in ("int", "float"):
+                # s += x: statement form keeps CPython's in-place str concat (linear string building)
+                pre: list[P.stmt] = []
+                if not is_simple(r):
+                    tv = self.tmp()
+                    pre.append(at(assign(ST(tv), r), line, col))
+                    r = N(tv)
                 fast = at(P.AugAssign(target=ST(o.py), op=P.Add(), value=r), line, col)
                 slow = self.store(sym, at(call("_o_add", N(o.py), r), line, col), False, line, col)
-                return [at(P.If(test=type_is(N(o.py), "str"), body=[fast], orelse=slow), line, col)]
+                test = and_(type_is(N(o.py), "str") if kind_l != "str" else None,
+                            type_is(r, "str") if self.kind(rhs) != "str" else None)
+                return [*pre, at(P.If(test=test, body=[fast], orelse=slow), line, col)]
             value = self.compound(bop, cur, r, kind_l, self.kind(rhs), n)
             return self.store(sym, value, False, line, col)
         # selector assignment: a[i][j] = v  (value first, then selectors)
@@ -327,7 +393,7 @@ class CodeGen(ExprGen):
         dct = and_(type_is(dst, "dict"), type_is(key, "str"))
         fast_l = at(assign(sub_store, v), line, col)
         inner = P.If(test=lst, body=[fast_l], orelse=slow)
-        stmts.append(at(P.If(test=dct, body=[at(assign(P.Subscript(value=dst, slice=key, ctx=P.Store()), v), line, col)],
+        stmts.append(at(P.If(test=dct, body=[at(assign(P.Subscript(value=dst, slice=key, ctx=P.Store()), v), line, col)],  # noqa: E501
                              orelse=[at(inner, line, col)]), line, col))
         return stmts
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import FunctionType
-from typing import Any, Callable
+from typing import Any
 
-from .values import USER_FUNC_NAMES, Char, ImmArray, ImmMap, Opaque, Time, TError, char_str, is_compiled_function
+from .values import USER_FUNC_NAMES, Char, ImmArray, ImmMap, Opaque, TError, Time, char_str, is_compiled_function
 
 
 class TengoErrorValue:

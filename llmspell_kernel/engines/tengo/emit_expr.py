@@ -203,32 +203,32 @@ class ExprGen:
             return self.logical(n)
         if op == "<" or op == "<=":
             # Tengo compiles a < b as b > a (right side evaluated first)
-            r, l = self.expr(n.rhs), self.expr(n.lhs)
-            return self.arith(">" if op == "<" else ">=", r, l, self.kind(n.rhs), self.kind(n.lhs), n)
-        l, r = self.expr(n.lhs), self.expr(n.rhs)
+            r, lv = self.expr(n.rhs), self.expr(n.lhs)
+            return self.arith(">" if op == "<" else ">=", r, lv, self.kind(n.rhs), self.kind(n.lhs), n)
+        lv, r = self.expr(n.lhs), self.expr(n.rhs)
         if op == "==" or op == "!=":
-            e = self.equal(l, r, self.kind(n.lhs), self.kind(n.rhs))
+            e = self.equal(lv, r, self.kind(n.lhs), self.kind(n.rhs))
             if op == "!=":
                 e = P.UnaryOp(op=P.Not(), operand=e)
             return at(e, n.line, n.col)
-        return self.arith(op, l, r, self.kind(n.lhs), self.kind(n.rhs), n)
+        return self.arith(op, lv, r, self.kind(n.lhs), self.kind(n.rhs), n)
 
-    def guard(self, l: P.expr, r: P.expr, lt: str | None, rt: str | None) -> tuple[Any, P.expr, P.expr]:
-        """(test, a, b): test evaluates l then r exactly once and checks their
+    def guard(self, lv: P.expr, r: P.expr, lt: str | None, rt: str | None) -> tuple[Any, P.expr, P.expr]:
+        """(test, a, b): test evaluates lv then r exactly once and checks their
         Python types; a and b then name the values."""
-        ls, rs = is_simple(l), is_simple(r)
+        ls, rs = is_simple(lv), is_simple(r)
         if ls and rs:
-            return and_(type_is(l, lt) if lt else None, type_is(r, rt) if rt else None), l, r
-        a = l if ls else N(self.tmp())
+            return and_(type_is(lv, lt) if lt else None, type_is(r, rt) if rt else None), lv, r
+        a = lv if ls else N(self.tmp())
         b = r if rs else N(self.tmp())
-        la = l if ls else walrus(a.id, l)
+        la = lv if ls else walrus(a.id, lv)
         rb = r if rs else walrus(b.id, r)
         if lt and rt and lt == rt:
             return both_type(la, rb, lt), a, b
         first = P.Tuple(elts=[la, rb], ctx=P.Load())
         return and_(first, type_is(a, lt) if lt else None, type_is(b, rt) if rt else None), a, b
 
-    def arith(self, op: str, l: P.expr, r: P.expr, lk: str | None, rk: str | None, n: Any) -> P.expr:
+    def arith(self, op: str, lv: P.expr, r: P.expr, lk: str | None, rk: str | None, n: Any) -> P.expr:
         """Binary operator with Tengo semantics; n positions the error."""
         slow = _SLOW[op]
         line, col = n.line, n.col
@@ -238,26 +238,26 @@ class ExprGen:
             pyop = _ARITH[op]
             if lk == "int" and rk == "int":
                 res = self.tmp()
-                e = ifexp(in_range(walrus(res, binop(l, pyop, r))), N(res), call("_o_wrap", N(res)))
+                e = ifexp(in_range(walrus(res, binop(lv, pyop, r))), N(res), call("_o_wrap", N(res)))
                 return at(e, line, col)
             if op == "+" and lk == "str" and rk == "str":
-                return at(binop(l, P.Add(), r), line, col)
+                return at(binop(lv, P.Add(), r), line, col)
             if op == "+" and (lk == "str" or rk == "str"):
-                test, a, b = self.guard(l, r, None if lk == "str" else "str", None if rk == "str" else "str")
+                test, a, b = self.guard(lv, r, None if lk == "str" else "str", None if rk == "str" else "str")
                 return at(ifexp(test, binop(a, P.Add(), b), call(slow, a, b)), line, col)
-            test, a, b = self.guard(l, r, li, ri)
+            test, a, b = self.guard(lv, r, li, ri)
             res = self.tmp()
             e = ifexp(and_(test, in_range(walrus(res, binop(a, pyop, b)))), N(res), call(slow, a, b))
             return at(e, line, col)
         if op in _CMP:
             pyop = _CMP[op]
             if (lk in ("int", "float") and rk in ("int", "float")) or (lk == "str" and rk == "str"):
-                return at(cmp(l, pyop, r), line, col)
-            test, a, b = self.guard(l, r, li, ri)
+                return at(cmp(lv, pyop, r), line, col)
+            test, a, b = self.guard(lv, r, li, ri)
             return at(ifexp(test, cmp(a, pyop, b), call(slow, a, b)), line, col)
         if op in ("/", "%"):
             pyop = P.FloorDiv() if op == "/" else P.Mod()
-            test, a, b = self.guard(l, r, li, ri)
+            test, a, b = self.guard(lv, r, li, ri)
             if isinstance(r, P.Constant) and type(r.value) is int and r.value > 0:
                 test = and_(test, cmp(a, P.GtE(), C(0)))
             else:
@@ -266,41 +266,41 @@ class ExprGen:
         if op in ("&", "|", "^"):
             pyop = {"&": P.BitAnd(), "|": P.BitOr(), "^": P.BitXor()}[op]
             if lk == "int" and rk == "int":
-                return at(binop(l, pyop, r), line, col)
-            test, a, b = self.guard(l, r, li, ri)
+                return at(binop(lv, pyop, r), line, col)
+            test, a, b = self.guard(lv, r, li, ri)
             return at(ifexp(test, binop(a, pyop, b), call(slow, a, b)), line, col)
         if op == ">>":
-            test, a, b = self.guard(l, r, li, ri)
+            test, a, b = self.guard(lv, r, li, ri)
             test = and_(test, P.Compare(left=C(0), ops=[P.LtE(), P.Lt()], comparators=[b, C(64)]))
             return at(ifexp(test, binop(a, P.RShift(), b), call(slow, a, b)), line, col)
-        return at(call(slow, l, r), line, col)
+        return at(call(slow, lv, r), line, col)
 
-    def equal(self, l: P.expr, r: P.expr, lk: Any, rk: Any) -> P.expr:
+    def equal(self, lv: P.expr, r: P.expr, lk: Any, rk: Any) -> P.expr:
         if lk == "str" or rk == "str" or (lk in ("int", "float") and rk in ("int", "float")):
-            return cmp(l, P.Eq(), r)
+            return cmp(lv, P.Eq(), r)
         if lk == "bool" and rk == "bool":
-            return cmp(l, P.Is(), r)
-        if isinstance(l, P.Constant) and l.value is None and is_simple(r):
+            return cmp(lv, P.Is(), r)
+        if isinstance(lv, P.Constant) and lv.value is None and is_simple(r):
             return cmp(r, P.Is(), C(None))
         if isinstance(r, P.Constant) and r.value is None:
-            test, a, b = self.guard(l, r, None, None)
+            test, a, b = self.guard(lv, r, None, None)
             return and_(test, cmp(a, P.Is(), C(None))) if test is not None else cmp(a, P.Is(), C(None))
-        test, a, b = self.guard(l, r, None, None)
+        test, a, b = self.guard(lv, r, None, None)
         if lk in ("int", "float") or rk in ("int", "float"):
             other = b if lk in ("int", "float") else a
             chk = P.Compare(left=call("type", other), ops=[P.IsNot()], comparators=[N("bool")])
             return and_(test, cmp(a, P.Eq(), b), chk)
-        fast = P.BoolOp(op=P.Or(), values=[type_is(a, "str"), and_(type_is(a, "int"), type_is(b, "int")), call("_o_eq", a, b)])
+        fast = P.BoolOp(op=P.Or(), values=[type_is(a, "str"), and_(type_is(a, "int"), type_is(b, "int")), call("_o_eq", a, b)])  # noqa: E501
         return and_(test, cmp(a, P.Eq(), b), fast)
 
     def logical(self, n: Any) -> P.expr:
-        l = self.expr(n.lhs)
+        lv = self.expr(n.lhs)
         r = self.expr(n.rhs)
         lk = self.kind(n.lhs)
         if lk in ("bool", "int", "str"):
             op = P.And() if n.op == "&&" else P.Or()
-            return at(P.BoolOp(op=op, values=[l, r]), n.line, n.col)
-        a1, a2 = self.once(l)
+            return at(P.BoolOp(op=op, values=[lv, r]), n.line, n.col)
+        a1, a2 = self.once(lv)
         test = ifexp(type_is(a1, "float"), cmp(a2, P.Eq(), a2), a2)
         if n.op == "&&":
             return at(ifexp(test, r, a2), n.line, n.col)
@@ -371,6 +371,6 @@ class ExprGen:
         x = self.expr(n.expr)
         x1, x2 = self.once(x)
         key = C(n.sel.value)
-        e = ifexp(type_is(x1, "dict"), P.Call(func=P.Attribute(value=x2, attr="get", ctx=P.Load()), args=[key], keywords=[]),
+        e = ifexp(type_is(x1, "dict"), P.Call(func=P.Attribute(value=x2, attr="get", ctx=P.Load()), args=[key], keywords=[]),  # noqa: E501
                   call("_o_index", x2, key))
         return at(e, n.sel.line, n.sel.col)

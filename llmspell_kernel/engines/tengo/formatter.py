@@ -22,7 +22,7 @@ def _to_int(v: Any) -> int | None:
 
 
 class _Spec:
-    __slots__ = ("minus", "plus", "sharp", "space", "zero", "width", "prec")
+    __slots__ = ("minus", "plus", "prec", "sharp", "space", "width", "zero")
 
     def __init__(self) -> None:
         self.minus = self.plus = self.sharp = self.space = self.zero = False

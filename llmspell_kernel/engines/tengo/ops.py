@@ -455,3 +455,10 @@ def make_immutable(v: Any) -> Any:
     if t is dict:
         return ImmMap(v)
     return v
+
+
+def count_up(i: Any, e: Any, inclusive: bool) -> Any:
+    """Generic `for i := a; i < e; i++` iteration with Tengo operators."""
+    while (ge(e, i) if inclusive else gt(e, i)):
+        yield i
+        i = add(i, 1)

@@ -285,6 +285,9 @@ class Resolver:
             if r is None:
                 raise self.err(n, f"unresolved reference '{n.name}'")
             n.sym = r[0]
+            o = r[0].orig if isinstance(r[0], FreeSym) else r[0]
+            if o.owner is not None and o.owner is not self.func:
+                o.captured = True  # read from a nested function (also top-level block globals)
         elif t is A.BinaryExpr:
             if n.op in ("<", "<="):
                 self.expr(n.rhs)

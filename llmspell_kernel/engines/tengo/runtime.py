@@ -6,8 +6,9 @@ import os
 import re
 import sys
 import threading
+from collections.abc import Callable
 from types import CodeType
-from typing import Any, Callable
+from typing import Any
 
 from llmspell_kernel.errors import Frame
 
@@ -18,7 +19,7 @@ from .convert import to_python, to_tengo
 from .errors import TengoRuntimeError, TengoSyntaxError, make_error
 from .parser import ParseErrors, parse
 from .resolver import CompileError, mangle
-from .values import TError, TengoRuntimeErr, type_name, wrap64
+from .values import TengoRuntimeErr, TError, type_name, wrap64
 
 STDLIB_NAMES = ("fmt", "math", "text", "times", "json", "base64", "hex", "enum", "rand", "os")
 TICK_EVERY = 10000
@@ -33,6 +34,7 @@ _BASE_NS: dict[str, Any] = {
     "_o_neg": ops.neg, "_o_bnot": ops.bnot, "_o_index": ops.index, "_o_index_set": ops.index_for_set,
     "_o_set_index": ops.set_index, "_o_slice": ops.slice_, "_o_iter": ops.iterate, "_o_spread": ops.spread,
     "_o_imm": ops.make_immutable, "_o_wrap": wrap64, "_o_append_self": append_self, "TError": TError,
+    "_o_count": ops.count_up, "_rc": sys.getrefcount,
 }
 for _name, _fn in BUILTINS.items():
     _BASE_NS["B_" + _name] = _fn
@@ -129,7 +131,7 @@ def call_tengo(fn: Callable[..., Any], args: list, runtime: Any = None) -> Any:
     """Call a Tengo function from Python, mapping failures to TengoError."""
     try:
         return fn(*args)
-    except Exception as e:  # noqa: BLE001 - translated or re-raised unchanged
+    except Exception as e:
         t = translate(e, runtime.sources if runtime is not None else None)
         if t is e:
             raise
@@ -194,7 +196,7 @@ class TengoRuntime:
         if self.budget_hook is not None:
             try:
                 self.budget_hook()
-            except BaseException as e:  # noqa: BLE001 - re-raised unchanged by run()
+            except BaseException as e:
                 raise _HookAbort(e) from None
 
     # -- modules -----------------------------------------------------------------
@@ -215,7 +217,7 @@ class TengoRuntime:
                 if name == "os" and not self.allow_os:
                     raise CompileError("module 'os' is not available in the sandbox", node.line, node.col, filename)
                 return ("std", name)
-            base = os.path.dirname(os.path.abspath(filename)) if os.path.isfile(filename) else (self.import_root or os.getcwd())
+            base = os.path.dirname(os.path.abspath(filename)) if os.path.isfile(filename) else (self.import_root or os.getcwd())  # noqa: E501
             mod = name if name.endswith(".tengo") else name + ".tengo"
             path = os.path.abspath(os.path.join(base, mod))
             if self.import_root is not None and os.path.commonpath([self.import_root, path]) != self.import_root:
@@ -227,9 +229,9 @@ class TengoRuntime:
                     src = fh.read().decode("utf-8", "surrogateescape")
             except OSError as e:
                 reason = (e.strerror or str(e)).lower()
-                raise CompileError(f"module file read error: open {path}: {reason}", node.line, node.col, filename) from None
+                raise CompileError(f"module file read error: open {path}: {reason}", node.line, node.col, filename) from None  # noqa: E501
             deps.append((path, src))
-            unit = self._compile_source(src, path, set(), stack + [path], units, deps, module=True)
+            unit = self._compile_source(src, path, set(), stack + [path], units, deps, module=True)  # noqa: RUF005
             units.append(unit)
             return ("file", unit.entry)
         return hook
@@ -289,10 +291,10 @@ class TengoRuntime:
         for m in modules:
             if m.consts:
                 ns.update(m.consts)
-            exec(m.code, ns)  # noqa: S102 - generated from Tengo source
+            exec(m.code, ns)
         if unit.consts:
             ns.update(unit.consts)
-        exec(unit.code, ns)  # noqa: S102
+        exec(unit.code, ns)
         for name in _declared_globals(unit):
             py = "g_" + mangle(name)
             self.declared[name] = py
@@ -303,7 +305,7 @@ class TengoRuntime:
         sys.setrecursionlimit(max(old_limit, depth + MAX_FRAMES + 40))
         try:
             result = _run_entry(entry, depth)
-        except Exception as e:  # noqa: BLE001 - translated or re-raised unchanged
+        except Exception as e:
             t = translate(e, self.sources)
             if t is e:
                 raise

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..builtins import bad_type, parse_go_float, parse_go_int10, wrong_args
 from ..values import Char, TError, to_string
@@ -79,7 +80,7 @@ def define(mod: dict, name: str, nargs: int | tuple[int, int], conv: str, impl: 
     def f(*args: Any) -> Any:
         if not lo <= len(args) <= hi:
             raise wrong_args(fn_type)
-        conv_args = [convs[c](fn_type, args, k) if c in convs else args[k] for k, c in zip(range(len(args)), conv)]
+        conv_args = [convs[c](fn_type, args, k) if c in convs else args[k] for k, c in zip(range(len(args)), conv)]  # noqa: B905
         return impl(*conv_args)
 
     f.__name__ = "u_" + name

@@ -71,5 +71,5 @@ def make(rt: Any) -> dict[str, Any]:
     define(m, "encode", 1, "a", lambda v: _enc(v).encode("utf-8", "surrogateescape"))
     define(m, "decode", 1, "y", _decode)
     define(m, "indent", 3, "yss", _indent)
-    define(m, "html_escape", 1, "y", lambda b: b.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026"))
+    define(m, "html_escape", 1, "y", lambda b: b.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026"))  # noqa: E501
     return m

@@ -27,7 +27,7 @@ def _split_n(s: str, sep: str, n: int, after: bool = False) -> list:
     if sep == "":
         chars = list(s)
         if n > 0 and len(chars) > n:
-            chars = chars[:n - 1] + ["".join(chars[n - 1:])]
+            chars = chars[:n - 1] + ["".join(chars[n - 1:])]  # noqa: RUF005
         return chars
     parts = s.split(sep, n - 1 if n > 0 else -1)
     if after:
@@ -161,8 +161,8 @@ def _substr(s: str, lo: int, hi: int) -> Any:
 def make(rt: Any) -> dict[str, Any]:
     m: dict[str, Any] = {}
     d = define
-    d(m, "re_match", 2, "ss", lambda p, t: rx.search(t) is not None if not isinstance(rx := _compile(p), TError) else rx)
-    d(m, "re_find", (2, 3), "ssi", lambda p, t, n=-1: _find(rx, t, n) if not isinstance(rx := _compile(p), TError) else rx)
+    d(m, "re_match", 2, "ss", lambda p, t: rx.search(t) is not None if not isinstance(rx := _compile(p), TError) else rx)  # noqa: E501
+    d(m, "re_find", (2, 3), "ssi", lambda p, t, n=-1: _find(rx, t, n) if not isinstance(rx := _compile(p), TError) else rx)  # noqa: E501
     d(m, "re_replace", 3, "sss", lambda p, t, r: rx.sub(r.replace("\\", "\\\\").replace("$", "\\"), t)
       if not isinstance(rx := _compile(p), TError) else rx)
     d(m, "re_split", (2, 3), "ssi", lambda p, t, n=-1: (rx.split(t, n - 1 if n > 0 else 0) if n != 0 else [])
