@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..builtins import bad_type, parse_go_float, parse_go_int10, wrong_args
-from ..values import Char, TError, to_string
+from ..builtins import bad_type, to_float64, to_int64, wrong_args
+from ..values import TError, to_string
 from . import user_fn
 
 _ORD = ["first", "second", "third", "fourth", "fifth", "sixth"]
@@ -17,35 +17,17 @@ def ordinal(i: int) -> str:
 
 
 def as_int(fn: str, args: tuple, i: int) -> int:
-    v = args[i]
-    t = type(v)
-    if t is int:
-        return v
-    if t is float:
-        return int(v) if v == v and abs(v) < 9.2e18 else -0x8000000000000000
-    if t is Char:
-        return v.v
-    if t is bool:
-        return 1 if v else 0
-    if t is str:
-        r = parse_go_int10(v)
-        if r is not None:
-            return r
-    raise bad_type(fn, ordinal(i), "int(compatible)", v)
+    r = to_int64(args[i])
+    if r is None:
+        raise bad_type(fn, ordinal(i), "int(compatible)", args[i])
+    return r
 
 
 def as_float(fn: str, args: tuple, i: int) -> float:
-    v = args[i]
-    t = type(v)
-    if t is float:
-        return v
-    if t is int:
-        return float(v)
-    if t is str:
-        r = parse_go_float(v)
-        if r is not None:
-            return r
-    raise bad_type(fn, ordinal(i), "float(compatible)", v)
+    r = to_float64(args[i])
+    if r is None:
+        raise bad_type(fn, ordinal(i), "float(compatible)", args[i])
+    return r
 
 
 def as_str(fn: str, args: tuple, i: int) -> str:
