@@ -76,19 +76,19 @@ class LuaEngine(ScriptEngine):
         api = self.session.api
         table = self.lua.table_from
         self._valued: dict[str, Any] = {}
+        calls: dict[int, Any] = {}  # one wrapper per API function, shared by its aliases
         for ns in NAMESPACES:
             instance = api.namespaces[ns.api_name]
             functions = {}
             for fn in ns.functions().values():
-                call = self._guard(fn.func, instance, api_fn=fn)
+                call = calls[id(fn)] = self._guard(fn.func, instance, api_fn=fn)
                 functions.update(dict.fromkeys((fn.name, *fn.aliases), call))
             values = instance.values(self)
             bound = binder.bind_namespace(ns.api_name, table(functions), table({}))
             if values:
                 self._valued[ns.api_name] = bound
         for alias in ALIASES:
-            instance = api.namespaces[alias.target]
-            functions = {name: self._guard(fn.func, instance, api_fn=fn) for name, fn in alias_functions(alias).items()}
+            functions = {name: calls[id(fn)] for name, fn in alias_functions(alias).items()}
             binder.bind_namespace(alias.name, table(functions), table({}))
         for handle in HANDLES:
             instance = api.handles[handle.wraps]
