@@ -24,3 +24,19 @@ def test_magics_are_importable_as_a_subpackage():
     import llmspell_kernel.magics as magics
 
     assert callable(magics.load_ipython_extension)
+
+
+def test_every_package_is_listed_in_pyproject():
+    """A non-editable install ships only the listed packages; a forgotten one breaks CI, not the checkout."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+
+    root = SHARE.parent.parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    on_disk = {
+        ".".join(p.parent.relative_to(root).parts) for p in (root / "llmspell_kernel").rglob("__init__.py")
+    }
+    on_disk.add("llmspell_kernel.magics")
+    assert set(config["packages"]) == on_disk
