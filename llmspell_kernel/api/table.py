@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from .agents import AgentApi, AgentMethods
+from .artifacts import ArtifactApi
 from .events import EventApi
 from .files import FsApi
 from .llm import LLMApi, PromptApi
@@ -16,12 +17,15 @@ from .misc import AsyncApi, DisplayApi, FutureMethods, GlobalsApi, JsonApi, Spel
 from .spec import Alias, ApiFunction, HandleType, Namespace
 from .state import StateApi, StateValueMethods, StateViewMethods
 from .tools import ToolApi, ToolMethods
+from .workflows import WorkflowApi, WorkflowMethods
 
 NAMESPACES: list[type[Namespace]] = [
-    AgentApi, ToolApi, StateApi, EventApi, LLMApi, PromptApi, FsApi, JsonApi, DisplayApi, SpellApi, AsyncApi,
-    GlobalsApi,
+    AgentApi, ToolApi, StateApi, ArtifactApi, EventApi, WorkflowApi, LLMApi, PromptApi, FsApi, JsonApi, DisplayApi,
+    SpellApi, AsyncApi, GlobalsApi,
 ]
-HANDLES: list[type[HandleType]] = [AgentMethods, ToolMethods, StateViewMethods, StateValueMethods, FutureMethods]
+HANDLES: list[type[HandleType]] = [
+    AgentMethods, ToolMethods, WorkflowMethods, StateViewMethods, StateValueMethods, FutureMethods,
+]
 ALIASES: list[Alias] = [
     Alias("agent", "Agent"),
     Alias("tools", "Tool", {"list": "list", "execute": "call", "register": "register", "info": "info"}),

@@ -181,9 +181,9 @@ class EventBus:
                 yield result
         except BaseException as exc:
             result["error"] = _error_text(exc)
-            self.emit(f"{kind}.error", result, source=source, parent_id=start.id, duration=_ms_since(began))
+            self.emit(f"{kind}.error", result, source=source, parent_id=start.id, duration=elapsed_ms(began))
             raise
-        self.emit(f"{kind}.complete", result, source=source, parent_id=start.id, duration=_ms_since(began))
+        self.emit(f"{kind}.complete", result, source=source, parent_id=start.id, duration=elapsed_ms(began))
 
 
 def _default_source(author) -> str:
@@ -194,7 +194,8 @@ def _default_source(author) -> str:
     return author.engine or "python"
 
 
-def _ms_since(began: float) -> float:
+def elapsed_ms(began: float) -> float:
+    """Milliseconds since a `time.perf_counter()` reading, as events record durations."""
     return round((time.perf_counter() - began) * 1000, 3)
 
 

@@ -11,6 +11,7 @@ nesting stays strict, which is what an engine's C stack needs.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -123,22 +124,26 @@ class EngineGate:
             job.run()  # a job posted while we ran unparked: serve it before leaving
 
 
-def _serve_until(done: Callable[[], bool]) -> None:
+def _serve_until(done: Callable[[], bool], deadline: float | None = None) -> None:
     box = _mailbox()
     while True:
         with box.cond:
             while not box.jobs and not done():
-                box.cond.wait(0.25)
+                left = 0.25 if deadline is None else min(0.25, deadline - time.monotonic())
+                if left <= 0:
+                    return
+                box.cond.wait(left)
             if not box.jobs:
                 return
             job = box.jobs.popleft()
         job.run()
 
 
-def wait_futures(futures: Iterable[Future]) -> None:
-    """Block until every future is done, serving jobs for engines this thread holds."""
+def wait_futures(futures: Iterable[Future], timeout: float | None = None) -> None:
+    """Block until every future is done (or `timeout` seconds pass), serving jobs for engines this thread holds."""
     futures = list(futures)
     box = _mailbox()
     for future in futures:
         future.add_done_callback(lambda _f: box.wake())
-    _serve_until(lambda: all(f.done() for f in futures))
+    deadline = None if timeout is None else time.monotonic() + timeout
+    _serve_until(lambda: all(f.done() for f in futures), deadline)

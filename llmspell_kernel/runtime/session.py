@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import ApiError
 from .agents import AgentRegistry
+from .artifacts import ArtifactStore
 from .config import Config
 from .context import run_in_context
 from .events import EventBus
@@ -23,6 +24,7 @@ from .llm import LLMClient, RetryPolicy
 from .sandbox import MB, Limits, Sandbox
 from .state import ROOT, StateStore, StateView
 from .tools import ToolRegistry
+from .workflows import WorkflowBuilder
 
 DisplayHook = Callable[[Any, "str | None"], None]
 
@@ -47,6 +49,8 @@ class Session:
                              retry=RetryPolicy(tries=cfg.llm_retries), timeout=cfg.llm_timeout)
         self.tools = ToolRegistry(self.events, self.sandbox)
         self.agents = AgentRegistry(self.llm, self.tools, self.events)
+        self.artifacts = ArtifactStore(self.events)
+        self.workflows = WorkflowBuilder(self)
         self.params: dict[str, Any] = {}
         self.display_hook: DisplayHook | None = None
         self._engines: dict[str, Any] = {}

@@ -24,7 +24,7 @@ import jsonschema
 
 from ..errors import ApiError, SandboxError, SpellError
 from .context import acting_as, under_parent
-from .events import EventBus
+from .events import EventBus, elapsed_ms
 from .sandbox import Sandbox
 
 
@@ -111,15 +111,12 @@ class ToolRegistry:
         except Exception as exc:
             message = exc.message if isinstance(exc, SpellError) else f"{type(exc).__name__}: {exc}"
             self.bus.emit("tool.error", {"name": name, "error": message}, source=f"tool:{name}",
-                          parent_id=start.id, duration=_ms(began))
+                          parent_id=start.id, duration=elapsed_ms(began))
             raise
         self.bus.emit("tool.result", {"name": name, "result": result}, source=f"tool:{name}",
-                      parent_id=start.id, duration=_ms(began))
+                      parent_id=start.id, duration=elapsed_ms(began))
         return result
 
-
-def _ms(began: float) -> float:
-    return round((time.perf_counter() - began) * 1000, 3)
 
 
 # built-in tools --------------------------------------------------------------

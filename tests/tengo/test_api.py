@@ -39,7 +39,7 @@ def test_repl_returns_last_expression():
 
 def test_set_get_global_and_predeclared():
     rt = TengoRuntime(predeclared={"name": "bob", "nums": [1, 2], "cfg": {"a": 1.5}, "nothing": None})
-    assert rt.run('name + string(len(nums)) + string(cfg.a) + string(is_undefined(nothing))', repl=True) == "bob21.5true"  # noqa: E501
+    assert rt.run('name + string(len(nums)) + string(cfg.a) + string(is_undefined(nothing))', repl=True) == "bob21.5true"
     rt.set_global("n", 5)
     rt.run("n = n * 2")
     assert rt.get_global("n") == 10
@@ -142,7 +142,7 @@ def test_user_module_imports(tmp_path):
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "util.tengo").write_text(
         'counter := 0\nhelper := import("./helper")\nexport { double: func(x) { return helper.twice(x) }, n: 7 }\n')
-    (tmp_path / "lib" / "helper.tengo").write_text('fmt := import("fmt")\nfmt.println("helper loaded")\nexport { twice: func(x) { return x * 2 } }\n')  # noqa: E501
+    (tmp_path / "lib" / "helper.tengo").write_text('fmt := import("fmt")\nfmt.println("helper loaded")\nexport { twice: func(x) { return x * 2 } }\n')
     main = tmp_path / "main.tengo"
     main.write_text('fmt := import("fmt")\nu := import("./lib/util")\nu2 := import("./lib/util")\n'
                     'fmt.println(u.double(21), u.n, type_name(u), is_immutable_map(u))\n')
@@ -164,7 +164,7 @@ def test_import_errors(tmp_path):
     assert ei.value.message.startswith("cyclic module import: ")
     with pytest.raises(TengoError) as ei:
         rt.run('x := import("./bad")', str(main))
-    assert ei.value.tengo_format().startswith("Parse Error: expected operand, found 'EOF'\n\tat " + str(tmp_path / "bad.tengo") + ":2:1")  # noqa: E501
+    assert ei.value.tengo_format().startswith("Parse Error: expected operand, found 'EOF'\n\tat " + str(tmp_path / "bad.tengo") + ":2:1")
     with pytest.raises(TengoError) as ei:
         rt.run('x := import("../outside")', str(main))
     assert "not found" in ei.value.message

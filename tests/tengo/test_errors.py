@@ -85,4 +85,4 @@ def test_stack_overflow(run):
 
 
 def test_deep_but_legal_recursion(run):
-    assert run('fmt := import("fmt")\nf := func(n) { if n == 0 { return 0 }; return 1 + f(n - 1) }\nfmt.println(f(900))') == "900\n"  # noqa: E501
+    assert run('fmt := import("fmt")\nf := func(n) { if n == 0 { return 0 }; return 1 + f(n - 1) }\nfmt.println(f(900))') == "900\n"

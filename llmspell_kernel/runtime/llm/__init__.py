@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...errors import LLMError, SpellError
-from ..events import EventBus
+from ..events import EventBus, elapsed_ms
 from .base import LLMRequest, LLMResponse, ToolCall, Usage, drain
 from .litellm_provider import LiteLLMProvider
 from .mock import MockProvider, MockScript
@@ -115,16 +115,13 @@ class LLMClient:
                     continue
                 error = exc if isinstance(exc, SpellError) else LLMError(describe_failure(request.model, exc, attempt))
                 self.bus.emit("llm.error", {"model": request.model, "error": error.message, "attempts": attempt},
-                              source=source, parent_id=req.id, duration=_ms(began))
+                              source=source, parent_id=req.id, duration=elapsed_ms(began))
                 raise error from None
         self.bus.emit(
             "llm.response",
             {"model": request.model, "text": response.text, "usage": response.usage.to_dict(),
              "tool_calls": [{"name": c.name, "arguments": c.arguments} for c in response.tool_calls]},
-            source=source, parent_id=req.id, duration=_ms(began),
+            source=source, parent_id=req.id, duration=elapsed_ms(began),
         )
         return response
 
-
-def _ms(began: float) -> float:
-    return round((time.perf_counter() - began) * 1000, 3)

@@ -1,0 +1,374 @@
+"""Workflows: sequential, parallel, conditional and loop compositions of steps.
+
+A step is an agent (handle or name), a tool call `{tool = name, args?}`, a
+script function of any engine, or another workflow. Options wrap it:
+`{step = ..., name?, retry?, on_error?, timeout?}`.
+
+`run` never raises for a failing step: it returns `{status, output, error?,
+steps}` so that partial results can be inspected. Parallel branches run on the
+session's thread pool and really overlap while they wait on models or tools;
+a script-function branch takes its engine's gate (see `gate.py`), and the
+waiting thread serves such calls for the engines it holds.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import ApiError, SpellError
+from .context import acting_as, under_parent
+from .events import EventBus, elapsed_ms
+from .gate import wait_futures
+
+KINDS = ("sequential", "parallel", "conditional", "loop")
+STEP_OPTIONS = {"step", "name", "retry", "on_error", "timeout"}
+WORKFLOW_OPTIONS = {
+    "sequential": {"name", "steps"},
+    "parallel": {"name", "steps", "max_concurrency", "merge"},
+    "conditional": {"name", "branches", "default"},
+    "loop": {"name", "step", "until", "max_iterations"},
+}
+
+
+class StepFailed(Exception):
+    """A step ended in failure; the workflow stops with this message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Step:
+    """One step and its options, resolved when the workflow is built."""
+
+    target: Any  # Agent, Workflow, ToolStep or a callable
+    name: str
+    retry: int = 0
+    on_error: str = "fail"
+    timeout: float | None = None  # seconds
+
+
+@dataclass
+class ToolStep:
+    tool: str
+    args: dict[str, Any] | None  # None: the step's input is the arguments
+
+
+@dataclass
+class Branch:
+    when: Callable[[Any], Any]
+    step: Step
+
+
+class Workflow:
+    """A composition of steps; `run(input)` returns the result map of the contract."""
+
+    def __init__(self, session: Any, kind: str, name: str, *, steps: list[Step] | None = None,
+                 branches: list[Branch] | None = None, default: Step | None = None,
+                 until: Callable[..., Any] | None = None, max_iterations: int = 0,
+                 max_concurrency: int | None = None, merge: Any = "list") -> None:
+        self.session, self.kind, self.name = session, kind, name
+        self.steps = steps or []
+        self.branches = branches or []
+        self.default = default
+        self.until = until
+        self.max_iterations = max_iterations
+        self.max_concurrency = max_concurrency
+        self.merge = merge
+
+    @property
+    def bus(self) -> EventBus:
+        return self.session.events
+
+    def info(self) -> dict[str, Any]:
+        steps = [b.step for b in self.branches] + ([self.default] if self.default else []) or self.steps
+        return {"name": self.name, "kind": self.kind, "steps": [s.name for s in steps]}
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} workflow {self.name}>"
+
+    # running ----------------------------------------------------------------
+    def run(self, input: Any = None) -> dict[str, Any]:
+        records: list[dict[str, Any]] = []
+        result: dict[str, Any] = {"status": "completed", "output": None, "steps": records}
+        with acting_as(workflow=self.name):
+            start = self.bus.emit("workflow.start", {"workflow": self.name, "kind": self.kind, "input": input},
+                                  source=f"workflow:{self.name}")
+            began = time.perf_counter()
+            try:
+                with under_parent(start.id):
+                    result["output"] = getattr(self, f"_run_{self.kind}")(input, records)
+            except StepFailed as failure:
+                result.update(status="failed", error=failure.message)
+            data = {"workflow": self.name, "kind": self.kind, "status": result["status"]}
+            if result["status"] == "failed":
+                self.bus.emit("workflow.error", {**data, "error": result["error"]}, source=f"workflow:{self.name}",
+                              parent_id=start.id, duration=elapsed_ms(began))
+            else:
+                self.bus.emit("workflow.complete", {**data, "output": result["output"]},
+                              source=f"workflow:{self.name}", parent_id=start.id, duration=elapsed_ms(began))
+        return result
+
+    def _run_sequential(self, input: Any, records: list) -> Any:
+        value = input
+        for index, step in enumerate(self.steps):
+            value = self._step(step, index, value, records)
+        return value
+
+    def _run_parallel(self, input: Any, records: list) -> Any:
+        slots: list[dict[str, Any] | None] = [None] * len(self.steps)
+        limit = threading.BoundedSemaphore(self.max_concurrency or len(self.steps) or 1)
+
+        def branch(index: int, step: Step) -> Any:
+            with limit:
+                mine: list[dict[str, Any]] = []
+                try:
+                    return self._step(step, index, input, mine)
+                finally:
+                    slots[index] = mine[0] if mine else None
+
+        futures = [self.session.submit(branch, i, s) for i, s in enumerate(self.steps)]
+        wait_futures(futures)
+        records.extend(r for r in slots if r is not None)
+        failures = [f.exception() for f in futures if f.exception() is not None]
+        if failures:
+            raise failures[0] if isinstance(failures[0], StepFailed) else StepFailed(str(failures[0]))
+        outputs = [f.result() for f in futures]
+        if self.merge == "list":
+            return outputs
+        if self.merge == "map":
+            return {step.name: out for step, out in zip(self.steps, outputs, strict=True)}
+        try:
+            return self.merge(outputs)
+        except SpellError as exc:
+            raise StepFailed(f"merge function failed: {exc.message}") from None
+
+    def _run_conditional(self, input: Any, records: list) -> Any:
+        for index, branch in enumerate(self.branches):
+            try:
+                chosen = branch.when(input)
+            except SpellError as exc:
+                raise StepFailed(f"condition of branch {index + 1} failed: {exc.message}") from None
+            if _truthy(chosen):
+                return self._step(branch.step, index, input, records)
+        if self.default is not None:
+            return self._step(self.default, len(self.branches), input, records)
+        return input  # no branch matched and no default: the input passes through
+
+    def _run_loop(self, input: Any, records: list) -> Any:
+        step, value = self.steps[0], input
+        for i in range(1, self.max_iterations + 1):
+            value = self._step(step, i - 1, value, records, label=f"{step.name}#{i}")
+            if self.until is None:
+                continue
+            try:
+                done = self.until(value, i)
+            except SpellError as exc:
+                raise StepFailed(f"`until` failed at iteration {i}: {exc.message}") from None
+            if _truthy(done):
+                return value
+        if self.until is None:
+            return value
+        raise StepFailed(f"loop {self.name!r} reached max_iterations ({self.max_iterations}) before `until` held")
+
+    # one step ---------------------------------------------------------------
+    def _step(self, step: Step, index: int, input: Any, records: list, label: str | None = None) -> Any:
+        name = label or step.name
+        data = {"workflow": self.name, "step": name, "index": index}
+        source = f"workflow:{self.name}"
+        start = self.bus.emit("step.start", data, source=source)
+        began = time.perf_counter()
+        record = {"name": name, "status": "completed", "output": None, "error": None, "duration": 0.0}
+        records.append(record)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with under_parent(start.id):
+                    output = self._attempt(step, input)
+                break
+            except StepFailed as failure:
+                error = failure.message
+            except SpellError as exc:
+                error = exc.message
+            if attempt <= step.retry:
+                self.bus.emit("step.retry", {**data, "attempt": attempt, "error": error}, source=source,
+                              parent_id=start.id)
+                continue
+            record.update(duration=elapsed_ms(began), error=error)
+            if step.on_error == "skip":
+                record.update(status="skipped", output=input)
+                self.bus.emit("step.skip", {**data, "error": error}, source=source, parent_id=start.id,
+                              duration=record["duration"])
+                return input
+            record["status"] = "failed"
+            self.bus.emit("step.error", {**data, "error": error}, source=source, parent_id=start.id,
+                          duration=record["duration"])
+            raise StepFailed(f"step {name!r} failed: {error}")
+        record.update(output=output, duration=elapsed_ms(began))
+        self.bus.emit("step.complete", data, source=source, parent_id=start.id, duration=record["duration"])
+        return output
+
+    def _attempt(self, step: Step, input: Any) -> Any:
+        if step.timeout is None:
+            return self._invoke(step.target, input)
+        future: Future = self.session.submit(self._invoke, step.target, input)
+        wait_futures([future], timeout=step.timeout)
+        if not future.done():
+            # the work cannot be killed from here; its result is dropped when it ends
+            raise StepFailed(f"timed out after {step.timeout * 1000:g} ms")
+        return future.result()
+
+    def _invoke(self, target: Any, input: Any) -> Any:
+        from .agents import Agent
+
+        if isinstance(target, Agent):
+            return target.run(input)
+        if isinstance(target, Workflow):
+            result = target.run(input)
+            if result["status"] == "failed":
+                raise StepFailed(result["error"])
+            return result["output"]
+        if isinstance(target, ToolStep):
+            args = target.args if target.args is not None else input
+            if not isinstance(args, dict):
+                raise StepFailed(f"tool {target.tool!r} takes a map of arguments: give the step `args`, "
+                                 f"or a map as its input (got {type(args).__name__})")
+            return self.session.tools.call(target.tool, args)
+        return target(input)
+
+
+class WorkflowBuilder:
+    """Checks a workflow definition from a script and builds the Workflow."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self._counter = itertools.count(1)
+
+    def build(self, kind: str, definition: Any) -> Workflow:
+        what = f"Workflow.{kind}"
+        if not isinstance(definition, dict):
+            raise ApiError(f"{what}(def): def must be a map")
+        unknown = set(definition) - WORKFLOW_OPTIONS[kind]
+        if unknown:
+            raise ApiError(f"{what}: unknown option(s) {', '.join(sorted(unknown))}; "
+                           f"known: {', '.join(sorted(WORKFLOW_OPTIONS[kind]))}")
+        name = definition.get("name") or f"{kind}_{next(self._counter)}"
+        if not isinstance(name, str):
+            raise ApiError(f"{what}: name must be a string")
+        return getattr(self, f"_{kind}")(what, name, definition)
+
+    def _sequential(self, what: str, name: str, d: dict) -> Workflow:
+        return Workflow(self.session, "sequential", name, steps=self._steps(what, d.get("steps")))
+
+    def _parallel(self, what: str, name: str, d: dict) -> Workflow:
+        steps = self._steps(what, d.get("steps"))
+        limit = d.get("max_concurrency")
+        if limit is not None and (not _is_int(limit) or limit < 1):
+            raise ApiError(f"{what}: max_concurrency must be a positive integer, not {limit!r}")
+        merge = d.get("merge", "list")
+        if merge not in ("list", "map") and not callable(merge):
+            raise ApiError(f'{what}: merge must be "list", "map" or a function, not {merge!r}')
+        if merge == "map" and len({s.name for s in steps}) < len(steps):
+            raise ApiError(f'{what}: merge "map" needs distinct step names; give each step a `name`')
+        return Workflow(self.session, "parallel", name, steps=steps, max_concurrency=limit, merge=merge)
+
+    def _conditional(self, what: str, name: str, d: dict) -> Workflow:
+        branches = []
+        for i, branch in enumerate(_as_list(d.get("branches")), 1):
+            if not isinstance(branch, dict) or not callable(branch.get("when")) or "step" not in branch:
+                raise ApiError(f"{what}: branch {i} must be a map {{when = function, step = ...}}")
+            branches.append(Branch(branch["when"], self._step(what, branch["step"], i)))
+        if not branches:
+            raise ApiError(f"{what}: `branches` must be a non-empty list")
+        default = d.get("default")
+        default_step = self._step(what, default, len(branches) + 1) if default is not None else None
+        return Workflow(self.session, "conditional", name, branches=branches, default=default_step)
+
+    def _loop(self, what: str, name: str, d: dict) -> Workflow:
+        limit = d.get("max_iterations")
+        if limit is None:
+            raise ApiError(f"{what}: max_iterations is required (a loop must end)")
+        if not _is_int(limit) or limit < 1:
+            raise ApiError(f"{what}: max_iterations must be a positive integer, not {limit!r}")
+        until = d.get("until")
+        if until is not None and not callable(until):
+            raise ApiError(f"{what}: `until` must be a function (output, i) -> boolean")
+        if d.get("step") is None:
+            raise ApiError(f"{what}: `step` is required")
+        return Workflow(self.session, "loop", name, steps=[self._step(what, d["step"], 1)], until=until,
+                        max_iterations=limit)
+
+    def _steps(self, what: str, steps: Any) -> list[Step]:
+        items = _as_list(steps)
+        if not items:
+            raise ApiError(f"{what}: `steps` must be a non-empty list")
+        return [self._step(what, item, i) for i, item in enumerate(items, 1)]
+
+    def _step(self, what: str, spec: Any, index: int) -> Step:
+        options: dict[str, Any] = {}
+        if isinstance(spec, dict) and "step" in spec:
+            unknown = set(spec) - STEP_OPTIONS
+            if unknown:
+                raise ApiError(f"{what}: step {index}: unknown option(s) {', '.join(sorted(unknown))}; "
+                               f"known: {', '.join(sorted(STEP_OPTIONS))}")
+            options, spec = spec, spec["step"]
+        target, default_name = self._target(what, spec, index)
+        retry = options.get("retry", 0)
+        if not _is_int(retry) or retry < 0:
+            raise ApiError(f"{what}: step {index}: retry must be a count (0 or more), not {retry!r}")
+        on_error = options.get("on_error", "fail")
+        if on_error not in ("fail", "skip"):
+            raise ApiError(f'{what}: step {index}: on_error must be "fail" or "skip", not {on_error!r}')
+        timeout = options.get("timeout")
+        if timeout is not None and (not isinstance(timeout, (int, float)) or isinstance(timeout, bool)
+                                    or timeout <= 0):
+            raise ApiError(f"{what}: step {index}: timeout must be a positive number of ms, not {timeout!r}")
+        name = options.get("name") or default_name
+        return Step(target, str(name), retry=retry, on_error=on_error,
+                    timeout=timeout / 1000 if timeout is not None else None)
+
+    def _target(self, what: str, spec: Any, index: int) -> tuple[Any, str]:
+        from .agents import Agent
+
+        if isinstance(spec, str):
+            spec = self.session.agents.get(spec)
+        if isinstance(spec, Agent):
+            return spec, spec.name
+        if isinstance(spec, Workflow):
+            return spec, spec.name
+        if isinstance(spec, dict) and "tool" in spec:
+            if set(spec) - {"tool", "args"}:
+                raise ApiError(f"{what}: step {index}: a tool step is {{tool = name, args?}}")
+            tool = getattr(spec["tool"], "name", spec["tool"])
+            self.session.tools.get(tool)  # unknown tools fail now, not mid-run
+            args = spec.get("args")
+            if args is not None and not isinstance(args, dict):
+                raise ApiError(f"{what}: step {index}: tool args must be a map")
+            return ToolStep(tool, args), tool
+        if callable(spec):
+            return spec, f"step_{index}"
+        raise ApiError(f"{what}: step {index} must be an agent (handle or name), {{tool = name, args?}}, "
+                       f"a function or a workflow, not {type(spec).__name__}")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None or value == {}:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _truthy(value: Any) -> bool:
+    """Script truth: only false and nil (None) are false, as in Lua; JS and Tengo convert first."""
+    return value is not None and value is not False
