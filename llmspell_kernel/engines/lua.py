@@ -218,6 +218,9 @@ class LuaEngine(ScriptEngine):
             raise InterruptedSpell("interrupted", engine=self.name) from None
         except SpellError as exc:
             raise exc.located(engine=self.name) from None
+        except UnicodeDecodeError:  # lupa decodes every string that crosses as UTF-8
+            raise ConversionError("a Lua string that is not valid UTF-8 cannot cross to Python; "
+                                  "send binary data as base64 or hex text", engine=self.name) from None
         except Exception as exc:  # a bug of ours surfaced through Lua
             raise InternalError(f"{type(exc).__name__}: {exc}", engine=self.name) from exc
         values = [self.from_native(v) for v in result[1:]] if isinstance(result, tuple) else []
