@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from support.fake_openai import FakeOpenAI, Reply
 
-from llmspell_kernel.errors import LLMError, MissingKeyError
+from llmspell_kernel.errors import ApiError, LLMError, MissingKeyError
 from llmspell_kernel.runtime.session import Session
 
 MODEL = "openai/fake-model"
@@ -250,3 +250,84 @@ def test_fake_server_serves_plain_json(server):
     status, reply = post("/v1/nowhere", {})
     assert status == 404 and "error" in reply
     assert server.calls == 2
+
+
+# Retry-After, the circuit breaker, run options ---------------------------------------------
+
+
+def test_retry_after_is_obeyed(session, server):
+    server.push(Reply.error(429, "slow down", retry_after=0.6), Reply.text("waited"))
+    began = time.monotonic()
+    assert session.run(f'return LLM.complete("hi", {opts(server)})') == "waited"
+    assert time.monotonic() - began >= 0.6  # the backoff alone would be ~10 ms in this session
+    [retry] = session.events.list(type="llm.retry")
+    assert "429" in retry.data["error"]
+
+
+def test_circuit_breaker_fails_fast_then_recovers(env, server):
+    s = Session(offline=False, model=None, llm_retries=1, llm_breaker_failures=2, llm_breaker_cooldown=0.5)
+    try:
+        server.push(Reply.error(500, "down"), Reply.error(500, "down"))
+        call = f'return LLM.complete("hi", {opts(server)})'
+        for _ in range(2):
+            with pytest.raises(LLMError, match="HTTP 500"):
+                s.run(call)
+        [opened] = s.events.list(type="llm.circuit_open")
+        assert opened.data["failures"] == 2 and opened.data["cooldown"] == 0.5
+        assert opened.data["provider"] == f"openai@{server.url}"
+        with pytest.raises(LLMError, match=r"circuit is open after 2 consecutive failed calls; calls fail fast"):
+            s.run(call)
+        assert server.calls == 2  # the fast failure never reached the server
+        time.sleep(0.6)
+        server.push(Reply.text("back"))
+        assert s.run(call) == "back"  # half-open: one trial call, which succeeds and closes the circuit
+        assert len(s.events.list(type="llm.circuit_close")) == 1
+        assert s.run(call) == "hi"
+    finally:
+        s.close()
+
+
+def test_client_errors_do_not_open_the_circuit(env, server):
+    s = Session(offline=False, model=None, llm_retries=1, llm_breaker_failures=1)
+    try:
+        server.push(Reply.error(400, "bad request"), Reply.text("fine"))
+        with pytest.raises(LLMError, match="HTTP 400"):
+            s.run(f'return LLM.complete("hi", {opts(server)})')
+        assert s.run(f'return LLM.complete("hi", {opts(server)})') == "fine"
+        assert not s.events.list(type="llm.circuit_open")
+    finally:
+        s.close()
+
+
+def test_run_options_override_the_agent_for_one_run(session, server):
+    code = (f'local a = Agent.create({opts(server, system="Agent system", temperature=0.9)})\n'
+            'local first = a:run("one", {system = "Run system", temperature = 0.1, max_tokens = 5})\n'
+            'local second = a:run("two")\n'
+            'return {first, second}')
+    assert session.run(code) == ["one", "two"]
+    first, second = server.bodies
+    assert first["messages"][0]["content"] == "Run system" and first["temperature"] == 0.1
+    assert first["max_tokens"] == 5
+    assert second["messages"][0]["content"] == "Agent system" and second["temperature"] == 0.9
+    with pytest.raises(ApiError, match="unknown run option"):
+        session.run('Agent.get(Agent.list()[1]):run("x", {colour = "red"})')
+
+
+# workflows against a real server ----------------------------------------------------------------
+
+
+def test_parallel_workflow_of_ten_agents_overlaps(session, server):
+    server.push(*[Reply.delayed(0.2) for _ in range(10)])
+    code = textwrap.dedent(f"""
+        local steps = {{}}
+        for i = 1, 10 do steps[i] = Agent.create({opts(server)[:-1]}, name = "par_" .. i}}) end
+        local result = Workflow.parallel({{steps = steps}}):run("ping")
+        return result
+    """)
+    began = time.perf_counter()
+    result = session.run(code)
+    wall = time.perf_counter() - began
+    assert result["status"] == "completed" and result["output"] == ["ping"] * 10
+    assert server.calls == 10
+    print(f"parallel workflow, 10 agents x 200 ms: {wall * 1000:.0f} ms")
+    assert wall < 0.6, f"10 parallel 200 ms calls took {wall:.2f} s"

@@ -51,15 +51,17 @@ class AgentMethods(HandleType):
     api_name = "AgentHandle"
     wraps = Agent
 
-    @api(blocking=True, example=("agent", "Write a haiku about tides"))
-    def run(self, agent: Agent, input: Any) -> Any:
+    @api(blocking=True, example=("agent", "Write a haiku about tides", {"temperature": 0.2}))
+    def run(self, agent: Agent, input: Any, opts: dict[str, Any] | None = None) -> Any:
         """Run the agent on `input` and return its answer.
 
         A string gives the reply text; a State gives a new State with `output` set and
         the exchange appended to `messages`; any other value is sent as JSON text.
         With `response_format` json, the decoded value is returned. Runs the tool loop.
+        `opts` override the agent's settings for this run only: `model`, `system`,
+        `temperature`, `max_tokens`, `max_iterations`, `response_format`, `timeout`.
         """
-        return agent.run(input)
+        return agent.run(input, opts=opts)
 
     @api(blocking=True, example=("agent", "Tell me about tides", "<fn>"))
     def stream(self, agent: Agent, input: Any, on_chunk: Any = None) -> str:

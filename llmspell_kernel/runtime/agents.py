@@ -75,17 +75,21 @@ class Agent:
                 "tools": list(self.tools), "usage": self.usage.to_dict()}
 
     # running ----------------------------------------------------------------
-    def run(self, input: Any, on_chunk: Callable[[str], None] | None = None) -> Any:
-        """Answer `input`; a State input gives a new State with `output` set."""
+    def run(self, input: Any, on_chunk: Callable[[str], None] | None = None,
+            opts: dict[str, Any] | None = None) -> Any:
+        """Answer `input`; a State input gives a new State with `output` set. `opts` override settings for this run."""
+        overrides = _run_overrides(opts)
         if isinstance(input, StateValue):
             text = input.get("input")
             prompt = text if isinstance(text, str) else json.dumps(input.to_map(), sort_keys=True, default=str)
-            output = self._answer([{"role": "user", "content": prompt}], input=prompt, on_chunk=on_chunk)
+            output = self._answer([{"role": "user", "content": prompt}], input=prompt, on_chunk=on_chunk,
+                                  overrides=overrides)
             messages = list(input.get("messages") or [])
             messages += [{"role": "user", "content": prompt}, {"role": "assistant", "content": _as_text(output)}]
             return input.merge({"output": output, "messages": messages})
         prompt = input if isinstance(input, str) else json.dumps(input, sort_keys=True, default=str)
-        return self._answer([{"role": "user", "content": prompt}], input=prompt, on_chunk=on_chunk)
+        return self._answer([{"role": "user", "content": prompt}], input=prompt, on_chunk=on_chunk,
+                            overrides=overrides)
 
     def chat(self, message: str, on_chunk: Callable[[str], None] | None = None) -> Any:
         """Like `run`, but the exchange is kept in the agent's conversation."""
@@ -108,36 +112,45 @@ class Agent:
             self.conversation.clear()
 
     def _answer(self, messages: list[dict[str, Any]], *, input: str,
-                on_chunk: Callable[[str], None] | None) -> Any:
+                on_chunk: Callable[[str], None] | None, overrides: dict[str, Any] | None = None) -> Any:
+        settings = {**self._settings(), **(overrides or {})}
         with acting_as(agent=self.name), self.bus.span("agent", {"agent": self.name, "input": input},
                                                        source=f"agent:{self.name}") as span:
-            output = self._loop(messages, on_chunk)
+            output = self._loop(messages, on_chunk, settings)
             span["output"] = output
             return output
 
-    def _request(self, messages: list[dict[str, Any]]) -> LLMRequest:
-        system = [{"role": "system", "content": self.system}] if self.system else []
+    def _settings(self) -> dict[str, Any]:
+        """What a run may override with `opts`."""
+        return {"model": self.model, "system": self.system, "temperature": self.temperature,
+                "max_tokens": self.max_tokens, "max_iterations": self.max_iterations,
+                "response_format": self.response_format, "timeout": self.timeout}
+
+    def _request(self, messages: list[dict[str, Any]], settings: dict[str, Any]) -> LLMRequest:
+        system = [{"role": "system", "content": settings["system"]}] if settings["system"] else []
         return LLMRequest(
-            model=self.effective_model, messages=system + messages,
+            model=self.llm.model_for(settings["model"]), messages=system + messages,
             tools=[self.registry.get(t).schema() for t in self.tools],
-            temperature=self.temperature, max_tokens=self.max_tokens, response_format=self.response_format,
-            timeout=self.timeout, api_base=self.api_base, api_key=self.api_key, script=self.script,
+            temperature=settings["temperature"], max_tokens=settings["max_tokens"],
+            response_format=settings["response_format"], timeout=settings["timeout"], api_base=self.api_base,
+            api_key=self.api_key, script=self.script,
         )
 
-    def _call(self, messages: list[dict[str, Any]], on_chunk) -> LLMResponse:
-        response = self.llm.call(self._request(messages), on_chunk)
+    def _call(self, messages: list[dict[str, Any]], on_chunk, settings: dict[str, Any]) -> LLMResponse:
+        response = self.llm.call(self._request(messages, settings), on_chunk)
         self.usage.add(response.usage)
         return response
 
-    def _loop(self, messages: list[dict[str, Any]], on_chunk) -> Any:
+    def _loop(self, messages: list[dict[str, Any]], on_chunk, settings: dict[str, Any]) -> Any:
         messages = list(messages)
         bad_arguments_sent = False
         schema_retry_sent = False
-        for _ in range(max(1, self.max_iterations)):
-            response = self._call(messages, on_chunk)
+        iterations = settings["max_iterations"]
+        for _ in range(max(1, iterations)):
+            response = self._call(messages, on_chunk, settings)
             if not response.tool_calls:
                 try:
-                    return self._decode(response.text)
+                    return self._decode(response.text, settings["response_format"])
                 except ApiError as problem:
                     if schema_retry_sent:
                         raise
@@ -161,7 +174,7 @@ class Agent:
                     result = self._run_tool(call.name, args)
                 messages.append({"role": "tool", "tool_call_id": call.id,
                                  "content": result if isinstance(result, str) else json.dumps(result, default=str)})
-        raise ApiError(f"agent {self.name!r} reached max_iterations ({self.max_iterations}) without a final answer")
+        raise ApiError(f"agent {self.name!r} reached max_iterations ({iterations}) without a final answer")
 
     def _run_tool(self, name: str, args: dict[str, Any]) -> Any:
         if name not in self.tools:
@@ -171,8 +184,8 @@ class Agent:
         except SpellError as exc:  # the model sees the failure and may try again
             return {"error": exc.message}
 
-    def _decode(self, text: str) -> Any:
-        fmt = self.response_format
+    @staticmethod
+    def _decode(text: str, fmt: Any) -> Any:
         if fmt in (None, "text"):
             return text
         try:
@@ -185,6 +198,23 @@ class Agent:
                 path = ".".join(str(p) for p in errors[0].absolute_path) or "(root)"
                 raise ApiError(f"the reply does not match the schema at {path}: {errors[0].message}")
         return value
+
+
+RUN_OPTIONS = {"model", "system", "temperature", "max_tokens", "max_iterations", "response_format", "timeout"}
+
+
+def _run_overrides(opts: Any) -> dict[str, Any]:
+    if opts in (None, [], {}):
+        return {}
+    if not isinstance(opts, dict):
+        raise ApiError(f"agent.run(input, opts?): opts must be a map, not {type(opts).__name__}")
+    unknown = set(opts) - RUN_OPTIONS
+    if unknown:
+        raise ApiError(f"unknown run option(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(RUN_OPTIONS))}")
+    iterations = opts.get("max_iterations", 1)
+    if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
+        raise ApiError(f"max_iterations must be a positive integer, not {iterations!r}")
+    return dict(opts)
 
 
 def _strip_fence(text: str) -> str:

@@ -36,6 +36,8 @@ class Config:
     max_memory_mb: int = 512
     llm_timeout: float = 120.0  # seconds per model call
     llm_retries: int = 3
+    llm_breaker_failures: int = 5  # consecutive failed calls that open a provider's circuit (0: never)
+    llm_breaker_cooldown: float = 30.0  # seconds an open circuit fails fast
     event_capacity: int = 10_000
     session: str | None = None  # a named, persisted session
     store: str | None = None  # memory, sqlite path, or redis URL
@@ -71,7 +73,7 @@ class Config:
             return _truthy(value)
         if isinstance(current, list):
             return [v.strip() for v in value.split(",") if v.strip()]
-        if name in ("timeout", "llm_timeout"):
+        if name in ("timeout", "llm_timeout", "llm_breaker_cooldown"):
             return float(value) if value else None
         if isinstance(current, int):
             return int(value)

@@ -21,6 +21,7 @@ from .config import Config
 from .context import run_in_context
 from .events import EventBus
 from .llm import LLMClient, RetryPolicy
+from .llm.breaker import CircuitBreaker
 from .sandbox import MB, Limits, Sandbox
 from .state import ROOT, StateStore, StateView
 from .tools import ToolRegistry
@@ -46,7 +47,8 @@ class Session:
         self.state_schemas: dict[str, Any] = {}
         self.state.add_validator(self._check_schema)
         self.llm = LLMClient(self.events, default_model=cfg.model, offline=cfg.offline,
-                             retry=RetryPolicy(tries=cfg.llm_retries), timeout=cfg.llm_timeout)
+                             retry=RetryPolicy(tries=cfg.llm_retries), timeout=cfg.llm_timeout,
+                             breaker=CircuitBreaker(cfg.llm_breaker_failures, cfg.llm_breaker_cooldown))
         self.tools = ToolRegistry(self.events, self.sandbox)
         self.agents = AgentRegistry(self.llm, self.tools, self.events)
         self.artifacts = ArtifactStore(self.events)

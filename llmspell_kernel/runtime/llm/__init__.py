@@ -6,6 +6,7 @@ transient failures with backoff, counts usage, and emits `llm.*` events.
 
 from __future__ import annotations
 
+import email.utils
 import random
 import sys
 import time
@@ -16,6 +17,7 @@ from typing import Any
 from ...errors import LLMError, SpellError
 from ..events import EventBus, elapsed_ms
 from .base import LLMRequest, LLMResponse, ToolCall, Usage, drain
+from .breaker import CircuitBreaker
 from .litellm_provider import LiteLLMProvider
 from .mock import MockProvider, MockScript
 
@@ -29,9 +31,36 @@ class RetryPolicy:
     tries: int = 3
     base_delay: float = 0.5  # seconds; doubles each try, with jitter
     max_delay: float = 8.0
+    max_retry_after: float = 60.0  # a server's Retry-After is obeyed up to this many seconds
 
-    def delay(self, attempt: int) -> float:
+    def delay(self, attempt: int, exc: BaseException | None = None) -> float:
+        asked = retry_after(exc) if exc is not None else None
+        if asked is not None:
+            return min(asked, self.max_retry_after)
         return min(self.max_delay, self.base_delay * 2 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+
+
+def retry_after(exc: BaseException) -> float | None:
+    """The wait a 429 or 503 asked for (`Retry-After` in seconds or as a date, or `retry-after-ms`)."""
+    headers = getattr(exc, "litellm_response_headers", None) or getattr(exc, "headers", None)
+    if not headers:
+        response = getattr(exc, "response", None)
+        headers = getattr(response, "headers", None)
+    if not headers:
+        return None
+    try:
+        if headers.get("retry-after-ms") is not None:
+            return max(0.0, float(headers["retry-after-ms"]) / 1000)
+        value = headers.get("retry-after")
+        if value is None:
+            return None
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(value)
+            return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -55,8 +84,10 @@ def describe_failure(model: str, exc: BaseException, attempts: int = 1) -> str:
 
 class LLMClient:
     def __init__(self, bus: EventBus, *, default_model: str | None = None, offline: bool = False,
-                 retry: RetryPolicy | None = None, timeout: float | None = 120.0) -> None:
+                 retry: RetryPolicy | None = None, timeout: float | None = 120.0,
+                 breaker: CircuitBreaker | None = None) -> None:
         self.bus = bus
+        self.breaker = breaker or CircuitBreaker()
         self.default_model = default_model
         self.offline = offline
         self.retry = retry or RetryPolicy()
@@ -85,12 +116,26 @@ class LLMClient:
             request.timeout = self.timeout
         return self._real, request
 
+    def _fail_fast(self, circuit: str, request: LLMRequest, request_id: str, source: str) -> None:
+        left = self.breaker.blocked_for(circuit)
+        if left <= 0:
+            return
+        error = LLMError(f"{circuit} is failing: its circuit is open after {self.breaker.failures(circuit)} "
+                         f"consecutive failed calls; calls fail fast for another {left:.1f} s "
+                         "(the llm_breaker_cooldown setting)")
+        self.bus.emit("llm.error", {"model": request.model, "error": error.message, "attempts": 0},
+                      source=source, parent_id=request_id)
+        raise error
+
     def call(self, request: LLMRequest, on_chunk: Callable[[str], None] | None = None) -> LLMResponse:
         """One model call, with retries and events. Raises LLMError when it finally fails."""
         provider, request = self._route(request)
         source = f"llm:{request.model}"
         req = self.bus.emit("llm.request", {"model": request.model, "messages": request.messages}, source=source)
         began = time.perf_counter()
+        circuit = None if provider is self._mock else _circuit_key(request)
+        if circuit is not None:
+            self._fail_fast(circuit, request, req.id, source)
         attempt = 0
         while True:
             attempt += 1
@@ -111,12 +156,20 @@ class LLMClient:
                     self.bus.emit("llm.retry", {"model": request.model, "attempt": attempt,
                                                 "error": describe_failure(request.model, exc)},
                                   source=source, parent_id=req.id)
-                    time.sleep(self.retry.delay(attempt))
+                    time.sleep(self.retry.delay(attempt, exc))
                     continue
                 error = exc if isinstance(exc, SpellError) else LLMError(describe_failure(request.model, exc, attempt))
                 self.bus.emit("llm.error", {"model": request.model, "error": error.message, "attempts": attempt},
                               source=source, parent_id=req.id, duration=elapsed_ms(began))
+                if circuit is not None and is_transient(exc) and self.breaker.record_failure(circuit):
+                    self.bus.emit("llm.circuit_open", {"provider": circuit, "model": request.model,
+                                                       "failures": self.breaker.failures(circuit),
+                                                       "cooldown": self.breaker.cooldown},
+                                  source=source, parent_id=req.id)
                 raise error from None
+        if circuit is not None and self.breaker.record_success(circuit):
+            self.bus.emit("llm.circuit_close", {"provider": circuit, "model": request.model}, source=source,
+                          parent_id=req.id)
         self.bus.emit(
             "llm.response",
             {"model": request.model, "text": response.text, "usage": response.usage.to_dict(),
@@ -125,3 +178,9 @@ class LLMClient:
         )
         return response
 
+
+
+def _circuit_key(request: LLMRequest) -> str:
+    """One circuit per provider endpoint: the model's provider prefix and its api_base."""
+    provider = request.model.split("/", 1)[0] if "/" in request.model else "openai"
+    return f"{provider}@{request.api_base}" if request.api_base else provider
