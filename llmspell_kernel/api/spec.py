@@ -30,6 +30,9 @@ class ApiFunction:
     is_property: bool = False  # read as `handle.name`, not called
     example: tuple[Any, ...] | None = None  # (receiver, *args): rendered per engine
     owner: str = ""  # the namespace or handle type name
+    # an optional fast path: (owner instance, miss) -> fast(*args), which returns the value when it
+    # can answer alone, else `miss` (a sentinel chosen by the engine); bindings try it first
+    fast: Callable[[Any, Any], Callable[..., Any]] | None = None
 
     @property
     def qualname(self) -> str:
@@ -53,11 +56,16 @@ class ApiFunction:
 
 
 def api(*, aliases: tuple[str, ...] = (), blocking: bool = False, example: tuple | None = None,
-        property: bool = False) -> Callable:
-    """Mark a method as part of the spell API."""
+        property: bool = False, fast: Callable | None = None) -> Callable:
+    """Mark a method as part of the spell API.
+
+    `fast`, for hot read paths, is `fast(owner, target, miss)` for a handle method (used where
+    the target is fixed, as for `State.get` on the root view) and returns the fast-path callable.
+    """
 
     def mark(func: Callable) -> Callable:
-        func.__api__ = {"aliases": aliases, "blocking": blocking, "example": example, "is_property": property}
+        func.__api__ = {"aliases": aliases, "blocking": blocking, "example": example, "is_property": property,
+                        "fast": fast}
         return func
 
     return mark
@@ -81,13 +89,14 @@ def _collect(cls: type, skip: int) -> dict[str, ApiFunction]:
 
 def _delegate(fn: ApiFunction, target: Callable[[Any], Any], owner: str) -> ApiFunction:
     """A handle method offered as a namespace function on a fixed target (State.get on the root view)."""
-    method = fn.func
+    method, fast = fn.func, fn.fast
 
     def call(self: Any, *args: Any) -> Any:
         return method(self, target(self), *args)
 
+    bound_fast = (lambda self, miss: fast(self, target(self), miss)) if fast is not None else None
     return ApiFunction(fn.name, call, fn.doc, fn.signature, fn.aliases, fn.blocking, fn.is_property,
-                       fn.example, owner)
+                       fn.example, owner, bound_fast)
 
 
 class Namespace:

@@ -19,13 +19,31 @@ def _map(value: Any, what: str) -> dict[str, Any]:
     return value
 
 
+_INT64 = (-(2**63), 2**63 - 1)
+_SCALARS = (str, float, bool)
+
+
+def _fast_get(methods: Any, view: StateView, miss: Any):
+    """`State.get` of a top-level key holding a scalar: one dict lookup, no conversion, no copy."""
+    head = view.store.head(view.scope)
+
+    def get(key: Any = None, default: Any = None, *extra: Any) -> Any:
+        if not extra and type(key) is str and key and "." not in key:
+            value = head.get(key, default)
+            if value is None or type(value) in _SCALARS or (type(value) is int and _INT64[0] <= value <= _INT64[1]):
+                return value
+        return miss
+
+    return get
+
+
 class StateViewMethods(HandleType):
     """A view of the shared store, isolated under a scope name (`State.scope("agent:writer")`)."""
 
     api_name = "StateScope"
     wraps = StateView
 
-    @api(example=("State", "user.name", "guest"))
+    @api(example=("State", "user.name", "guest"), fast=_fast_get)
     def get(self, view: StateView, key: str, default: Any = None) -> Any:
         """The value at `key` (a dotted key reaches into nested maps), or `default`."""
         return view.store.get(key, default, scope=view.scope)

@@ -79,12 +79,14 @@ class LuaEngine(ScriptEngine):
         calls: dict[int, Any] = {}  # one wrapper per API function, shared by its aliases
         for ns in NAMESPACES:
             instance = api.namespaces[ns.api_name]
-            functions = {}
+            functions, fast = {}, {}
             for fn in ns.functions().values():
                 call = calls[id(fn)] = self._guard(fn.func, instance, api_fn=fn)
                 functions.update(dict.fromkeys((fn.name, *fn.aliases), call))
+                if fn.fast is not None:
+                    fast.update(dict.fromkeys((fn.name, *fn.aliases), fn.fast(instance, binder.MISS)))
             values = instance.values(self)
-            bound = binder.bind_namespace(ns.api_name, table(functions), table({}))
+            bound = binder.bind_namespace(ns.api_name, table(functions), table({}), table(fast))
             if values:
                 self._valued[ns.api_name] = bound
         for alias in ALIASES:

@@ -131,9 +131,22 @@ local function wrap(fn)
   return function(...) return (check(fn(...))) end
 end
 
-local function bind_namespace(name, functions, values)
+-- a fast path answers alone when it can; when it returns MISS the full call runs
+local MISS = {}
+local function wrap_fast(fast, fn)
+  return function(...)
+    local v = fast(...)
+    if not rawequal_(v, MISS) then return v end
+    return (check(fn(...)))
+  end
+end
+
+local function bind_namespace(name, functions, values, fast)
   local ns = G[name] or {}
-  for key, fn in pairs(functions) do ns[key] = wrap(fn) end
+  for key, fn in pairs(functions) do
+    local quick = fast and fast[key]
+    ns[key] = quick and wrap_fast(quick, fn) or wrap(fn)
+  end
   for key, value in pairs(values) do ns[key] = value end
   if name ~= "" then
     G[name] = ns
@@ -171,7 +184,7 @@ local function run(fn, ...)
 end
 
 return {
-  FAIL = FAIL, handle_of = handle_of, make_handle = make_handle, define_handle = define_handle,
+  FAIL = FAIL, MISS = MISS, handle_of = handle_of, make_handle = make_handle, define_handle = define_handle,
   wrap = wrap, bind_namespace = bind_namespace, bind_global = bind_global, compile = compile, start = start, run = run,
   empty_list = empty_list, is_list = is_list,
 }

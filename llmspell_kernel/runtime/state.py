@@ -114,6 +114,9 @@ class StateStore:
         self._changes: list[Change] = []  # _changes[i] made version i + 1
         self._touched: dict[tuple[str, str], int] = {}  # (scope, top key) -> version that last wrote it
         self._validators: list[Callable[[str, str, Any], None]] = []
+        # the latest version's top-level values per scope, as plain dicts updated in place: a read
+        # of a top-level key is one dict lookup (see `head`), not a walk through persistent maps
+        self._heads: dict[str, dict[str, Any]] = {ROOT: {}}
 
     # reading --------------------------------------------------------------
     @property
@@ -126,6 +129,13 @@ class StateStore:
 
     def get(self, key: str, default: Any = None, *, scope: str = ROOT) -> Any:
         return plain_copy(lookup(self.scope_map(scope), key, default))
+
+    def head(self, scope: str = ROOT) -> dict[str, Any]:
+        """The latest top-level values of a scope, live (updated in place). Read it; never mutate it."""
+        with self._lock:
+            if scope not in self._heads:
+                self._heads[scope] = dict(self.scope_map(scope))
+            return self._heads[scope]
 
     def keys(self, *, scope: str = ROOT) -> list[str]:
         return sorted(self.scope_map(scope).keys())
@@ -204,8 +214,19 @@ class StateStore:
         if touched is None:  # a rollback touches every key
             for k in list(self._touched):
                 self._touched[k] = change.version
+            for scope, head in self._heads.items():
+                head.clear()
+                head.update(snapshot.get(scope, pmap()))
         else:
             self._touched[touched] = change.version
+            scope, top = touched
+            head = self._heads.get(scope)
+            if head is not None:  # scopes nobody read yet are mirrored on first `head`
+                data = snapshot.get(scope, pmap())
+                if top in data:
+                    head[top] = data[top]
+                else:
+                    head.pop(top, None)
         if self._bus is not None:
             self._bus.emit(
                 "state.change",

@@ -148,7 +148,7 @@ class LLMClient:
                     on_chunk(chunk)
 
             try:
-                response = drain(provider.stream(request), forward)
+                response = provider.complete(request) if on_chunk is None else drain(provider.stream(request), forward)
                 break
             except Exception as exc:
                 # a stream that already reached the cell cannot be replayed

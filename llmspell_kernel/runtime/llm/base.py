@@ -55,15 +55,18 @@ class LLMResponse:
 
 
 class Provider(Protocol):
-    """A model backend: one method that yields text chunks and returns the response.
+    """A model backend: a streaming call and a plain one.
 
     `stream` is a generator: it yields text chunks as they arrive and returns the
-    complete `LLMResponse` (StopIteration.value). Non-streaming callers drain it.
+    complete `LLMResponse` (StopIteration.value). `complete` serves callers that
+    want no chunks.
     """
 
     name: str
 
     def stream(self, request: LLMRequest) -> Iterator[str]: ...
+
+    def complete(self, request: LLMRequest) -> LLMResponse: ...
 
 
 def drain(gen: Iterator[str], on_chunk=None) -> LLMResponse:

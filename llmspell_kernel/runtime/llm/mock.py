@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ...errors import LLMError
-from .base import LLMRequest, LLMResponse, ToolCall, Usage
+from .base import LLMRequest, LLMResponse, ToolCall, Usage, drain
 
 
 def count_words(text: str) -> int:
@@ -54,6 +54,9 @@ def _prompt_tokens(request: LLMRequest) -> int:
 
 class MockProvider:
     name = "mock"
+
+    def complete(self, request: LLMRequest) -> LLMResponse:
+        return drain(self.stream(request))
 
     def stream(self, request: LLMRequest) -> Iterator[str]:
         kind = request.model.split("/", 1)[1] if "/" in request.model else "echo"
