@@ -70,7 +70,11 @@ class DisplayApi(Namespace):
 
 
 class SpellApi(Namespace):
-    """About the running spell: its parameters and engine, and a sleep."""
+    """About the running spell: its parameters and engine, and a sleep.
+
+    `Spell.params` holds the inputs from the CLI (`-p k=v`) or from the magic, as a map.
+    `Spell.engine` is "lua", "js" or "tengo".
+    """
 
     api_name = "Spell"
 
