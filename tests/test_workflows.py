@@ -219,7 +219,7 @@ def test_workflow_events_form_a_tree_down_to_the_model(lua):
         node = by_id[node.parent_id]
         chain.append((node.type, node.data.get("workflow") or node.data.get("agent")))
     assert chain == [("agent.start", "leaf"), ("step.start", "nested"), ("workflow.start", "nested"),
-                     ("step.start", "outer"), ("workflow.start", "outer")]
+                     ("step.start", "outer"), ("workflow.start", "outer"), ("spell.start", None)]
     [complete] = [e for e in by_id.values() if e.type == "workflow.complete" and e.data["workflow"] == "outer"]
     assert complete.duration is not None
 

@@ -107,7 +107,8 @@ class ScriptEngine(ABC):
     def execute(self, code: str, *, chunk: str = "chunk", timeout: float | None = None,
                 path: Path | None = None) -> Any:
         """Run a chunk of source; returns its value. Failures raise SpellError."""
-        with acting_as(engine=self.name, chunk=chunk):
+        with acting_as(engine=self.name, chunk=chunk), \
+                self.session.events.span("spell", {"engine": self.name, "chunk": chunk}, source=self.name):
             return self.gate.run(self._budgeted, self._run_chunk, (code, chunk, path), timeout, True)
 
     def execute_file(self, path: str | Path, timeout: float | None = None) -> Any:

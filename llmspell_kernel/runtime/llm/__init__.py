@@ -143,9 +143,10 @@ class LLMClient:
 
             def forward(chunk: str) -> None:
                 nonlocal streamed
+                self.bus.emit("llm.chunk", {"model": request.model, "text": chunk}, source=source,
+                              parent_id=req.id)
                 streamed = True
-                if on_chunk is not None:
-                    on_chunk(chunk)
+                on_chunk(chunk)
 
             try:
                 response = provider.complete(request) if on_chunk is None else drain(provider.stream(request), forward)
