@@ -18,8 +18,8 @@ from pathlib import Path
 os.environ.setdefault("LLMSPELL_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the fake OpenAI server
 
-from llmspell_kernel.runtime.llm import LLMRequest  # noqa: E402
-from llmspell_kernel.runtime.session import Session  # noqa: E402
+from llmspell_kernel.runtime.llm import LLMRequest
+from llmspell_kernel.runtime.session import Session
 
 N = 2000
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 KERNELS = {
     "llmspell-lua": ("lua", "LLMSpell (Lua)", "lua"),
+    "llmspell-tengo": ("tengo", "LLMSpell (Tengo)", "tengo"),
 }
 LOGOS = ("logo-32x32.png", "logo-64x64.png")
 

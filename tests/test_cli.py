@@ -98,3 +98,18 @@ def test_engine_from_shebang(tmp_path):
 def test_engines_lists_lua(tmp_path):
     result = llmspell("engines", cwd=tmp_path)
     assert result.returncode == 0 and result.stdout.startswith("lua") and "5.4" in result.stdout
+
+
+def test_a_tengo_spell_prints_returns_and_fails_with_its_line(tmp_path):
+    name = spell(tmp_path, 'fmt := import("fmt")\nfmt.println("topic:", Spell.params.topic)\nSpell.engine',
+                 name="spell.tengo")
+    result = llmspell("run", name, "-p", "topic=tides", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "topic:tides\ntengo\n"
+    name = spell(tmp_path, "x := 1\ny := x / 0\n", name="bad.tengo")
+    result = llmspell("run", name, cwd=tmp_path)
+    assert result.returncode == 3
+    assert "integer divide by zero" in result.stderr and "bad.tengo:2" in result.stderr
+    assert "Traceback" not in result.stderr
+    result = llmspell("engines", cwd=tmp_path)
+    assert "tengo" in result.stdout

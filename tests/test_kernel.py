@@ -1,4 +1,4 @@
-"""The LLMSpell (Lua) kernel through jupyter_client, against the installed kernelspec."""
+"""The LLMSpell (Lua) and LLMSpell (Tengo) kernels through jupyter_client, against the installed kernelspecs."""
 
 from __future__ import annotations
 
@@ -108,6 +108,97 @@ def test_seed_example_runs_in_the_kernel(kernel):
                                  'return result:get("output")')
     assert reply["status"] == "ok", reply
     assert outputs[0][1]["data"]["text/plain"] == '{"data": "..."}'
+
+
+# the LLMSpell (Tengo) kernel -----------------------------------------------------------------
+TENGO_KERNEL = "llmspell-tengo"
+
+
+@pytest.fixture(scope="module")
+def tengo_kernel(tmp_path_factory):
+    km, kc = start_new_kernel(kernel_name=TENGO_KERNEL, cwd=str(tmp_path_factory.mktemp("tengo-kernel")))
+    yield km, kc
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def test_tengo_kernelspec_is_installed():
+    spec = KernelSpecManager().get_kernel_spec(TENGO_KERNEL)
+    assert spec.display_name == "LLMSpell (Tengo)" and spec.language == "tengo"
+
+
+def test_tengo_kernel_info_highlights_as_go(tengo_kernel):
+    _, kc = tengo_kernel
+    kc.kernel_info()
+    info = kc.get_shell_msg(timeout=10)["content"]
+    assert info["language_info"]["name"] == "tengo" and info["language_info"]["file_extension"] == ".tengo"
+    assert info["language_info"]["codemirror_mode"] == "go" and info["language_info"]["pygments_lexer"] == "go"
+    assert "(tengo)" in info["banner"]
+
+
+def test_tengo_variables_persist_across_cells(tengo_kernel):
+    _, kc = tengo_kernel
+    reply, _ = execute(kc, 'greeting := "hello"\nn := 41')
+    assert reply["status"] == "ok"
+    reply, outputs = execute(kc, 'fmt := import("fmt")\nfmt.println(greeting)\nn + 1')
+    assert reply["status"] == "ok"
+    assert outputs[0] == ("stream", {"name": "stdout", "text": "hello\n"})
+    assert outputs[1][1]["data"]["text/plain"] == "42"
+
+
+def test_tengo_runtime_error_reply_shows_the_tengo_line(tengo_kernel):
+    _, kc = tengo_kernel
+    reply, outputs = execute(kc, "ok := 1\nzero := 0\nbad := ok / zero")
+    assert reply["status"] == "error"
+    trace = "\n".join(reply["traceback"])
+    assert "integer divide by zero" in trace
+    assert f"tengo cell[{reply['execution_count']}]:3:" in trace and "bad := ok / zero" in trace
+    assert "site-packages" not in trace and "Traceback" not in trace
+    assert outputs[-1][0] == "error"
+
+
+def test_tengo_api_error_is_a_value_in_the_cell(tengo_kernel):
+    _, kc = tengo_kernel
+    reply, outputs = execute(kc, 'r := Agent.get("nope")\nis_error(r) ? "error value: " + r.value : "?"')
+    assert reply["status"] == "ok"
+    assert outputs[0][1]["data"]["text/plain"].startswith("error value: no agent named 'nope'")
+
+
+def test_tengo_interrupt_stops_a_loop_and_state_survives(tengo_kernel):
+    km, kc = tengo_kernel
+    reply, _ = execute(kc, 'State.set("survivor", 42)\nkept := "yes"')
+    assert reply["status"] == "ok"
+    threading.Timer(1.0, km.interrupt_kernel).start()
+    started = time.monotonic()
+    reply, _ = execute(kc, "for {}")
+    assert reply["status"] == "error" and reply["ename"] == "InterruptedSpell"
+    assert time.monotonic() - started < 10
+    reply, outputs = execute(kc, 'string(State.get("survivor")) + kept')
+    assert reply["status"] == "ok" and outputs[0][1]["data"]["text/plain"] == "42yes"
+
+
+def test_tengo_and_lua_cells_share_the_session(tengo_kernel):
+    _, kc = tengo_kernel
+    reply, _ = execute(kc, "%%spell lua\nState.set('from_lua', 'hi')")
+    assert reply["status"] == "ok"
+    reply, outputs = execute(kc, 'State.get("from_lua")')
+    assert reply["status"] == "ok" and outputs[0][1]["data"]["text/plain"] == "hi"
+
+
+class TengoKernelTests(jupyter_kernel_test.KernelTests):
+    kernel_name = TENGO_KERNEL
+    language_name = "tengo"
+    file_extension = ".tengo"
+    code_hello_world = 'fmt := import("fmt")\nfmt.println("hello, world")'
+    code_generate_error = "x := 1 / 0"
+    code_execute_result: ClassVar = [{"code": "6 * 7", "result": "42"}, {"code": '"text"', "result": "text"}]
+    code_display_data: ClassVar = [
+        {"code": 'Display.markdown("**hi**")', "mime": "text/markdown"},
+        {"code": 'Display.html("<b>hi</b>")', "mime": "text/html"},
+        {"code": "display({a: 1})", "mime": "application/json"},
+    ]
+    code_history_pattern = "6 ? 7"
+    supported_history_operations = ("tail", "search")
 
 
 class LuaKernelTests(jupyter_kernel_test.KernelTests):

@@ -60,3 +60,28 @@ def test_bad_flags_are_usage_errors(ip):
     result = ip.run_cell("%%spell lua --nope\nreturn 1")
     assert result.error_in_exec is not None
     assert type(result.error_in_exec).__name__ == "UsageError"
+
+
+def test_spell_tengo_cells_keep_globals_and_share_the_store(ip):
+    cell(ip, "tengo", 'tengo_greeting := "hello from tengo"\nState.set("tengo_topic", "tides")')
+    assert cell(ip, "tengo", "tengo_greeting").value == "hello from tengo"
+    assert llmspell_kernel.session().state.get("tengo_topic") == "tides"
+    assert cell(ip, "lua", "return State.get('tengo_topic')").value == "tides"
+    result = ip.run_cell("%%tengo\nSpell.engine")
+    assert result.result.value == "tengo"
+
+
+def test_spell_tengo_in_out_and_params(ip):
+    ip.user_ns["numbers"] = [1, 2, 3]
+    cell(ip, "tengo --in numbers --out tengo_total -p scale=10",
+         "s := 0\nfor n in numbers { s += n }\ns * int(Spell.params.scale)")
+    assert ip.user_ns["tengo_total"] == 60
+
+
+def test_spell_tengo_errors_name_the_cell_and_line(ip):
+    result = ip.run_cell("%%spell tengo\nok := 1\nbad := ok + []")
+    error = result.error_in_exec
+    assert isinstance(error, ScriptRuntimeError)
+    assert error.chunk == f"cell[{ip.execution_count}]" and error.line == 2
+    result = ip.run_cell("%%spell tengo --timeout 0.2\nfor {}")
+    assert type(result.error_in_exec).__name__ == "TimeLimitError"

@@ -20,6 +20,7 @@ __all__ = ["BUILTIN", "ScriptEngine", "ScriptFunction", "engine_class", "engine_
 # name -> "module:Class"; aliases, extensions and shebangs live on the classes
 BUILTIN = {
     "lua": "llmspell_kernel.engines.lua:LuaEngine",
+    "tengo": "llmspell_kernel.engines.tengo_engine:TengoEngine",
 }
 _EXTENSIONS = {".lua": "lua", ".js": "js", ".mjs": "js", ".cjs": "js", ".tengo": "tengo"}
 _ALIASES = {"lua": "lua", "lua54": "lua", "js": "js", "javascript": "js", "node": "js", "tengo": "tengo"}

@@ -22,6 +22,7 @@ from .resolver import CompileError, mangle
 from .values import TengoRuntimeErr, TError, type_name, wrap64
 
 STDLIB_NAMES = ("fmt", "math", "text", "times", "json", "base64", "hex", "enum", "rand", "os")
+OS_REFUSED = "module 'os' is not available in the sandbox"
 TICK_EVERY = 10000
 MAX_FRAMES = 1024
 
@@ -215,12 +216,13 @@ class TengoRuntime:
             name = node.name
             if name in STDLIB_NAMES:
                 if name == "os" and not self.allow_os:
-                    raise CompileError("module 'os' is not available in the sandbox", node.line, node.col, filename)
+                    raise CompileError(OS_REFUSED, node.line, node.col, filename)
                 return ("std", name)
             base = os.path.dirname(os.path.abspath(filename)) if os.path.isfile(filename) else (self.import_root or os.getcwd())  # noqa: E501
             mod = name if name.endswith(".tengo") else name + ".tengo"
             path = os.path.abspath(os.path.join(base, mod))
-            if self.import_root is not None and os.path.commonpath([self.import_root, path]) != self.import_root:
+            # the real path, so that a symlink inside the root cannot lead a module outside it
+            if self.import_root is not None and not _inside(self.import_root, path):
                 raise CompileError(f"module '{name}' not found", node.line, node.col, filename)
             if path in stack:
                 raise CompileError(f"cyclic module import: {path}", node.line, node.col, filename)
@@ -285,7 +287,11 @@ class TengoRuntime:
         return "\n\n".join(parts)
 
     # -- run -----------------------------------------------------------------
-    def run(self, source: str, filename: str = "(main)", *, repl: bool = False) -> Any:
+    def run(self, source: str, filename: str = "(main)", *, repl: bool = False, convert: bool = True) -> Any:
+        """Run a chunk; with `repl`, return the value of its last expression statement.
+
+        `convert=False` returns that value as a Tengo value, for hosts that convert it themselves.
+        """
         unit, modules = self.compile(source, filename, repl)
         ns = self.ns
         for m in modules:
@@ -312,7 +318,29 @@ class TengoRuntime:
             raise t from None
         finally:
             sys.setrecursionlimit(old_limit)
-        return to_python(result, self) if repl else None
+        if not repl:
+            return None
+        return to_python(result, self) if convert else result
+
+    def call(self, fn: Callable[..., Any], args: list) -> Any:
+        """Call a Tengo function with Tengo values from the host; failures raise TengoError.
+
+        Gives the call the same stack room as a chunk, so that recursion in a callback ends in
+        Tengo's "stack overflow" rather than Python's recursion limit.
+        """
+        old_limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old_limit, _stack_depth() + MAX_FRAMES + 40))
+        try:
+            return fn(*args)
+        except Exception as e:
+            t = translate(e, self.sources)
+            if t is e and isinstance(e, TengoRuntimeErr):  # raised by a builtin, outside any Tengo frame
+                t = make_error(TengoRuntimeError, "Runtime Error", e.message, [])
+            if t is e:
+                raise
+            raise t from None
+        finally:
+            sys.setrecursionlimit(old_limit)
 
 
 def _run_entry(entry: Callable[[], Any], depth: int) -> Any:
@@ -330,6 +358,11 @@ def _stack_depth() -> int:
 
 def _declared_globals(unit: Unit) -> list[str]:
     return getattr(unit, "declared", [])
+
+
+def _inside(root: str, path: str) -> bool:
+    real_root, real = os.path.realpath(root), os.path.realpath(path)
+    return os.path.commonpath([real_root, real]) == real_root
 
 
 def _deps_fresh(deps: list) -> bool:
@@ -355,4 +388,4 @@ def _default_stdout(text: str) -> None:
         buf.flush()
 
 
-__all__ = ["TengoRuntime", "call_tengo", "translate", "type_name"]
+__all__ = ["OS_REFUSED", "TengoRuntime", "call_tengo", "translate", "type_name"]

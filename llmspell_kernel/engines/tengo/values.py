@@ -9,6 +9,7 @@ Char, TError, ImmArray, ImmMap, Time, Opaque.
 from __future__ import annotations
 
 import datetime as _dt
+import weakref
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
@@ -134,7 +135,9 @@ def now_time() -> Time:
 # --- type names ----------------------------------------------------------
 
 BUILTIN_NAMES: dict[Any, str] = {}  # builtin function -> name
-USER_FUNC_NAMES: dict[Any, str] = {}  # stdlib/host function -> name
+# stdlib/host function -> name; weak, so that per-object host functions (a handle's
+# bound methods) die with the object instead of living as long as the process
+USER_FUNC_NAMES: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
 
 _TYPE_NAMES = {
     int: "int", float: "float", str: "string", bool: "bool", type(None): "undefined",
