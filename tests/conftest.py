@@ -27,3 +27,23 @@ def lua(session):
 
     run.session = session
     return run
+
+
+ENGINES = ["lua", "tengo"]  # JavaScript joins with one more name here
+
+
+@pytest.fixture(params=ENGINES)
+def spell(request, session):
+    """Run a spell in the test's session: the code given for this engine (`lua=..., tengo=...`); returns its value.
+
+    An API failure raises in Lua; in Tengo it is an error value, and a chunk whose value is an
+    error value raises it, so the same `pytest.raises` holds in every engine.
+    """
+    engine = request.param
+
+    def run(*, chunk: str = "test", timeout: float | None = None, **code: str):
+        return session.run(code[engine], engine, chunk=chunk, timeout=timeout)
+
+    run.engine = engine
+    run.session = session
+    return run
