@@ -49,6 +49,7 @@ class SpellMagics(Magics):
         super().__init__(shell)
         self.session = session or Session()
         self.session.display_hook = self._display
+        self._storing_history = False
         set_current_session(self.session)
 
     def _display(self, value: Any, mime: str | None) -> None:
@@ -78,7 +79,7 @@ class SpellMagics(Magics):
         if args.model:
             session.llm.default_model = args.model
         try:
-            value = engine.execute(cell, chunk=f"cell[{self.shell.execution_count}]", timeout=args.timeout)
+            value = engine.execute(cell, chunk=self._cell_name(), timeout=args.timeout)
         finally:
             session.llm.default_model = previous_model
         if args.out:
@@ -102,8 +103,23 @@ class SpellMagics(Magics):
             SpellError.show_python_traceback = self.session.config.debug
             return SpellResult({k: v for k, v in self.session.config.__dict__.items()})
         value = self.session.engine(command).execute(line.split(None, 1)[1] if rest else "",
-                                                     chunk=f"cell[{self.shell.execution_count}]")
+                                                     chunk=self._cell_name())
         return None if value is None else SpellResult(value)
+
+    def note_cell(self, info: Any) -> None:
+        """`pre_run_cell` hook: whether the running cell is stored in the history (and so counted)."""
+        self._storing_history = bool(getattr(info, "store_history", False))
+
+    def _cell_name(self) -> str:
+        """`cell[N]`, N being the running cell's execution count.
+
+        IPython 9 increments `execution_count` before a cell runs and IPython 8 after it, but both
+        store a counted cell's input first, so the input history's length names it. A cell that is
+        not stored does not move the count.
+        """
+        if self._storing_history:
+            return f"cell[{len(self.shell.history_manager.input_hist_raw) - 1}]"
+        return f"cell[{self.shell.execution_count}]"
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -112,6 +128,7 @@ def load_ipython_extension(ipython: Any) -> None:
     magics = SpellMagics(ipython)
     ipython.llmspell_session = magics.session
     ipython.register_magics(magics)
+    ipython.events.register("pre_run_cell", magics.note_cell)
     # %%lua, %%js and %%tengo, like %%bash beside %%script
     for engine in ("lua", "js", "tengo"):
         ipython.register_magic_function(
@@ -121,6 +138,9 @@ def load_ipython_extension(ipython: Any) -> None:
 def unload_ipython_extension(ipython: Any) -> None:
     session = getattr(ipython, "llmspell_session", None)
     if session is not None:
+        magics = ipython.magics_manager.registry.get("SpellMagics")
+        if magics is not None and magics.note_cell in ipython.events.callbacks["pre_run_cell"]:
+            ipython.events.unregister("pre_run_cell", magics.note_cell)
         session.close()
         ipython.llmspell_session = None
         set_current_session(None)

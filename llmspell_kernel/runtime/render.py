@@ -30,7 +30,7 @@ def describe(value: Any) -> str:
 
 
 def to_json(value: Any, indent: int | None = 2) -> str:
-    return json.dumps(value, indent=indent, ensure_ascii=False, sort_keys=False, default=_default)
+    return json.dumps(value, indent=indent, ensure_ascii=False, sort_keys=True, default=_default)
 
 
 def as_text(value: Any) -> str:
