@@ -3,27 +3,36 @@
 from __future__ import annotations
 
 
-def test_fast_reads_follow_every_kind_of_write(lua):
-    lua("State.set('n', 1)\nState.set('s', 'text')\nState.set('m', {a = 1})")
-    assert lua("return {State.get('n'), State.get('s'), State.get('m').a}") == [1, "text", 1]
-    lua("State.update('n', function(v) return v + 1 end)")
-    assert lua("return State.get('n')") == 2
-    lua("State.delete('s')")
-    assert lua("return State.get('s', 'gone')") == "gone"
-    assert lua("return State.get('s', {fallback = true})") == {"fallback": True}
-    lua("State.rollback(2)")  # n = 1, s = 'text', no m
-    assert lua("return {State.get('n'), State.get('s'), State.get('m', 'none')}") == [1, "text", "none"]
-    lua("State.set('m.b', 7)")
-    assert lua("return State.get('m.b')") == 7
-    lua.session.state.set("big", 2**70)  # a Python int Lua cannot hold takes the full path and its error
-    assert "does not fit" in lua("local ok, err = pcall(State.get, 'big')\nreturn err")
+def test_fast_reads_follow_every_kind_of_write(spell):
+    spell(lua="State.set('n', 1)\nState.set('s', 'text')\nState.set('m', {a = 1})",
+          tengo='State.set("n", 1)\nState.set("s", "text")\nState.set("m", {a: 1})')
+    assert spell(lua="return {State.get('n'), State.get('s'), State.get('m').a}",
+                 tengo='[State.get("n"), State.get("s"), State.get("m").a]') == [1, "text", 1]
+    spell(lua="State.update('n', function(v) return v + 1 end)", tengo='State.update("n", func(v) { return v + 1 })')
+    assert spell(lua="return State.get('n')", tengo='State.get("n")') == 2
+    spell(lua="State.delete('s')", tengo='State.delete("s")')
+    assert spell(lua="return State.get('s', 'gone')", tengo='State.get("s", "gone")') == "gone"
+    assert spell(lua="return State.get('s', {fallback = true})",
+                 tengo='State.get("s", {fallback: true})') == {"fallback": True}
+    spell(lua="State.rollback(2)", tengo="State.rollback(2)")  # n = 1, s = 'text', no m
+    assert spell(lua="return {State.get('n'), State.get('s'), State.get('m', 'none')}",
+                 tengo='[State.get("n"), State.get("s"), State.get("m", "none")]') == [1, "text", "none"]
+    spell(lua="State.set('m.b', 7)", tengo='State.set("m.b", 7)')
+    assert spell(lua="return State.get('m.b')", tengo='State.get("m.b")') == 7
+    # a Python int the engine cannot hold takes the full path and its error
+    spell.session.state.set("big", 2**70)
+    assert "does not fit" in spell(lua="local ok, err = pcall(State.get, 'big')\nreturn err",
+                                   tengo='r := State.get("big")\nis_error(r) ? r.value : "no error"')
 
 
-def test_scoped_reads_see_their_own_scope(lua):
-    lua("State.set('k', 'root')\nlocal s = State.scope('agent:a')\ns:set('k', 'scoped')")
-    assert lua("return {State.get('k'), State.scope('agent:a'):get('k')}") == ["root", "scoped"]
+def test_scoped_reads_see_their_own_scope(spell):
+    spell(lua="State.set('k', 'root')\nlocal s = State.scope('agent:a')\ns:set('k', 'scoped')",
+          tengo='State.set("k", "root")\ns := State.scope("agent:a")\ns.set("k", "scoped")')
+    assert spell(lua="return {State.get('k'), State.scope('agent:a'):get('k')}",
+                 tengo='[State.get("k"), State.scope("agent:a").get("k")]') == ["root", "scoped"]
 
 
-def test_reads_return_copies_of_maps(lua):
-    lua("State.set('m', {list = {1, 2}})")
-    assert lua("local m = State.get('m')\nm.list[1] = 99\nreturn State.get('m').list[1]") == 1
+def test_reads_return_copies_of_maps(spell):
+    spell(lua="State.set('m', {list = {1, 2}})", tengo='State.set("m", {list: [1, 2]})')
+    assert spell(lua="local m = State.get('m')\nm.list[1] = 99\nreturn State.get('m').list[1]",
+                 tengo='m := State.get("m")\nm.list[0] = 99\nState.get("m").list[0]') == 1

@@ -64,6 +64,19 @@ def test_python_values_cross_into_tengo(tengo):
         engine.set_global("s", {1, 2})
 
 
+def test_a_string_that_is_not_utf8_cannot_cross(tengo):
+    """Tengo keeps invalid UTF-8 as surrogate escapes: it must not reach the store, nor fail as an internal error."""
+    with pytest.raises(ConversionError, match="not valid UTF-8"):
+        tengo('State.set("k", "ok \\xff")')
+    with pytest.raises(ConversionError, match="not valid UTF-8"):
+        tengo('State.set("k", {"\\xfe": 1})')
+    with pytest.raises(ConversionError, match="not valid UTF-8"):
+        tengo('"\\xff"')
+    assert tengo.session.state.keys() == []
+    assert tengo('Artifact.store("raw.bin", bytes("\\xff"))\nArtifact.get("raw.bin")') == b"\xff"
+    assert tengo('State.set("k", "é ✓")\nState.get("k")') == "é ✓"
+
+
 def test_last_expression_is_the_cell_value_and_globals_persist(tengo):
     assert tengo("x := 40\nx + 2") == 42
     assert tengo("y := 1") is None
@@ -136,6 +149,34 @@ def test_runtime_error_names_engine_chunk_line_column_and_source(tengo):
     assert err.message == "integer divide by zero"
     assert err.source_line == "c := a / b"
     assert "tengo cell[4]:3:6" in str(err)
+
+
+def test_an_api_failure_names_the_line_of_the_call(tengo, tmp_path):
+    """As Lua reports `lua cell:2:`, an API error value names where the script made the call."""
+    with pytest.raises(ApiError) as info:
+        tengo('x := 1\nr := Agent.get("nope")\ny := 2\nr', chunk="cell[1]")
+    err = info.value
+    assert (err.engine, err.chunk, err.line, err.column) == ("tengo", "cell[1]", 2, 6)
+    assert err.source_line == 'r := Agent.get("nope")' and "tengo cell[1]:2:6: ApiError" in str(err)
+    tengo('lookup := func(name) {\n  return Agent.get(name)\n}', chunk="cell[2]")
+    with pytest.raises(ApiError) as info:  # a function from another cell: the call inside it, then its caller
+        tengo('\nlookup("nope")', chunk="cell[3]")
+    assert [(f.chunk, f.line) for f in info.value.frames] == [("cell[2]", 2), ("cell[3]", 2)]
+    assert (info.value.chunk, info.value.line) == ("cell[2]", 2)
+    with pytest.raises(ApiError, match=r"State\.get\(key") as info:  # a usage error, and a fast path's full call
+        tengo("\n\nState.get()")
+    assert info.value.line == 3
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "m.tengo").write_text('export func(tool) {\n  return tool.call("nope", {})\n}\n')
+    with pytest.raises(ApiError, match="unknown tool") as info:  # a module shows relative to the root
+        tengo('m := import("lib/m")\nm(Tool)')
+    assert (info.value.chunk, info.value.line) == ("lib/m.tengo", 2)
+    # an error value inside data keeps where it was made; one made for Python's call has no script line
+    [inner] = tengo('\n[Agent.get("nope")]')
+    assert inner.error.line == 2
+    from_python = ApiError("from Python")
+    assert tengo.session.engine("tengo").bridge.error_value(from_python).value == "from Python"
+    assert (from_python.chunk, from_python.line) == (None, None)
 
 
 def test_stack_frames_come_from_the_script(tengo):

@@ -12,15 +12,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import inspect
+import sys
 import weakref
 from collections.abc import Callable
 from types import FunctionType
 from typing import Any, ClassVar
 
 from ..api.spec import ApiFunction, HandleType
-from ..errors import ApiError, ConversionError, InterruptedSpell, LimitError, ScriptRuntimeError, SpellError
+from ..errors import ApiError, ConversionError, Frame, InterruptedSpell, LimitError, ScriptRuntimeError, SpellError
 from .base import ScriptFunction
-from .tengo import TengoErrorValue
+from .tengo import TengoErrorValue, TengoRuntime
+from .tengo.runtime import _TENGO_CODE_FILES, _positions
 from .tengo.values import (
     USER_FUNC_NAMES,
     Char,
@@ -145,12 +147,32 @@ class TengoBridge:
         return quick
 
     def error_value(self, error: SpellError) -> TError:
-        """A Tengo error value for an API failure, remembered so that it can be raised as itself later."""
+        """A Tengo error value for an API failure, remembered so that it can be raised as itself later.
+
+        The failure is located at the script's call, as Lua reports `chunk:line:`, unless it
+        already names where it happened (an error from another engine's function).
+        """
+        if error.line is None and error.chunk is None and error.engine in (None, self.engine.name):
+            self._locate(error)
         value = TError(error.message)
         if len(self._known) >= _MAX_KNOWN_ERRORS:
             self._known.clear()
         self._known[id(value)] = (value, error.with_traceback(None))  # keep the error, not its frames
         return value
+
+    def _locate(self, error: SpellError) -> None:
+        """Fill in the engine, chunk, line, column, source line and stack of the running Tengo call."""
+        frames = _script_frames(sys._getframe(2))
+        if not frames:  # called from Python, not from a script
+            return
+        display, sources = self.engine._display, self.engine.runtime.sources
+        top = frames[0]
+        lines = sources.get(top.chunk, "").splitlines()
+        source_line = lines[top.line - 1] if top.line and 0 < top.line <= len(lines) else None
+        for frame in frames:
+            frame.chunk = display(frame.chunk) or frame.chunk
+        error.located(engine=self.engine.name, chunk=top.chunk, line=top.line, column=top.column,
+                      frames=frames, source_line=source_line)
 
     def known_error(self, value: TError) -> SpellError | None:
         entry = self._known.get(id(value))
@@ -225,6 +247,8 @@ class TengoBridge:
     # Tengo -> Python -------------------------------------------------------------------------
     def from_tengo(self, value: Any, depth: int = 0) -> Any:
         kind = type(value)
+        if kind is str:
+            return value if value.isascii() else _utf8(value)
         if kind is int or kind in _PLAIN:
             return value
         if kind is list or kind is ImmArray:
@@ -234,7 +258,7 @@ class TengoBridge:
         if kind is dict or kind is ImmMap:
             if depth >= MAX_DEPTH:
                 raise _too_deep()
-            return {k: self.from_tengo(v, depth + 1) for k, v in value.items()}
+            return {k if k.isascii() else _utf8(k): self.from_tengo(v, depth + 1) for k, v in value.items()}
         if kind is Char:
             return char_str(value.v)
         if kind is TError:
@@ -266,6 +290,27 @@ class TengoBridge:
         return values
 
 
+_ENTRIES = (TengoRuntime.run.__code__, TengoRuntime.call.__code__)  # where a Tengo invocation begins
+
+
+def _script_frames(frame: Any) -> list[Frame]:
+    """The Tengo frames of the running invocation, innermost first, as the runtime reports its own errors."""
+    frames: list[Frame] = []
+    while frame is not None:
+        code = frame.f_code
+        if code in _ENTRIES:
+            break
+        if code.co_filename in _TENGO_CODE_FILES and code.co_name.startswith(("tm_", "tf_")):
+            pos = _positions(code)
+            index = frame.f_lasti // 2
+            line = column = None
+            if 0 <= index < len(pos) and pos[index][0] is not None:
+                line, column = pos[index][0], (pos[index][2] or 0) + 1
+            frames.append(Frame(chunk=code.co_filename, line=line, column=column))
+        frame = frame.f_back
+    return frames
+
+
 def _usage_error(func: Callable[..., Any], receiver: tuple, args: tuple, label: str) -> ApiError | None:
     """An ApiError if `args` do not fit a plain Python callable's signature."""
     try:
@@ -275,6 +320,16 @@ def _usage_error(func: Callable[..., Any], receiver: tuple, args: tuple, label: 
     except ValueError:  # no signature to check (some builtins)
         return None
     return None
+
+
+def _utf8(text: str) -> str:
+    """A Tengo string that holds invalid UTF-8 (kept as surrogate escapes) cannot cross, as in Lua."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConversionError("a Tengo string that is not valid UTF-8 cannot cross to Python; "
+                              "send binary data as bytes, base64 or hex text") from None
+    return text
 
 
 def _too_deep() -> ConversionError:
