@@ -250,7 +250,7 @@ class WorkflowBuilder:
 
     def __init__(self, session: Any) -> None:
         self.session = session
-        self._counter = itertools.count(1)
+        self._counters = {kind: itertools.count(1) for kind in KINDS}
 
     def build(self, kind: str, definition: Any) -> Workflow:
         what = f"Workflow.{kind}"
@@ -260,7 +260,7 @@ class WorkflowBuilder:
         if unknown:
             raise ApiError(f"{what}: unknown option(s) {', '.join(sorted(unknown))}; "
                            f"known: {', '.join(sorted(WORKFLOW_OPTIONS[kind]))}")
-        name = definition.get("name") or f"{kind}_{next(self._counter)}"
+        name = definition.get("name") or f"{kind}_{next(self._counters[kind])}"
         if not isinstance(name, str):
             raise ApiError(f"{what}: name must be a string")
         return getattr(self, f"_{kind}")(what, name, definition)
@@ -346,7 +346,7 @@ class WorkflowBuilder:
             return spec, spec.name
         if isinstance(spec, dict) and "tool" in spec:
             if set(spec) - {"tool", "args"}:
-                raise ApiError(f"{what}: step {index}: a tool step is {{tool = name, args?}}")
+                raise ApiError(f"{what}: step {index}: a tool step is a map of `tool` and, optionally, `args`")
             tool = getattr(spec["tool"], "name", spec["tool"])
             self.session.tools.get(tool)  # unknown tools fail now, not mid-run
             args = spec.get("args")
@@ -355,8 +355,8 @@ class WorkflowBuilder:
             return ToolStep(tool, args), tool
         if callable(spec):
             return spec, f"step_{index}"
-        raise ApiError(f"{what}: step {index} must be an agent (handle or name), {{tool = name, args?}}, "
-                       f"a function or a workflow, not {type(spec).__name__}")
+        raise ApiError(f"{what}: step {index} must be an agent (handle or name), a tool step (a map of `tool` "
+                       f"and `args`), a function or a workflow, not {type(spec).__name__}")
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -1,0 +1,7 @@
+local a = Agent.create({name = "talker"})
+display(a:chat("first"))
+display(a:chat("second"))
+display(json.encode(a:history()))
+a:reset()
+display(json.encode(a:history()))
+display(a:info().usage.calls)

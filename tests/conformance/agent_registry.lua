@@ -1,0 +1,12 @@
+local function message(f, ...) local _, e = pcall(f, ...) return (tostring(e):gsub("^[^:]*:%d+: ", "")) end
+Agent.create({name = "b"})
+Agent.new({name = "a"})
+display(json.encode(Agent.list()))
+display(Agent.get("a").name)
+display(message(Agent.create, {name = "a"}))
+display(message(Agent.get, "zed"))
+display(message(Agent.create, {colour = "red"}))
+display(json.encode({Agent.remove("a"), Agent.remove("a")}))
+display(json.encode(Agent.list()))
+local anon = Agent.create({})
+display(anon.name)

@@ -1,0 +1,7 @@
+local a = Agent.create({name = "helper", system = "Be brief."})
+display(a:run("hello there"))
+display(a.name)
+display(a.model)
+local info = a:info()
+display(json.encode({info.name, info.system, info.usage.calls, info.usage.prompt_tokens, info.usage.completion_tokens}))
+display(json.encode(a:run({question = "why", n = 2})))

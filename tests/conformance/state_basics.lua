@@ -1,0 +1,12 @@
+local function message(f, ...) local _, e = pcall(f, ...) return (tostring(e):gsub("^[^:]*:%d+: ", "")) end
+display(State.set("user", {name = "Ada", langs = {"lua", "go"}}))
+display(State.set("user.age", 36))
+display(State.get("user.name"))
+display(json.encode(State.get("user")))
+display(State.get("missing", "fallback"))
+display(json.encode(State.keys()))
+display(State.delete("user.langs"))
+display(json.encode(State.get("user")))
+display(State.version())
+display(message(State.set, "a..b", 1))
+display(message(State.set, "user.name.first", "x"))

@@ -1,0 +1,13 @@
+State.set("count", 1)
+for i = 1, 5 do State.update("count", function(n) return n + i end) end
+display(State.get("count"))
+display(State.update("fresh", function(old) return old == nil and "was nil" or "had value" end))
+display(State.get("fresh"))
+local s = State.scope("agent:writer")
+s:set("draft", "scoped")
+display(json.encode({s:get("draft"), State.get("draft", "not at root")}))
+display(json.encode(s:keys()))
+display(json.encode(State.keys()))
+display(s:update("n", function(v) return (v or 10) * 2 end))
+display(s:get("n"))
+display(s:history()[1].key)

@@ -1,0 +1,13 @@
+local function message(f, ...) local _, e = pcall(f, ...) return (tostring(e):gsub("^[^:]*:%d+: ", "")) end
+local s1 = State.new({topic = "tides", meta = {lang = "en"}})
+local s2 = s1:set("done", false)
+local s3 = s2:merge({topic = "waves", extra = 1})
+local s4 = s3:delete("meta")
+display(json.encode(s1:to_map()))
+display(json.encode(s4:to_map()))
+display(json.encode({s1:version(), s2:version(), s3:version(), s4:version()}))
+display(s4:parent():version())
+display(json.encode(s4:parent():keys()))
+display(s3:get("meta.lang"))
+display(json.encode(s4:keys()))
+display(message(State.new, "not a map"))
