@@ -1,0 +1,56 @@
+"""Polyglot handles through the real kernel: Lua cells and `%%spell tengo` cells share one store."""
+
+from __future__ import annotations
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+from test_kernel import execute
+
+
+@pytest.fixture(scope="module")
+def kc(tmp_path_factory):
+    km, client = start_new_kernel(kernel_name="llmspell-lua", cwd=str(tmp_path_factory.mktemp("polyglot")))
+    yield client
+    client.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def result_text(outputs) -> str:
+    [data] = [content["data"] for kind, content in outputs if kind == "execute_result"]
+    return data["text/plain"]
+
+
+def test_handles_functions_and_state_cross_engines_in_the_kernel(kc):
+    reply, _ = execute(kc, "%%spell tengo\n" """
+Tool.register({name: "tengo_add", description: "add", params: {type: "object"},
+               fn: func(args) { return args.a + args.b }})
+seen := []
+Event.on("lua.*", func(e) { seen = append(seen, e.type) })
+""")
+    assert reply["status"] == "ok"
+    reply, _ = execute(kc, """
+        Agent.create({name = 'shared', model = 'mock/script', tools = {'tengo_add'},
+                      responses = {{tool = 'tengo_add', args = {a = 2, b = 3}}, 'the sum is 5'}})
+        Agent.create({name = 'relay'})
+        function shout(x) return string.upper(x) end
+    """)
+    assert reply["status"] == "ok"
+    # an agent made in Lua, run from Tengo, calls a tool written in Tengo
+    reply, outputs = execute(kc, '%%spell tengo\nAgent.get("shared").run("add 2 and 3")')
+    assert reply["status"] == "ok" and result_text(outputs) == "the sum is 5"
+    # a Lua event reaches a Tengo handler; Tengo state is read by Lua
+    execute(kc, "Event.emit('lua.ping', {})")
+    reply, outputs = execute(kc, '%%spell tengo\nState.set("from_tengo", seen)\nseen')
+    assert '"lua.ping"' in result_text(outputs)
+    reply, outputs = execute(kc, "return State.get('from_tengo')[1]")
+    assert result_text(outputs) == "lua.ping"
+    # a workflow mixing a Tengo function, the Lua-made agent and a Lua function (passed in with --in)
+    reply, _ = execute(kc, "%%python\nimport llmspell_kernel\nshout = llmspell_kernel.session().run('return shout', 'lua')")
+    assert reply["status"] == "ok", reply
+    reply, outputs = execute(kc, "%%spell tengo --in shout\n" """
+wf := Workflow.sequential({steps: [func(x) { return x + "!" }, "relay", shout]})
+wf.run("go").output
+""")
+    assert reply["status"] == "ok" and result_text(outputs) == "GO!"
+    reply, outputs = execute(kc, "return Workflow.sequential({steps = {shout}}):run('quiet').output")
+    assert result_text(outputs) == "QUIET"
