@@ -60,6 +60,9 @@ def find_engine(*, name: str | None = None, path: str | Path | None = None, code
         ext = Path(path).suffix.lower()
         if ext in _EXTENSIONS:
             return _EXTENSIONS[ext]
+        for plugin in _plugins():
+            if ext and ext in engine_class(plugin).file_extensions:
+                return plugin
     if code:
         match = _SHEBANG.match(code)
         if match:
