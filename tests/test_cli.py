@@ -27,14 +27,15 @@ def spell(tmp_path: Path, code: str, name: str = "spell.lua") -> str:
     return name
 
 
-def test_seed_examples_run_unchanged(tmp_path):
-    for example in ("researcher.lua", "analyzer.lua"):
+@pytest.mark.parametrize("ext", ["lua", "tengo"])
+def test_seed_examples_run_unchanged(tmp_path, ext):
+    for example in (f"researcher.{ext}", f"analyzer.{ext}"):
         shutil.copy(EXAMPLES / example, tmp_path)
-    result = llmspell("run", "researcher.lua", cwd=tmp_path)
+    result = llmspell("run", f"researcher.{ext}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "Research quantum computing"
     assert (tmp_path / "research.md").read_text() == "Research quantum computing"
-    result = llmspell("run", "analyzer.lua", cwd=tmp_path)
+    result = llmspell("run", f"analyzer.{ext}", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert '"output": "{\\"data\\": \\"...\\"}"' in result.stdout
 
