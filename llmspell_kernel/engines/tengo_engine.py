@@ -57,6 +57,7 @@ class TengoEngine(ScriptEngine):
         self.output = OutputLimiter(self.limits.max_output)
         self.bridge = TengoBridge(self)
         self._memory_base: int | None = None
+        self._memory_pending = False
         sandbox = self.session.sandbox
         self.runtime = TengoRuntime(stdout=self.output.write, import_root=str(sandbox.root),
                                     allow_os=sandbox.allow_os, budget_hook=self._budget)
@@ -103,7 +104,10 @@ class TengoEngine(ScriptEngine):
             error = self.budget_error()
         except KeyboardInterrupt:
             error = self.note_interrupt()
-        if error is None and self._memory_base is not None and self.limits.max_memory:
+        if error is None and self._memory_pending:  # the first check of a run sets its base
+            self._memory_pending = False
+            self._memory_base = _rss()
+        elif error is None and self._memory_base is not None and self.limits.max_memory:
             used = _rss()
             if used is not None and used - self._memory_base > self.limits.max_memory:
                 error = self._memory_error()
@@ -128,7 +132,10 @@ class TengoEngine(ScriptEngine):
     def _enter(self) -> None:
         """At the outermost entry: the memory the chunk is measured against, and the sandbox's current policy."""
         if self._depth == 1:
-            self._memory_base = _rss() if self.limits.max_memory else None
+            # the base is read at the run's first budget check, not here: a short callback (a tool,
+            # a step, a handler) then never pays for reading the process's memory
+            self._memory_base = None
+            self._memory_pending = bool(self.limits.max_memory)
             self.runtime.allow_os = self.session.sandbox.allow_os
 
     # running ----------------------------------------------------------------------------------
