@@ -9,12 +9,16 @@ history come from ipykernel.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from ipykernel.ipkernel import IPythonKernel
 from traitlets import Unicode
 
 from . import __version__
+
+# a cell that names its engine: `%%spell js`, `%%lua`, `%%tengo` (options may follow)
+_SPELL_MAGIC = re.compile(r"\s*%%(?:spell\s+(?P<engine>\w+)|(?P<short>lua|js|tengo))\b[^\n]*\n?")
 
 
 class LLMSpellKernel(IPythonKernel):
@@ -47,6 +51,54 @@ class LLMSpellKernel(IPythonKernel):
         if last is not None:
             return eval(compile(ast.Expression(last.value), "<python cell>", "eval"), namespace)
         return None
+
+    # Tab, Shift-Tab and Enter inside a spell: answered from the API table and the live engine -----
+    def _spell_at(self, code: str) -> tuple[str, str, int] | None:
+        """(engine, spell source, offset of the source in `code`), or None for a Python or magic cell."""
+        match = _SPELL_MAGIC.match(code)
+        if match:
+            return match["engine"] or match["short"], code[match.end():], match.end()
+        if code.lstrip().startswith("%"):
+            return None
+        return self.engine, code, 0
+
+    def do_complete(self, code: str, cursor_pos: int | None) -> dict[str, Any]:  # type: ignore[override]
+        cursor_pos = len(code) if cursor_pos is None else cursor_pos
+        spell = self._spell_at(code)
+        if spell is None or cursor_pos < spell[2]:
+            return super().do_complete(code, cursor_pos)
+        from .introspect import complete
+
+        engine, source, offset = spell
+        found = complete(self.shell.llmspell_session, engine, source, cursor_pos - offset)
+        found.start, found.end = found.start + offset, found.end + offset
+        for item in found.types:
+            item["start"], item["end"] = item["start"] + offset, item["end"] + offset
+        return found.reply()
+
+    def do_inspect(self, code: str, cursor_pos: int, detail_level: int = 0,  # type: ignore[override]
+                   omit_sections: Any = ()) -> dict[str, Any]:
+        spell = self._spell_at(code)
+        if spell is None or cursor_pos < spell[2]:
+            return super().do_inspect(code, cursor_pos, detail_level, omit_sections)
+        from .introspect import inspect
+
+        engine, source, offset = spell
+        text = inspect(self.shell.llmspell_session, engine, source, cursor_pos - offset)
+        if text is None:
+            return {"status": "ok", "found": False, "data": {}, "metadata": {}}
+        return {"status": "ok", "found": True, "data": {"text/markdown": text, "text/plain": text}, "metadata": {}}
+
+    def do_is_complete(self, code: str) -> dict[str, Any]:  # type: ignore[override]
+        spell = self._spell_at(code)
+        if spell is None:
+            return super().do_is_complete(code)
+        from .introspect import is_complete
+
+        engine, source, _ = spell
+        if not source.strip():
+            return {"status": "incomplete", "indent": ""} if spell[2] else {"status": "complete"}
+        return is_complete(self.shell.llmspell_session, engine, source)
 
     def _as_spell(self, lines: list[str]) -> list[str]:
         text = "".join(lines)

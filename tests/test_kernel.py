@@ -200,6 +200,12 @@ class TengoKernelTests(jupyter_kernel_test.KernelTests):
     ]
     code_history_pattern = "6 ? 7"
     supported_history_operations = ("tail", "search")
+    completion_samples: ClassVar = [{"text": "Agent.cr", "matches": {"create"}},
+                                    {"text": "fun", "matches": {"func"}}]
+    complete_code_samples: ClassVar = ["x := 1", "f := func(x) { return x }"]
+    incomplete_code_samples: ClassVar = ["f := func(x) {", "a := [1,"]
+    invalid_code_samples: ClassVar = ["x := )"]
+    code_inspect_sample = "Agent.create"
 
 
 class LuaKernelTests(jupyter_kernel_test.KernelTests):
@@ -216,6 +222,12 @@ class LuaKernelTests(jupyter_kernel_test.KernelTests):
     ]
     code_history_pattern = "6 ? 7"
     supported_history_operations = ("tail", "search")
+    completion_samples: ClassVar = [{"text": "Agent.cr", "matches": {"create"}},
+                                    {"text": "loc", "matches": {"local"}}]
+    complete_code_samples: ClassVar = ["x = 1", "function f(x) return x end"]
+    incomplete_code_samples: ClassVar = ["function f(x)", "local t = {"]
+    invalid_code_samples: ClassVar = ["x = = 1"]
+    code_inspect_sample = "Agent.create"
 
 
 if __name__ == "__main__":

@@ -103,6 +103,14 @@ class ScriptEngine(ABC):
         """The names of the engine's globals (for completion)."""
         return []
 
+    def global_value(self, name: str) -> Any:
+        """A global's value as a Python value (for completion and help); KeyError if there is none."""
+        raise KeyError(name)
+
+    def is_complete(self, code: str) -> str:
+        """Whether `code` is a whole chunk: "complete", "incomplete" (more lines to come) or "invalid"."""
+        return "unknown"
+
     # running ----------------------------------------------------------------
     def execute(self, code: str, *, chunk: str = "chunk", timeout: float | None = None,
                 path: Path | None = None) -> Any:

@@ -55,6 +55,7 @@ class LuaEngine(ScriptEngine):
         self.lua = lua54.LuaRuntime(register_eval=False, register_builtins=False, unpack_returned_tuples=True,
                                     attribute_filter=_deny, max_memory=self.limits.max_memory or None)
         self.output = OutputLimiter(self.limits.max_output)
+        self._syntax: Any = None  # a bare runtime for is_complete, made on first use
         self._api_errors: dict[str, SpellError] = {}
         helpers = self.lua.table_from({
             "check": self._check, "write": self._guard(self.output.write), "refuse": self._refuse,
@@ -107,6 +108,31 @@ class LuaEngine(ScriptEngine):
 
     def global_names(self) -> list[str]:
         return sorted(str(k) for k in self.lua.globals().keys() if isinstance(k, str))
+
+    def global_value(self, name: str) -> Any:
+        def read() -> Any:
+            value = self.lua.globals()[name]
+            if value is None:
+                raise KeyError(name)
+            try:
+                return self.from_native(value)
+            except ConversionError:
+                return f"<a Lua {self._lupa.lua_type(value) or 'value'} that cannot be shown>"
+
+        return self.gate.run(read)
+
+    def is_complete(self, code: str) -> str:
+        """Compile without running, in a bare runtime: an error "near <eof>" means more is to come."""
+        if self._syntax is None:
+            from lupa import lua54
+
+            self._syntax = lua54.LuaRuntime(register_eval=False).eval(
+                "function(src) local _, e = load('return ' .. src, '=cell') if not e then return nil end "
+                "local _, err = load(src, '=cell') return err end")
+        error = self._syntax(code)
+        if error is None:
+            return "complete"
+        return "incomplete" if "<eof>" in error else "invalid"
 
     # calls from Lua into Python --------------------------------------------------
     def _fail_with(self, error: SpellError) -> tuple[Any, str]:

@@ -21,6 +21,7 @@ from ..errors import InternalError, MemoryLimitError, SandboxError, SpellError
 from .base import ScriptEngine
 from .output import OutputLimiter
 from .tengo import TengoError, TengoRuntime
+from .tengo.errors import TengoSyntaxError
 from .tengo.runtime import OS_REFUSED
 from .tengo.values import ImmMap, TError
 from .tengo_bridge import TengoBridge
@@ -97,6 +98,25 @@ class TengoEngine(ScriptEngine):
 
     def global_names(self) -> list[str]:
         return sorted(self.runtime.global_names())
+
+    def global_value(self, name: str) -> Any:
+        def read() -> Any:
+            py = self.runtime.declared.get(name)
+            if py is None:
+                raise KeyError(name)
+            return self.bridge.from_tengo(self.runtime.ns.get(py))
+
+        return self.gate.run(read)
+
+    def is_complete(self, code: str) -> str:
+        """Parse without running: a syntax error at the end of the input means more is to come."""
+        try:
+            self.runtime.compile(code, "cell", True)
+        except TengoSyntaxError as exc:
+            return "incomplete" if "found 'EOF'" in exc.message or "not terminated" in exc.message else "invalid"
+        except SpellError:  # a compile error such as an unresolved name: the run will report it
+            return "complete"
+        return "complete"
 
     # limits: the runtime calls this every few thousand loop iterations and function entries ------
     def _budget(self) -> None:

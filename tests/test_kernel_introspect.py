@@ -1,0 +1,111 @@
+"""Tab, Shift-Tab and Enter through the real kernels: complete, inspect and is_complete requests."""
+
+from __future__ import annotations
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+from test_kernel import execute
+
+SETUP = {
+    "lua": "Agent.create({name = 'writer'})\nState.set('user', {name = 'Ada'})\nscribe = Agent.get('writer')\n"
+           "counter = 3\nsettings = {alpha = 1}",
+    "tengo": 'Agent.create({name: "writer"})\nState.set("user", {name: "Ada"})\nscribe := Agent.get("writer")\n'
+             'counter := 3\nsettings := {alpha: 1}',
+}
+# (code with | for the cursor, a completion that must be offered, the text it replaces)
+COMPLETIONS = [
+    ("Agent.|", "create", ""),
+    ("Agent.cr|", "create", "cr"),
+    ("Sta|", "State", "Sta"),
+    ("State.hi|", "history", "hi"),
+    ("tools.ex|", "execute", "ex"),
+    ("Spell.|", "params", ""),
+    ("scribe.ru|", "run_async", "ru"),
+    ("cou|", "counter", "cou"),
+    ("settings.al|", "alpha", "al"),
+    ("Agent.get(\"wr|", "writer", "wr"),
+    ("Tool.call(\"calc|", "calculator", "calc"),
+    ("State.get(\"user.|", "user.name", "user."),
+    ("Workflow.par|", "parallel", "par"),
+    ("disp|", "display", "disp"),
+]
+KEYWORDS = {"lua": ("loc|", "local"), "tengo": ("fun|", "func")}
+INCOMPLETE = {"lua": "function f(x)\n  return x", "tengo": "f := func(x) {\n  return x"}
+INVALID = {"lua": "x = = 1", "tengo": "x := )"}
+
+
+@pytest.fixture(scope="module", params=["lua", "tengo"])
+def kernel(request, tmp_path_factory):
+    km, kc = start_new_kernel(kernel_name=f"llmspell-{request.param}", cwd=str(tmp_path_factory.mktemp("intro")))
+    reply, _ = execute(kc, SETUP[request.param])
+    assert reply["status"] == "ok", reply
+    yield request.param, kc
+    kc.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def complete(kc, marked: str) -> dict:
+    code = marked.replace("|", "")
+    kc.complete(code, marked.index("|"))
+    return kc.get_shell_msg(timeout=10)["content"]
+
+
+def inspect(kc, code: str, cursor: int | None = None) -> dict:
+    kc.inspect(code, len(code) if cursor is None else cursor)
+    return kc.get_shell_msg(timeout=10)["content"]
+
+
+def is_complete(kc, code: str) -> dict:
+    kc.is_complete(code)
+    return kc.get_shell_msg(timeout=10)["content"]
+
+
+@pytest.mark.parametrize(("marked", "expected", "replaced"), COMPLETIONS, ids=[c[0] for c in COMPLETIONS])
+def test_completion(kernel, marked, expected, replaced):
+    _, kc = kernel
+    reply = complete(kc, marked)
+    assert reply["status"] == "ok"
+    assert expected in reply["matches"], reply["matches"]
+    cursor = marked.index("|")
+    assert (reply["cursor_start"], reply["cursor_end"]) == (cursor - len(replaced), cursor)
+
+
+def test_keywords_and_unicode_offsets(kernel):
+    engine, kc = kernel
+    marked, keyword = KEYWORDS[engine]
+    assert keyword in complete(kc, marked)["matches"]
+    # code points, not UTF-16 units or bytes: an emoji before the cursor counts as one
+    reply = complete(kc, ("-- 🌊\n" if engine == "lua" else "// 🌊\n") + "Agent.cr|")
+    assert reply["matches"] == ["create"] and reply["cursor_start"] == 11
+
+
+def test_completion_in_a_named_engine_cell(kernel):
+    engine, kc = kernel
+    other = "tengo" if engine == "lua" else "lua"
+    reply = complete(kc, f"%%spell {other}\nAgent.cr|")
+    assert reply["matches"] == ["create"]
+    prefix = len(f"%%spell {other}\n")
+    assert (reply["cursor_start"], reply["cursor_end"]) == (prefix + 6, prefix + 8)
+    assert "print" in complete(kc, "%%python\npri|")["matches"]  # Python cells complete as Python
+
+
+def test_inspection_of_api_names_handles_and_values(kernel):
+    engine, kc = kernel
+    reply = inspect(kc, "Agent.create")
+    assert reply["found"]
+    text = reply["data"]["text/plain"]
+    assert "Agent.create(opts?)" in text and "register it in the session" in text
+    assert f"Example ({'Lua' if engine == 'lua' else 'Tengo'})" in text
+    agent = inspect(kc, "scribe")["data"]["text/plain"]
+    assert "<Agent writer (mock/echo)" in agent and '"calls": 0' in agent
+    assert "**counter**: int" in inspect(kc, "counter")["data"]["text/plain"]
+    assert "run(input, opts?)" in inspect(kc, "scribe.run", 8)["data"]["text/plain"]
+    assert inspect(kc, "nothing_here")["found"] is False
+
+
+def test_is_complete(kernel):
+    engine, kc = kernel
+    assert is_complete(kc, INCOMPLETE[engine]) == {"status": "incomplete", "indent": "  "}
+    assert is_complete(kc, "x = 1" if engine == "lua" else "x := 1")["status"] == "complete"
+    assert is_complete(kc, INVALID[engine])["status"] == "invalid"
+    assert is_complete(kc, "%%spell lua\nfor i = 1, 3 do")["status"] == "incomplete"
