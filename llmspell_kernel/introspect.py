@@ -21,6 +21,22 @@ _RECEIVER = re.compile(r"(?:(?P<owner>[A-Za-z_]\w*)\s*(?P<sep>[.:])\s*)?(?P<word
 # a string argument being typed: Agent.get("wri|
 _STRING_ARG = re.compile(r"(?P<call>[A-Za-z_]\w*[.:][A-Za-z_]\w*)\s*\(\s*(?P<quote>[\"'`])(?P<partial>[^\"'`]*)$")
 _NAME_AT = re.compile(r"[A-Za-z_]\w*(?:\s*[.:]\s*[A-Za-z_]\w*)?")
+# a cell that names its engine: `%%spell js`, `%%lua`, `%%tengo` (options may follow)
+_SPELL_MAGIC = re.compile(r"\s*%%(?:spell\s+(?P<engine>\w+)|(?P<short>lua|js|tengo))\b[^\n]*\n?")
+
+
+def spell_cell(code: str, default_engine: str | None = None) -> tuple[str, str, int] | None:
+    """(engine, spell source, offset of the source in `code`) for a spell cell, else None.
+
+    A `%%spell ENGINE` (or `%%lua`, `%%js`, `%%tengo`) cell is a spell; so is any cell without a
+    leading `%` when there is a default engine (the LLMSpell kernel's cells).
+    """
+    match = _SPELL_MAGIC.match(code)
+    if match:
+        return match["engine"] or match["short"], code[match.end():], match.end()
+    if default_engine is None or code.lstrip().startswith("%"):
+        return None
+    return default_engine, code, 0
 
 
 @dataclass

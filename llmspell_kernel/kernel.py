@@ -9,16 +9,12 @@ history come from ipykernel.
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any
 
 from ipykernel.ipkernel import IPythonKernel
 from traitlets import Unicode
 
 from . import __version__
-
-# a cell that names its engine: `%%spell js`, `%%lua`, `%%tengo` (options may follow)
-_SPELL_MAGIC = re.compile(r"\s*%%(?:spell\s+(?P<engine>\w+)|(?P<short>lua|js|tengo))\b[^\n]*\n?")
 
 
 class LLMSpellKernel(IPythonKernel):
@@ -55,12 +51,9 @@ class LLMSpellKernel(IPythonKernel):
     # Tab, Shift-Tab and Enter inside a spell: answered from the API table and the live engine -----
     def _spell_at(self, code: str) -> tuple[str, str, int] | None:
         """(engine, spell source, offset of the source in `code`), or None for a Python or magic cell."""
-        match = _SPELL_MAGIC.match(code)
-        if match:
-            return match["engine"] or match["short"], code[match.end():], match.end()
-        if code.lstrip().startswith("%"):
-            return None
-        return self.engine, code, 0
+        from .introspect import spell_cell
+
+        return spell_cell(code, self.engine)
 
     def do_complete(self, code: str, cursor_pos: int | None) -> dict[str, Any]:  # type: ignore[override]
         cursor_pos = len(code) if cursor_pos is None else cursor_pos

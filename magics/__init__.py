@@ -129,10 +129,36 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython.llmspell_session = magics.session
     ipython.register_magics(magics)
     ipython.events.register("pre_run_cell", magics.note_cell)
+    _register_completer(ipython, magics.session)
     # %%lua, %%js and %%tengo, like %%bash beside %%script
     for engine in ("lua", "js", "tengo"):
         ipython.register_magic_function(
             lambda line, cell, _e=engine: magics.spell(f"{_e} {line}", cell), "cell", engine)
+
+
+def _register_completer(ipython: Any, session: Session) -> None:
+    """Tab inside a `%%spell` cell completes the spell (IPython's matcher API v2, IPython ≥ 8.6)."""
+    try:
+        from IPython.core.completer import SimpleCompletion, context_matcher
+    except ImportError:  # an older IPython: cells still run, without spell completion
+        return
+    from ..introspect import complete, spell_cell
+
+    @context_matcher()
+    def spell_matcher(context: Any) -> dict[str, Any]:
+        cell = spell_cell(context.full_text)
+        lines = context.full_text.split("\n")
+        cursor = sum(len(line) + 1 for line in lines[: context.cursor_line]) + context.cursor_position
+        if cell is None or cursor < cell[2]:
+            return {"completions": [], "suppress": False}
+        engine, source, offset = cell
+        found = complete(session, engine, source, cursor - offset)
+        kinds = {item["text"]: item["type"] for item in found.types}
+        return {"completions": [SimpleCompletion(m, type=kinds.get(m)) for m in found.matches], "suppress": True,
+                "matched_fragment": source[found.start:found.end]}
+
+    ipython.Completer.custom_matchers.append(spell_matcher)
+    ipython.llmspell_matcher = spell_matcher
 
 
 def unload_ipython_extension(ipython: Any) -> None:
@@ -141,6 +167,9 @@ def unload_ipython_extension(ipython: Any) -> None:
         magics = ipython.magics_manager.registry.get("SpellMagics")
         if magics is not None and magics.note_cell in ipython.events.callbacks["pre_run_cell"]:
             ipython.events.unregister("pre_run_cell", magics.note_cell)
+        matcher = getattr(ipython, "llmspell_matcher", None)
+        if matcher in ipython.Completer.custom_matchers:
+            ipython.Completer.custom_matchers.remove(matcher)
         session.close()
         ipython.llmspell_session = None
         set_current_session(None)

@@ -109,3 +109,23 @@ def test_is_complete(kernel):
     assert is_complete(kc, "x = 1" if engine == "lua" else "x := 1")["status"] == "complete"
     assert is_complete(kc, INVALID[engine])["status"] == "invalid"
     assert is_complete(kc, "%%spell lua\nfor i = 1, 3 do")["status"] == "incomplete"
+
+
+def test_tab_in_a_spell_cell_of_an_ipython_kernel(tmp_path):
+    """`%load_ext llmspell_kernel` in the ordinary Python kernel: Tab inside `%%spell` completes the spell."""
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+    try:
+        reply, _ = execute(kc, "%load_ext llmspell_kernel")
+        assert reply["status"] == "ok", reply
+        execute(kc, "%%spell lua\nscribe = Agent.create({name = 'writer'})")
+        for marked, expected in [("%%spell lua\nAgent.cr|", ["create"]), ("%%tengo\nState.hist|", ["history"]),
+                                 ("%%lua\nscribe:ch|", ["chat"]), ("%%spell lua\nAgent.get('wr|", ["writer"])]:
+            reply = complete(kc, marked)
+            cursor = marked.index("|")
+            assert reply["matches"] == expected, (marked, reply["matches"])
+            assert reply["cursor_end"] == cursor
+            assert marked[reply["cursor_start"]:cursor] == expected[0][: cursor - reply["cursor_start"]]
+        assert "print" in complete(kc, "pri|")["matches"]  # Python cells are untouched
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
