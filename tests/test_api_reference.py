@@ -119,7 +119,8 @@ def test_every_receiver_variable_has_a_setup():
 
 
 @pytest.mark.parametrize("fn", [f for f in FUNCTIONS if f.example is not None], ids=lambda f: f.qualname)
-def test_lua_example_runs(session, fn):
+def test_lua_example_runs(session, fn, monkeypatch):
+    monkeypatch.setattr("builtins.input", lambda prompt="": "Ada")  # the user answers Spell.input
     receiver, *args = fn.example
     setup = [WORLD, NEEDS.get(fn.qualname, "")]
     if receiver in RECEIVERS:

@@ -14,11 +14,11 @@ import pytest
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
-def llmspell(*args: str, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess:
+def llmspell(*args: str, cwd: Path, timeout: float = 60, **options) -> subprocess.CompletedProcess:
     env = {**os.environ, "LLMSPELL_OFFLINE": "1"}
     command = shutil.which("llmspell") or sys.executable
     prefix = [] if command.endswith("llmspell") else ["-m", "llmspell_kernel"]
-    return subprocess.run([command, *prefix, *args], cwd=cwd, env=env, capture_output=True, text=True,
+    return subprocess.run([command, *prefix, *args], cwd=cwd, env=env, capture_output=True, text=True, **options,
                           timeout=timeout)
 
 
@@ -114,3 +114,12 @@ def test_a_tengo_spell_prints_returns_and_fails_with_its_line(tmp_path):
     assert "Traceback" not in result.stderr
     result = llmspell("engines", cwd=tmp_path)
     assert "tengo" in result.stdout
+
+
+def test_spell_input_reads_the_terminal(tmp_path):
+    name = spell(tmp_path, 'return "hi " .. Spell.input("name? ")')
+    result = llmspell("run", name, cwd=tmp_path, input="Ada\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "name? hi Ada\n"
+    closed = llmspell("run", name, cwd=tmp_path, stdin=subprocess.DEVNULL)
+    assert closed.returncode == 3 and "no input is available" in closed.stderr

@@ -129,3 +129,25 @@ def test_tab_in_a_spell_cell_of_an_ipython_kernel(tmp_path):
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_spell_input_asks_the_frontend(kernel):
+    engine, kc = kernel
+    code = "return 'hi ' .. Spell.input('Name? ')" if engine == "lua" else '"hi " + Spell.input("Name? ")'
+    msg_id = kc.execute(code, allow_stdin=True)
+    request = kc.get_stdin_msg(timeout=10)
+    assert request["msg_type"] == "input_request" and request["content"]["prompt"] == "Name? "
+    kc.input("Ada")
+    reply = kc.get_shell_msg(timeout=10)
+    assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok"
+    while True:
+        msg = kc.get_iopub_msg(timeout=10)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_result":
+            assert msg["content"]["data"]["text/plain"] == "hi Ada"
+            break
+    # a frontend that allows no input gets a clear error, not a hang (in Tengo, an error value as the result)
+    msg_id = kc.execute("return Spell.input('Name? ')" if engine == "lua" else 'Spell.input("Name? ")',
+                        allow_stdin=False)
+    reply = kc.get_shell_msg(timeout=10)
+    assert reply["content"]["status"] == "error"
+    assert "this frontend does not accept input" in reply["content"]["evalue"]

@@ -244,7 +244,8 @@ def test_the_whole_api_table_is_bound(tengo):
 
 @pytest.mark.parametrize("fn", [f for t in [*NAMESPACES, *HANDLES] for f in t.functions().values()
                                 if f.example is not None], ids=lambda f: f.qualname)
-def test_every_api_example_runs_in_tengo(session, fn):
+def test_every_api_example_runs_in_tengo(session, fn, monkeypatch):
+    monkeypatch.setattr("builtins.input", lambda prompt="": "Ada")  # the user answers Spell.input
     from llmspell_kernel.api.reference import FUTURE, TENGO, example
 
     receivers = {

@@ -81,6 +81,21 @@ class SpellApi(Namespace):
     def values(self, engine: Any) -> dict[str, Any]:
         return {"engine": engine.name, "params": dict(self.session.params)}
 
+    @api(blocking=True, example=("Spell", "Your name? "))
+    def input(self, prompt: str = "") -> str:
+        """Ask the user for a line of text: through the notebook's input box in Jupyter, the terminal elsewhere."""
+        import builtins
+
+        try:
+            # ipykernel swaps builtins.input for one that sends an input_request to the frontend
+            return builtins.input(str(prompt))
+        except EOFError:
+            raise ApiError("Spell.input: no input is available (stdin is closed)") from None
+        except Exception as exc:
+            if type(exc).__name__ == "StdinNotImplementedError":
+                raise ApiError("Spell.input: this frontend does not accept input") from None
+            raise
+
     @api(blocking=True, example=("Spell", 100))
     def sleep(self, ms: int | float) -> None:
         """Wait `ms` milliseconds (interruptible)."""
