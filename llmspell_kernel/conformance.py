@@ -1,7 +1,8 @@
 """The conformance runner: the same spell, written once per engine, must print the same output.
 
 A suite is a folder of spells: `NAME.lua`, `NAME.js`, `NAME.tengo` (one file per engine,
-by the engine's first file extension) and ONE `NAME.out` with the expected output. Each
+by the engine's first file extension), ONE `NAME.out` with the expected output, and maybe
+`NAME.in`, the text that `Spell.input` reads. Each
 spell runs in a fresh offline session rooted in a temporary folder; what it prints is its
 output, and an error that escapes the spell adds a line `uncaught <Kind>: <message>`.
 
@@ -49,16 +50,25 @@ def spell_file(suite: Path, name: str, engine: str) -> Path:
     return suite / f"{name}{engine_class(engine).file_extensions[0]}"
 
 
-def run_spell(path: Path, engine: str) -> str:
-    """Run one spell file in a fresh offline session; returns what it printed."""
+def run_spell(path: Path, engine: str, stdin: str = "") -> str:
+    """Run one spell file in a fresh offline session, with `stdin` as its input; returns what it printed."""
     out = io.StringIO()
-    with tempfile.TemporaryDirectory() as root, contextlib.redirect_stdout(out):
+    with tempfile.TemporaryDirectory() as root, contextlib.redirect_stdout(out), _stdin(stdin):
         with Session(offline=True, root=root, model=None) as session:
             try:
                 session.run(path.read_text(encoding="utf-8"), engine, chunk=path.name)
             except SpellError as exc:
                 print(f"uncaught {exc.kind}: {exc.message}")
     return normalise(out.getvalue())
+
+
+@contextlib.contextmanager
+def _stdin(text: str):
+    saved, sys.stdin = sys.stdin, io.StringIO(text)
+    try:
+        yield
+    finally:
+        sys.stdin = saved
 
 
 def normalise(text: str) -> str:
@@ -70,7 +80,8 @@ def check(suite: Path, name: str, engine: str) -> Outcome:
     path = spell_file(suite, name, engine)
     if not path.is_file():
         return Outcome(name, engine, "missing", expected=expected)
-    output = run_spell(path, engine)
+    given = suite / f"{name}.in"
+    output = run_spell(path, engine, given.read_text(encoding="utf-8") if given.is_file() else "")
     return Outcome(name, engine, "pass" if output == expected else "fail", output, expected)
 
 

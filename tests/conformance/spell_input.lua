@@ -1,0 +1,7 @@
+local name = Spell.input("Your name? ")
+local colour = Spell.input("Favourite colour? ")
+display("")
+display("Hello " .. name .. ", who likes " .. colour)
+local ok, e = pcall(Spell.input, "one more? ")
+display("")
+display((tostring(e):gsub("^[^:]*:%d+: ", "")))
