@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import select
+import socket
 import sys
 import threading
 import time
@@ -104,6 +106,7 @@ class FakeOpenAI:
         self._queue: deque[Reply] = deque()
         self._requests: list[RecordedRequest] = []
         self._ids = itertools.count(1)
+        self.abandoned = 0  # requests whose client hung up while the reply was delayed
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -183,9 +186,28 @@ class FakeOpenAI:
     def _next_id(self) -> str:
         return f"chatcmpl-fake{next(self._ids)}"
 
-    def _sleep(self, seconds: float) -> bool:
-        """Sleep; False when the server is stopping."""
-        return not (seconds > 0 and self._stopping.wait(seconds))
+    def _sleep(self, seconds: float, connection: socket.socket | None = None) -> bool:
+        """Sleep; False when the server is stopping, or when the client hung up meanwhile (counted)."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self._stopping.wait(min(left, 0.05)):
+                return False
+            if connection is not None and _hung_up(connection):
+                with self._lock:
+                    self.abandoned += 1
+                return False
+        return True
+
+
+def _hung_up(connection: socket.socket) -> bool:
+    """Whether the client closed its side: readable, with nothing left to read."""
+    readable, _, _ = select.select([connection], [], [], 0)
+    if not readable:
+        return False
+    try:
+        return connection.recv(1, socket.MSG_PEEK) == b""
+    except OSError:
+        return True
 
 
 def fake_openai_server() -> Iterator[FakeOpenAI]:
@@ -264,7 +286,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(400, _error_body("the body is not a JSON object", "invalid_request_error"))
             return
         try:
-            if not self.fake._sleep(reply.delay):
+            if not self.fake._sleep(reply.delay, self.connection):
                 return
             if reply.status >= 400:
                 kind = "rate_limit_error" if reply.status == 429 else "server_error"

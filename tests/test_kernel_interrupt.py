@@ -1,0 +1,57 @@
+"""The interrupt button during a long model call, in every kernel: the cell stops, the request is dropped,
+and the next cell finds the session intact."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+from support.fake_openai import FakeOpenAI, Reply
+from test_kernel import execute
+
+CALL = {
+    "lua": "State.set('before', 1)\nreturn LLM.complete('hold on', {{model = 'openai/fake-model', api_base = '{url}'}})",
+    "tengo": 'State.set("before", 1)\nLLM.complete("hold on", {{model: "openai/fake-model", api_base: "{url}"}})',
+}
+AFTER = {"lua": "return State.get('before') + 1", "tengo": 'State.get("before") + 1'}
+
+
+@pytest.fixture
+def server():
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.mark.parametrize("engine", ["lua", "tengo"])
+def test_interrupting_a_model_call(engine, server, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "LLMSPELL_OFFLINE"}
+    env["OPENAI_API_KEY"] = "sk-test-fake"
+    km, kc = start_new_kernel(kernel_name=f"llmspell-{engine}", cwd=str(tmp_path), env=env)
+    try:
+        server.push(Reply.delayed(30, Reply.text("far too late")))
+        msg_id = kc.execute(CALL[engine].format(url=server.url))
+        deadline = time.monotonic() + 20
+        while server.calls == 0 and time.monotonic() < deadline:  # the request is in flight
+            time.sleep(0.05)
+        assert server.calls == 1
+        began = time.monotonic()
+        km.interrupt_kernel()
+        reply = kc.get_shell_msg(timeout=15)
+        assert reply["parent_header"]["msg_id"] == msg_id
+        assert time.monotonic() - began < 5, "the interrupt did not cut the 30 s call short"
+        assert reply["content"]["status"] == "error"
+        assert reply["content"]["ename"] in ("InterruptedSpell", "KeyboardInterrupt")
+        assert "interrupted" in "\n".join(reply["content"]["traceback"]).lower()
+        deadline = time.monotonic() + 5
+        while server.abandoned == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.abandoned == 1, "the HTTP request was left running"
+        reply, outputs = execute(kc, AFTER[engine])
+        assert reply["status"] == "ok"
+        [result] = [content for kind, content in outputs if kind == "execute_result"]
+        assert result["data"]["text/plain"] == "2"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
