@@ -18,6 +18,7 @@ from ..errors import ApiError, SpellError
 from ..runtime.current import set_current_session
 from ..runtime.render import mime_bundle
 from ..runtime.session import Session
+from ..widgets.progress import WorkflowProgress
 
 
 class SpellResult:
@@ -50,6 +51,8 @@ class SpellMagics(Magics):
         self.session = session or Session()
         self.session.display_hook = self._display
         self._storing_history = False
+        self._progress = WorkflowProgress(display)
+        self.session.events.add_sink(self._progress)
         set_current_session(self.session)
 
     def _display(self, value: Any, mime: str | None) -> None:

@@ -87,6 +87,13 @@ class Workflow:
     def bus(self) -> EventBus:
         return self.session.events
 
+    @property
+    def planned_steps(self) -> int:
+        """How many steps a run takes when nothing fails: the most a loop may take; one branch of a conditional."""
+        if self.kind == "loop":
+            return self.max_iterations
+        return 1 if self.kind == "conditional" else len(self.steps)
+
     def info(self) -> dict[str, Any]:
         steps = [b.step for b in self.branches] + ([self.default] if self.default else []) or self.steps
         return {"name": self.name, "kind": self.kind, "steps": [s.name for s in steps]}
@@ -99,7 +106,8 @@ class Workflow:
         records: list[dict[str, Any]] = []
         result: dict[str, Any] = {"status": "completed", "output": None, "steps": records}
         with acting_as(workflow=self.name):
-            start = self.bus.emit("workflow.start", {"workflow": self.name, "kind": self.kind, "input": input},
+            start = self.bus.emit("workflow.start", {"workflow": self.name, "kind": self.kind, "input": input,
+                                                     "steps": self.planned_steps},
                                   source=f"workflow:{self.name}")
             began = time.perf_counter()
             try:

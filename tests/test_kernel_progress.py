@@ -1,0 +1,74 @@
+"""A workflow run in a notebook cell shows a progress bar (ipywidgets) that ends cleanly."""
+
+from __future__ import annotations
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.fixture(scope="module")
+def kc(tmp_path_factory):
+    km, client = start_new_kernel(kernel_name="llmspell-lua", cwd=str(tmp_path_factory.mktemp("progress")))
+    yield client
+    client.stop_channels()
+    km.shutdown_kernel(now=True)
+
+
+def run(kc, code: str) -> tuple[dict, dict[str, dict], list[str]]:
+    """Execute; returns the reply, the final state of every widget model, and the widgets displayed."""
+    msg_id = kc.execute(code)
+    models: dict[str, dict] = {}
+    shown: list[str] = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=20)
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "comm_open":
+            models[content["comm_id"]] = dict(content["data"]["state"])
+        elif kind == "comm_msg" and content["data"].get("method") == "update":
+            models.setdefault(content["comm_id"], {}).update(content["data"]["state"])
+        elif kind == "display_data" and WIDGET_VIEW in content["data"]:
+            shown.append(content["data"][WIDGET_VIEW]["model_id"])
+        elif kind == "status" and content["execution_state"] == "idle" and msg["parent_header"].get("msg_id") == msg_id:
+            break
+    return kc.get_shell_msg(timeout=10)["content"], models, shown
+
+
+def bar_of(models: dict[str, dict], shown: list[str]) -> tuple[dict, dict]:
+    [box] = [models[m] for m in shown]
+    progress, label = (models[ref.removeprefix("IPY_MODEL_")] for ref in box["children"])
+    assert progress["_model_name"] == "IntProgressModel"
+    return progress, label
+
+
+def test_a_workflow_shows_a_bar_that_ends_in_success(kc):
+    reply, models, shown = run(kc, """
+        local step = function(x) Spell.sleep(50) return x + 1 end
+        local inner = Workflow.sequential({name = 'inner', steps = {step, step}})
+        return Workflow.sequential({name = 'three steps', steps = {step, inner, step}}):run(0).output
+    """)
+    assert reply["status"] == "ok"
+    progress, label = bar_of(models, shown)  # one bar: the nested workflow is a step of its parent
+    assert progress["description"] == "three steps" and progress["max"] == 3
+    assert progress["value"] == 3 and progress["bar_style"] == "success" and label["value"] == "done"
+
+
+def test_a_failing_workflow_ends_its_bar_in_red(kc):
+    reply, models, shown = run(kc, """
+        return Workflow.sequential({name = 'doomed', steps = {function(x) return x end,
+            {step = function(x) error('bad step') end, name = 'breaks'}, function(x) return x end}}):run(1).status
+    """)
+    assert reply["status"] == "ok"
+    progress, label = bar_of(models, shown)
+    assert progress["value"] == 1 and progress["bar_style"] == "danger"
+    assert label["value"].startswith("failed: step 'breaks' failed") and "bad step" in label["value"]
+
+
+def test_a_loop_that_ends_early_fills_its_bar(kc):
+    _, models, shown = run(kc, """
+        return Workflow.loop({name = 'early', step = function(x) return x + 1 end, max_iterations = 10,
+                              ['until'] = function(out) return out >= 2 end}):run(0).output
+    """)
+    progress, _ = bar_of(models, shown)
+    assert progress["max"] == 10 and progress["value"] == 10 and progress["bar_style"] == "success"
