@@ -72,3 +72,16 @@ def test_a_loop_that_ends_early_fills_its_bar(kc):
     """)
     progress, _ = bar_of(models, shown)
     assert progress["max"] == 10 and progress["value"] == 10 and progress["bar_style"] == "success"
+
+
+def test_display_of_an_agent_is_a_card(kc):
+    msg_id = kc.execute("local a = Agent.create({name = 'carded', tools = {'uuid'}})\na:run('one two')\ndisplay(a)")
+    while True:
+        msg = kc.get_iopub_msg(timeout=20)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "display_data":
+            data = msg["content"]["data"]
+            break
+    assert data["text/plain"] == "<Agent carded (mock/echo), tools: uuid>"
+    card = data["text/markdown"]
+    assert "**Agent `carded`**" in card and "model `mock/echo`" in card and "`uuid`" in card
+    assert "| 1 | 2 | 2 | $0.0000 |" in card

@@ -46,10 +46,21 @@ def as_text(value: Any) -> str:
     return describe(value)
 
 
+def agent_card(agent: Agent) -> str:
+    """An agent as Markdown: name, model, tools and usage."""
+    usage = agent.usage.to_dict()
+    tools = ", ".join(f"`{t}`" for t in agent.tools) or "none"
+    return (f"**Agent `{agent.name}`** · model `{agent.effective_model}` · tools: {tools}\n\n"
+            "| calls | prompt tokens | completion tokens | cost |\n|---:|---:|---:|---:|\n"
+            f"| {usage['calls']} | {usage['prompt_tokens']} | {usage['completion_tokens']} | ${usage['cost']:.4f} |")
+
+
 def mime_bundle(value: Any, mime: str | None = None) -> dict[str, Any]:
     """The IPython display-protocol bundle for a value."""
     if mime in ("text/markdown", "text/html"):
         return {mime: str(value), "text/plain": str(value)}
+    if isinstance(value, Agent):
+        return {"text/markdown": agent_card(value), "text/plain": describe(value)}
     if isinstance(value, StateValue):
         value = value.to_map()
     if mime == "application/json" or isinstance(value, (dict, list, tuple)):
