@@ -48,12 +48,17 @@ def _params(pairs: list[str] | None) -> dict[str, str]:
 class SpellMagics(Magics):
     def __init__(self, shell: Any, session: Session | None = None) -> None:
         super().__init__(shell)
-        self.session = session or Session()
-        self.session.display_hook = self._display
         self._storing_history = False
         self._progress = WorkflowProgress(display)
-        self.session.events.add_sink(self._progress)
-        set_current_session(self.session)
+        self._attach(session or Session())
+
+    def _attach(self, session: Session) -> None:
+        """Make `session` the one every %%spell cell, Tab and `llmspell_kernel.session()` use."""
+        self.session = session
+        session.display_hook = self._display
+        session.events.add_sink(self._progress)
+        self.shell.llmspell_session = session
+        set_current_session(session)
 
     def _display(self, value: Any, mime: str | None) -> None:
         display(mime_bundle(value, mime), raw=True)
@@ -92,6 +97,7 @@ class SpellMagics(Magics):
     @line_magic("spell")
     def spell_line(self, line: str) -> Any:
         """`%spell engines` lists engines; `%spell config key=value …` changes settings;
+        `%spell session [NAME]` shows the session, or switches to the named, persisted one;
         `%spell ENGINE CODE` runs one line of script."""
         words = shlex.split(line)
         if not words:
@@ -101,6 +107,14 @@ class SpellMagics(Magics):
             from ..engines import engine_names
 
             return SpellResult(engine_names())
+        if command == "session":
+            if rest:  # switch: a named session resumes from its store
+                previous = self.session
+                self._attach(Session(session=rest[0]))
+                previous.close()
+            store = self.session.store
+            return SpellResult({"session": self.session.config.session, "store": store.name,
+                                "path": str(getattr(store, "path", "")) or None, "version": self.session.state.version})
         if command == "config":
             self.session.config.update(dict(w.split("=", 1) for w in rest))
             SpellError.show_python_traceback = self.session.config.debug
@@ -129,17 +143,16 @@ def load_ipython_extension(ipython: Any) -> None:
     if getattr(ipython, "llmspell_session", None) is not None:
         return
     magics = SpellMagics(ipython)
-    ipython.llmspell_session = magics.session
     ipython.register_magics(magics)
     ipython.events.register("pre_run_cell", magics.note_cell)
-    _register_completer(ipython, magics.session)
+    _register_completer(ipython)
     # %%lua, %%js and %%tengo, like %%bash beside %%script
     for engine in ("lua", "js", "tengo"):
         ipython.register_magic_function(
             lambda line, cell, _e=engine: magics.spell(f"{_e} {line}", cell), "cell", engine)
 
 
-def _register_completer(ipython: Any, session: Session) -> None:
+def _register_completer(ipython: Any) -> None:
     """Tab inside a `%%spell` cell completes the spell (IPython's matcher API v2, IPython ≥ 8.6)."""
     try:
         from IPython.core.completer import SimpleCompletion, context_matcher
@@ -155,7 +168,7 @@ def _register_completer(ipython: Any, session: Session) -> None:
         if cell is None or cursor < cell[2]:
             return {"completions": [], "suppress": False}
         engine, source, offset = cell
-        found = complete(session, engine, source, cursor - offset)
+        found = complete(ipython.llmspell_session, engine, source, cursor - offset)
         kinds = {item["text"]: item["type"] for item in found.types}
         return {"completions": [SimpleCompletion(m, type=kinds.get(m)) for m in found.matches], "suppress": True,
                 "matched_fragment": source[found.start:found.end]}

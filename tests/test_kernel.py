@@ -37,7 +37,8 @@ def execute(kc, code: str, timeout: float = 30):
         if kind in ("stream", "execute_result", "display_data", "error"):
             outputs.append((kind, msg["content"]))
     reply = kc.get_shell_msg(timeout=timeout)
-    assert reply["parent_header"]["msg_id"] == msg_id
+    while reply["parent_header"].get("msg_id") != msg_id:  # a late reply to an earlier request (kernel_info)
+        reply = kc.get_shell_msg(timeout=timeout)
     return reply["content"], outputs
 
 

@@ -81,6 +81,15 @@ class EventBus:
     def capacity(self) -> int:
         return self._ring.maxlen or 0
 
+    def restore(self, records: list[dict[str, Any]]) -> None:
+        """Put saved events back in the ring (a resumed session), without dispatching them."""
+        with self._lock:
+            for record in records:
+                self._ring.append(Event(type=record["type"], data=record.get("data") or {},
+                                        source=record.get("source") or "", engine=record.get("engine"),
+                                        parent_id=record.get("parent_id"), duration=record.get("duration"),
+                                        id=record["id"], time=record["time"]))
+
     def add_sink(self, sink: Callable[[Event], None]) -> None:
         """A sink sees every event (store backends, widgets); it must not raise."""
         self._sinks.append(sink)
@@ -166,6 +175,12 @@ class EventBus:
 
     def __len__(self) -> int:
         return len(self._ring)
+
+    def widget(self, filter: Any = None, **options: Any) -> Any:
+        """A live EventTimeline of this bus (ipywidgets); `filter` is a type glob or a map."""
+        from ..widgets.timeline import EventTimeline  # ipywidgets only when a widget is asked for
+
+        return EventTimeline(self, filter, **options)
 
     @contextmanager
     def span(self, kind: str, data: dict[str, Any], *, source: str | None = None) -> Iterator[dict[str, Any]]:

@@ -24,6 +24,7 @@ from .llm import LLMClient, RetryPolicy
 from .llm.breaker import CircuitBreaker
 from .sandbox import MB, Limits, Sandbox
 from .state import ROOT, StateStore, StateView
+from .store import open_store
 from .tools import ToolRegistry
 from .workflows import WorkflowBuilder
 
@@ -41,8 +42,13 @@ class Session:
             allow_os=cfg.allow_os,
             limits=Limits(timeout=cfg.timeout, max_memory=cfg.max_memory_mb * MB if cfg.max_memory_mb else None),
         )
+        self.store = open_store(cfg)
         self.events = EventBus(cfg.event_capacity)
-        self.state = StateStore(self.events)
+        persistent = self.store.name != "memory"
+        if persistent:  # a resumed session: its events, then its versions
+            self.events.restore(self.store.load_events(cfg.event_capacity))
+            self.events.add_sink(lambda event: self.store.save_event(event.to_dict()))
+        self.state = StateStore(self.events, backend=self.store if persistent else None)
         self.state_view = StateView(self.state, ROOT)
         self.state_schemas: dict[str, Any] = {}
         self.state.add_validator(self._check_schema)
@@ -153,6 +159,7 @@ class Session:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+        self.store.close()
 
     def __enter__(self) -> Session:
         return self

@@ -43,6 +43,11 @@ class Change:
     author: dict[str, str]
     time: float
 
+    def record(self) -> dict[str, Any]:
+        """Every field, for a store backend."""
+        return {"version": self.version, "scope": self.scope, "key": self.key, "op": self.op, "old": self.old,
+                "new": self.new, "author": dict(self.author), "time": self.time}
+
     def to_dict(self) -> dict[str, Any]:
         out = {
             "version": self.version,
@@ -107,8 +112,9 @@ def assoc(data: PMap, key: str, value: Any, *, delete: bool = False) -> PMap:
 class StateStore:
     """The session's state: a sequence of versions, each a map of scopes to maps."""
 
-    def __init__(self, bus: EventBus | None = None) -> None:
+    def __init__(self, bus: EventBus | None = None, backend: Any = None) -> None:
         self._bus = bus
+        self._backend = backend  # a persistent store: each change is saved before it is applied
         self._lock = threading.RLock()
         self._snapshots: list[PMap] = [pmap()]  # index = version number
         self._changes: list[Change] = []  # _changes[i] made version i + 1
@@ -117,8 +123,37 @@ class StateStore:
         # the latest version's top-level values per scope, as plain dicts updated in place: a read
         # of a top-level key is one dict lookup (see `head`), not a walk through persistent maps
         self._heads: dict[str, dict[str, Any]] = {ROOT: {}}
+        if backend is not None:
+            self._replay(backend.load_changes())
+
+    def _replay(self, records: list[dict[str, Any]]) -> None:
+        """Rebuild the versions from a backend's saved changes, without events or validation."""
+        for record in records:
+            change = Change(**{**record, "author": dict(record["author"])})
+            current = self._snapshots[-1]
+            if change.op == "rollback":
+                snapshot = self._snapshots[change.new]
+            else:
+                data = assoc(current.get(change.scope, pmap()), change.key, change.new, delete=change.op == "delete")
+                snapshot = current.set(change.scope, data)
+            self._snapshots.append(snapshot)
+            self._changes.append(change)
+            self._touched[(change.scope, _split(change.key)[0])] = change.version
+        self._heads = {scope: dict(data) for scope, data in self._snapshots[-1].items()}
+        self._heads.setdefault(ROOT, {})
 
     # reading --------------------------------------------------------------
+    @property
+    def bus(self) -> EventBus | None:
+        """Where this store reports its changes (`state.change` events)."""
+        return self._bus
+
+    def widget(self, key: str | None = None, **options: Any) -> Any:
+        """A live StateHistory browser of this store (ipywidgets); `key` limits it to a key or glob."""
+        from ..widgets.history import StateHistory  # ipywidgets only when a widget is asked for
+
+        return StateHistory(self, key, **options)
+
     @property
     def version(self) -> int:
         return len(self._snapshots) - 1
@@ -209,6 +244,8 @@ class StateStore:
         return self._append(current.set(scope, new_data), change, touched=(scope, top))
 
     def _append(self, snapshot: PMap, change: Change, touched: tuple[str, str] | None) -> int:
+        if self._backend is not None:
+            self._backend.save_change(change.record())  # durable first: a failed save changes nothing
         self._snapshots.append(snapshot)
         self._changes.append(change)
         if touched is None:  # a rollback touches every key

@@ -1,0 +1,52 @@
+"""The backend interface, and the JSON codec every persistent backend shares."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any, Protocol
+
+SCHEMA_VERSION = 1
+
+
+class StoreBackend(Protocol):
+    """What a session persists. A backend must make `save_change` durable before it returns."""
+
+    name: str
+
+    def load_changes(self) -> list[dict[str, Any]]:
+        """Every state change, oldest first: {version, scope, key, op, old, new, author, time}."""
+
+    def save_change(self, change: dict[str, Any]) -> None:
+        """Append one state change (its version is one more than the last)."""
+
+    def load_events(self, limit: int) -> list[dict[str, Any]]:
+        """The newest `limit` events, oldest first, as `Event.to_dict()` gave them."""
+
+    def save_event(self, event: dict[str, Any]) -> None:
+        """Append one event."""
+
+    def close(self) -> None:
+        """Release the backend (flush what is pending)."""
+
+
+def encode(value: Any) -> str:
+    """JSON text for a stored value; bytes survive as {"__bytes__": base64}, anything else as text."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)
+
+
+def decode(text: str | None) -> Any:
+    return None if text is None else json.loads(text, object_hook=_bytes_hook)
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, (bytes, bytearray)):
+        return {"__bytes__": base64.b64encode(bytes(value)).decode("ascii")}
+    to_map = getattr(value, "to_map", None)  # a State value inside an event's data
+    return to_map() if callable(to_map) else str(value)
+
+
+def _bytes_hook(obj: dict[str, Any]) -> Any:
+    if len(obj) == 1 and "__bytes__" in obj:
+        return base64.b64decode(obj["__bytes__"])
+    return obj

@@ -1,0 +1,94 @@
+"""The SQLite backend: one file per named session, WAL mode, a schema version with migrations.
+
+A state change is committed before `State.set` returns (synchronous=NORMAL in WAL mode: a
+process crash loses nothing committed; only a power cut may lose the last transactions).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+from ...errors import ApiError
+from .base import SCHEMA_VERSION, decode, encode
+
+# MIGRATIONS[n] takes the schema from version n to n + 1
+MIGRATIONS = [
+    """
+    CREATE TABLE changes (version INTEGER PRIMARY KEY, scope TEXT NOT NULL, key TEXT NOT NULL, op TEXT NOT NULL,
+                          old TEXT, new TEXT, author TEXT NOT NULL, time REAL NOT NULL);
+    CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
+                         time REAL NOT NULL, source TEXT, engine TEXT, parent_id TEXT, duration REAL, data TEXT);
+    CREATE INDEX events_type ON events(type);
+    """,
+]
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+class SQLiteStore:
+    name = "sqlite"
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._migrate()
+
+    def _migrate(self) -> None:
+        current = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if current > SCHEMA_VERSION:
+            raise ApiError(f"{self.path} was written by a newer llmspell (schema {current}, this one knows "
+                           f"{SCHEMA_VERSION}); upgrade llmspell-kernel to open it")
+        for version in range(current, SCHEMA_VERSION):
+            self._db.executescript(f"BEGIN; {MIGRATIONS[version]} PRAGMA user_version = {version + 1}; COMMIT;")
+
+    @property
+    def schema_version(self) -> int:
+        with self._lock:
+            return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def load_changes(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT version, scope, key, op, old, new, author, time FROM changes ORDER BY version").fetchall()
+        return [{"version": v, "scope": s, "key": k, "op": op, "old": decode(old), "new": decode(new),
+                 "author": decode(author), "time": t} for v, s, k, op, old, new, author, t in rows]
+
+    def save_change(self, change: dict[str, Any]) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO changes (version, scope, key, op, old, new, author, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (change["version"], change["scope"], change["key"], change["op"], encode(change["old"]),
+                 encode(change["new"]), encode(change["author"]), change["time"]))
+
+    def load_events(self, limit: int) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, type, time, source, engine, parent_id, duration, data FROM events "
+                "ORDER BY seq DESC LIMIT ?", (max(0, limit),)).fetchall()
+        events = []
+        for event_id, kind, when, source, engine, parent, duration, data in reversed(rows):
+            event = {"id": event_id, "type": kind, "time": when, "source": source, "engine": engine,
+                     "parent_id": parent, "data": decode(data)}
+            if duration is not None:
+                event["duration"] = duration
+            events.append(event)
+        return events
+
+    def save_event(self, event: dict[str, Any]) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO events (id, type, time, source, engine, parent_id, duration, data) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (event["id"], event["type"], event["time"], event["source"], event.get("engine"),
+                 event.get("parent_id"), event.get("duration"), encode(event["data"])))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

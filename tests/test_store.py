@@ -1,0 +1,167 @@
+"""Persistence: every backend passes one suite; a named session resumes; a killed writer loses nothing
+whose `State.set` had returned."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from jupyter_client.manager import start_new_kernel
+
+from llmspell_kernel.errors import ApiError
+from llmspell_kernel.runtime.session import Session
+from llmspell_kernel.runtime.store import MemoryStore, session_path
+from llmspell_kernel.runtime.store.sqlite import SQLiteStore
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def backend(request, tmp_path):
+    store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "s.sqlite3")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def data_home(tmp_path, monkeypatch):
+    """platformdirs' user data dir, moved into the test's folder."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path / "data"
+
+
+def change(version: int, key: str, new, op: str = "set", old=None) -> dict:
+    return {"version": version, "scope": "", "key": key, "op": op, "old": old, "new": new,
+            "author": {"engine": "lua", "chunk": "cell[1]"}, "time": 1000.0 + version}
+
+
+def test_changes_round_trip_with_every_value_kind(backend):
+    values = [1, 2.5, "naïve", True, None, [1, [2]], {"a": {"b": [1, "x"]}}, b"\x00\xff"]
+    for i, value in enumerate(values, 1):
+        backend.save_change(change(i, f"k{i}", value))
+    loaded = backend.load_changes()
+    assert [c["new"] for c in loaded] == values
+    assert loaded[0] == change(1, "k1", 1)
+
+
+def test_events_keep_their_order_and_the_newest_n(backend):
+    for i in range(5):
+        backend.save_event({"id": f"ev-{i}", "type": "user.x", "time": float(i), "source": "lua", "engine": "lua",
+                            "parent_id": None if i == 0 else "ev-0", "data": {"i": i}, **({"duration": 1.5} if i else {})})
+    events = backend.load_events(3)
+    assert [e["data"]["i"] for e in events] == [2, 3, 4]
+    assert events[0]["parent_id"] == "ev-0" and events[0]["duration"] == 1.5
+    assert backend.load_events(0) == []
+
+
+def test_sqlite_has_a_schema_version_and_refuses_a_newer_one(tmp_path):
+    path = tmp_path / "s.sqlite3"
+    store = SQLiteStore(path)
+    assert store.schema_version == 1
+    store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(ApiError, match="newer llmspell"):
+        SQLiteStore(path)
+
+
+def test_a_named_session_resumes_history_events_and_versions(data_home):
+    with Session(offline=True, session="notes") as first:
+        first.run("State.set('a', 1)\nState.set('u', {name = 'Ada'})\nState.set('u.age', 36)", "lua")
+        first.run('State.rollback(2)\nState.set("b", "two")', "tengo")
+        expected = first.run("return State.history()", "lua")
+        event_ids = [e.id for e in first.events.list()]
+    assert session_path("notes").is_file() and str(session_path("notes")).startswith(str(data_home))
+    with Session(offline=True, session="notes") as second:
+        assert second.run("return State.history()", "lua") == expected
+        assert second.run("return State.to_map()", "lua") == {"a": 1, "b": "two", "u": {"name": "Ada"}}
+        assert second.run("return State.at(3):to_map()", "lua")["u"] == {"age": 36, "name": "Ada"}
+        assert second.run("return State.diff(2, 3)", "lua") == {"added": [], "changed": ["u"], "removed": []}
+        assert [e.id for e in second.events.list()][: len(event_ids)] == event_ids
+        assert second.state.version == 5
+        assert second.run("return State.set('c', 3)", "lua") == 6  # versions go on, not restart
+    with Session(offline=True) as unnamed:
+        assert unnamed.state.version == 0  # an unnamed session starts empty and keeps nothing
+
+
+def test_session_names_are_checked(data_home):
+    for bad in ["../escape", "", ".hidden", "a/b"]:
+        with pytest.raises(ApiError, match="invalid session name"):
+            session_path(bad)
+
+
+WRITER = """
+import sys
+from llmspell_kernel.runtime.session import Session
+s = Session(offline=True, store=sys.argv[1])
+i = s.state.version
+while True:
+    i += 1
+    v = s.state.set("n", i)
+    print(v, flush=True)
+"""
+
+
+def test_a_killed_writer_loses_no_returned_version(tmp_path):
+    path = tmp_path / "durable.sqlite3"
+    rng = random.Random(7)
+    last_total = 0
+    for _ in range(20):
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True)
+        first = proc.stdout.readline()  # it is writing
+        assert first.strip()
+        time.sleep(rng.uniform(0.0, 0.15))
+        os.kill(proc.pid, signal.SIGKILL)
+        returned = [int(line) for line in [first, *proc.stdout.read().splitlines()] if line.strip()]
+        proc.wait()
+        store = SQLiteStore(path)
+        versions = [c["version"] for c in store.load_changes()]
+        store.close()
+        assert versions == list(range(1, len(versions) + 1)), "the history has a gap"
+        assert max(returned) <= len(versions), "a version whose set had returned is missing"
+        assert len(versions) > last_total
+        last_total = len(versions)
+
+
+def test_a_kernel_restart_keeps_a_named_session(tmp_path):
+    env = {**os.environ, "LLMSPELL_SESSION": "restart-me", "XDG_DATA_HOME": str(tmp_path / "data")}
+    km, kc = start_new_kernel(kernel_name="llmspell-lua", cwd=str(tmp_path), env=env)
+    try:
+        from test_kernel import execute
+
+        reply, _ = execute(kc, "State.set('kept', 'across restarts')\nEvent.emit('mark', {n = 1})")
+        assert reply["status"] == "ok"
+        km.restart_kernel(now=True)
+        kc.wait_for_ready(timeout=60)
+        reply, outputs = execute(kc, "return {State.get('kept'), #Event.list({type = 'mark'}), State.version()}")
+        assert reply["status"] == "ok"
+        [result] = [c for kind, c in outputs if kind == "execute_result"]
+        assert result["data"]["application/json"] == ["across restarts", 1, 1]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_the_session_magic_switches_to_a_named_session(data_home):
+    from IPython.testing.globalipapp import start_ipython
+
+    ip = start_ipython()
+    ip.run_line_magic("load_ext", "llmspell_kernel")
+    try:
+        info = ip.run_line_magic("spell", "session magic-notes").value
+        assert info["session"] == "magic-notes" and info["store"] == "sqlite" and info["version"] == 0
+        ip.run_cell("%%spell lua\nState.set('from_magic', 1)")
+        import llmspell_kernel
+
+        assert llmspell_kernel.session().state.to_dict() == {"from_magic": 1}
+        ip.run_line_magic("spell", "session other")
+        assert ip.run_line_magic("spell", "session magic-notes").value["version"] == 1
+    finally:
+        ip.run_line_magic("unload_ext", "llmspell_kernel")
+    assert Path(session_path("magic-notes")).is_file()
