@@ -6,7 +6,9 @@ Exit codes: 0 ok, 1 internal error, 2 usage, 3 script error, 4 timeout, 5 sandbo
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -35,11 +37,12 @@ def main() -> None:
 @click.option("--timeout", type=float, help="time limit for the spell, in seconds")
 @click.option("--model", help="the default model (a litellm model string)")
 @click.option("--offline", is_flag=True, default=None, help="send every model to the mock provider")
+@click.option("--session", "session_name", metavar="NAME", help="run in a named, persisted session")
+@click.option("--watch", is_flag=True, help="run again whenever the file or a module beside it changes")
 def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float | None, model: str | None,
-        offline: bool | None) -> None:
+        offline: bool | None, session_name: str | None, watch: bool) -> None:
     """Run a spell FILE and print its result."""
     from .engines import find_engine
-    from .runtime.render import as_text
     from .runtime.session import Session
 
     values = {}
@@ -48,20 +51,55 @@ def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float 
         if not sep or not key:
             raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="-p")
         values[key] = value
+    source = file.read_text(encoding="utf-8")  # once: FILE may be a pipe such as /dev/stdin
     try:
-        name = find_engine(name=engine, path=file, code=file.read_text(encoding="utf-8"))
+        name = find_engine(name=engine, path=file, code=source)
     except SpellError as exc:
         raise click.UsageError(exc.message) from None
     try:
-        with Session(model=model, offline=offline) as session:
-            result = session.run_file(file, name, params=values, timeout=timeout)
+        with Session(model=model, offline=offline, session=session_name) as session:
+            if watch:
+                _watch(session, file, name, values, timeout)
+            else:
+                _echo_result(session.run_file(file, name, params=values, timeout=timeout, source=source))
     except SpellError as exc:
         _fail(exc)
     except Exception as exc:
         _fail(InternalError(f"{type(exc).__name__}: {exc}"))
+
+
+def _echo_result(result: object) -> None:
+    from .runtime.render import as_text
+
     text = as_text(result)
     if text:
         click.echo(text)
+
+
+def _watch(session: Any, file: Path, engine: str, params: dict[str, str], timeout: float | None) -> None:
+    """Run, then run again on every change of the file or a module beside it, in the same session."""
+    click.echo(f"watching {file} and its folder's {file.suffix} files (Ctrl-C stops)", err=True)
+    try:
+        while True:
+            seen = _mtimes(file)
+            try:
+                _echo_result(session.run_file(file, engine, params=params, timeout=timeout))
+            except SpellError as exc:  # a broken edit: report it and wait for the next one
+                click.echo("\n".join(exc.render()), err=True)
+            while _mtimes(file) == seen:
+                time.sleep(0.2)
+            click.echo(f"--- {file.name}: a change, running again", err=True)
+    except KeyboardInterrupt:
+        return
+
+
+def _mtimes(file: Path) -> dict[Path, int]:
+    """Modification times of the spell and of the modules it may import (same extension, same folder tree)."""
+    found = {file: file.stat().st_mtime_ns}
+    for path in list(file.parent.rglob(f"*{file.suffix}"))[:500]:
+        if not any(part.startswith(".") for part in path.relative_to(file.parent).parts):
+            found[path] = path.stat().st_mtime_ns
+    return found
 
 
 @main.command()
@@ -110,6 +148,15 @@ def kernel_list() -> None:
         if name.startswith("llmspell"):
             click.echo(f"{name:20} {path}")
 
+
+def _add_session_commands() -> None:
+    from .cli_sessions import events, session, state
+
+    for command in (session, state, events):
+        main.add_command(command)
+
+
+_add_session_commands()
 
 if __name__ == "__main__":
     main()

@@ -100,11 +100,12 @@ class Session:
         return self.engine(engine).execute(code, chunk=chunk or "chunk", timeout=timeout)
 
     def run_file(self, path: str | Path, engine: str | None = None, *, params: dict | None = None,
-                 timeout: float | None = None) -> Any:
+                 timeout: float | None = None, source: str | None = None) -> Any:
+        """Run a spell file; `source`, when given, is its text already read (a pipe cannot be read twice)."""
         from ..engines import find_engine
 
         path = Path(path)
-        source = path.read_text(encoding="utf-8")
+        source = path.read_text(encoding="utf-8") if source is None else source
         name = engine or find_engine(path=path, code=source)
         if params is not None:
             self.params = dict(params)

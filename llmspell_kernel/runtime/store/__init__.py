@@ -13,18 +13,23 @@ from typing import Any
 from .base import StoreBackend
 from .memory import MemoryStore
 
-__all__ = ["MemoryStore", "StoreBackend", "open_store", "session_path"]
+__all__ = ["MemoryStore", "StoreBackend", "open_store", "session_path", "sessions_dir"]
+
+
+def sessions_dir() -> Path:
+    """Where named sessions live: `<platformdirs user data dir>/llmspell/sessions`."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("llmspell")) / "sessions"
 
 
 def session_path(name: str) -> Path:
     """The SQLite file of a named session, under the platformdirs user data dir."""
-    from platformdirs import user_data_dir
-
     if not name or "/" in name or "\\" in name or name.startswith("."):
         from ...errors import ApiError
 
         raise ApiError(f"invalid session name {name!r}: use letters, digits, '-' and '_'")
-    return Path(user_data_dir("llmspell")) / "sessions" / f"{name}.sqlite3"
+    return sessions_dir() / f"{name}.sqlite3"
 
 
 def open_store(config: Any) -> StoreBackend:

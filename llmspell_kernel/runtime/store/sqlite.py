@@ -72,14 +72,7 @@ class SQLiteStore:
             rows = self._db.execute(
                 "SELECT id, type, time, source, engine, parent_id, duration, data FROM events "
                 "ORDER BY seq DESC LIMIT ?", (max(0, limit),)).fetchall()
-        events = []
-        for event_id, kind, when, source, engine, parent, duration, data in reversed(rows):
-            event = {"id": event_id, "type": kind, "time": when, "source": source, "engine": engine,
-                     "parent_id": parent, "data": decode(data)}
-            if duration is not None:
-                event["duration"] = duration
-            events.append(event)
-        return events
+        return [_event(row) for row in reversed(rows)]
 
     def save_event(self, event: dict[str, Any]) -> None:
         with self._lock:
@@ -89,6 +82,28 @@ class SQLiteStore:
                 (event["id"], event["type"], event["time"], event["source"], event.get("engine"),
                  event.get("parent_id"), event.get("duration"), encode(event["data"])))
 
+    def events_after(self, seq: int) -> list[tuple[int, dict[str, Any]]]:
+        """Events saved after the row `seq`, with their row numbers (to follow a live session)."""
+        with self._lock:
+            rows = self._db.execute("SELECT seq, id, type, time, source, engine, parent_id, duration, data FROM events "
+                                    "WHERE seq > ? ORDER BY seq", (seq,)).fetchall()
+        return [(row[0], _event(row[1:])) for row in rows]
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            versions = self._db.execute("SELECT COUNT(*) FROM changes").fetchone()[0]
+            events = self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+        return {"versions": versions, "events": events}
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def _event(row: tuple) -> dict[str, Any]:
+    event_id, kind, when, source, engine, parent, duration, data = row
+    event = {"id": event_id, "type": kind, "time": when, "source": source, "engine": engine, "parent_id": parent,
+             "data": decode(data)}
+    if duration is not None:
+        event["duration"] = duration
+    return event
