@@ -61,6 +61,9 @@ class SpellMagics(Magics):
         set_current_session(session)
 
     def _display(self, value: Any, mime: str | None) -> None:
+        if mime is None and getattr(type(value), "_ipython_display_", None) is not None:
+            display(value)  # an object that displays itself
+            return
         display(mime_bundle(value, mime), raw=True)
 
     @magic_arguments()
@@ -98,7 +101,8 @@ class SpellMagics(Magics):
     def spell_line(self, line: str) -> Any:
         """`%spell engines` lists engines; `%spell config key=value …` changes settings;
         `%spell session [NAME]` shows the session, or switches to the named, persisted one;
-        `%spell ENGINE CODE` runs one line of script."""
+        `%spell events [type-glob]` opens the live event timeline; `%spell state [key-glob]` opens the
+        state history; `%spell ENGINE CODE` runs one line of script."""
         words = shlex.split(line)
         if not words:
             return SpellResult({"engines": list(self.session.live_engines), "model": self.session.llm.model_for(None)})
@@ -115,6 +119,10 @@ class SpellMagics(Magics):
             store = self.session.store
             return SpellResult({"session": self.session.config.session, "store": store.name,
                                 "path": str(getattr(store, "path", "")) or None, "version": self.session.state.version})
+        if command == "events":
+            return self.session.events.widget(rest[0] if rest else None)
+        if command == "state":
+            return self.session.state.widget(rest[0] if rest else None)
         if command == "config":
             self.session.config.update(dict(w.split("=", 1) for w in rest))
             SpellError.show_python_traceback = self.session.config.debug

@@ -24,6 +24,7 @@ RECEIVERS = {
     "state": 'State.new({topic = "tides", draft = "..."})',
     "future": 'Agent.create({name = "helper"}):run_async("ready")',
     "workflow": 'Workflow.sequential({name = "pipeline", steps = {function(x) return x end}})',
+    "timeline": 'Event.timeline()',
 }
 # The session every example starts from: the files, state versions and artifact the examples name.
 WORLD = """

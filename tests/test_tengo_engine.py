@@ -255,6 +255,7 @@ def test_every_api_example_runs_in_tengo(session, fn, monkeypatch):
         "state": 'State.new({topic: "tides", draft: "..."})',
         "future": 'Agent.create({name: "helper"}).run_async("ready")',
         "workflow": 'Workflow.sequential({name: "pipeline", steps: [func(x) { return x }]})',
+        "timeline": 'Event.timeline()',
     }
     setup = ['fs.write("notes/today.md", "# Today")', 'fs.write("notes/old.md", "old")',
              'State.set("user", {name: "Ada"})', 'State.set("draft", "...")', 'Artifact.store("report.md", "# Tides")']

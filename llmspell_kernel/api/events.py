@@ -36,6 +36,18 @@ class EventApi(Namespace):
         """Remove a subscription. Returns whether it existed."""
         return self.session.events.off(id)
 
+    @api(example=("Event", {"type": "tool.*", "status": "error"}))
+    def timeline(self, filter: Any = None) -> Any:
+        """A live widget of the events as a tree of spans with a waterfall: `display` it in a notebook.
+
+        `filter`: a type glob (`"tool.*"`) or a map with `type`, `engine`, `status`
+        (running, ok, error, skipped, event) and `search` (text). The widget can change it later.
+        """
+        try:
+            return self.session.events.widget(None if filter == [] else filter)
+        except ValueError as exc:
+            raise ApiError(f"Event.timeline: {exc}") from None
+
     @api(example=("Event", {"type": "agent.*", "limit": 10}))
     def list(self, filter: Any = None) -> list[dict[str, Any]]:
         """Recorded events, oldest first. `filter`: `type` (glob), `source`, `since` (an event id), `limit`."""

@@ -115,6 +115,16 @@ class StateApi(Namespace):
             raise ApiError("State.scope(name): name must be a non-empty string")
         return StateView(self.session.state, name)
 
+    @api(example=("State", "user.*"))
+    def timeline(self, key: str | None = None) -> Any:
+        """A live widget of the store's versions, with diffs and rollback: `display` it in a notebook.
+
+        `key` (a key or glob, `"user.*"`) shows only the versions that touched it.
+        """
+        if key is not None and not isinstance(key, str):
+            raise ApiError("State.timeline(key): key must be a string")
+        return self.session.state.widget(key)
+
     @api(example=("State", {"topic": "tides"}))
     def new(self, values: Any = None) -> StateValue:
         """An immutable State value made from a map. Its `set`, `merge` and `delete` return new values."""

@@ -17,6 +17,7 @@ from .misc import AsyncApi, DisplayApi, FutureMethods, GlobalsApi, JsonApi, Spel
 from .spec import Alias, ApiFunction, HandleType, Namespace
 from .state import StateApi, StateValueMethods, StateViewMethods
 from .tools import ToolApi, ToolMethods
+from .widgets import WidgetMethods
 from .workflows import WorkflowApi, WorkflowMethods
 
 NAMESPACES: list[type[Namespace]] = [
@@ -24,7 +25,7 @@ NAMESPACES: list[type[Namespace]] = [
     SpellApi, AsyncApi, GlobalsApi,
 ]
 HANDLES: list[type[HandleType]] = [
-    AgentMethods, ToolMethods, WorkflowMethods, StateViewMethods, StateValueMethods, FutureMethods,
+    AgentMethods, ToolMethods, WorkflowMethods, StateViewMethods, StateValueMethods, FutureMethods, WidgetMethods,
 ]
 ALIASES: list[Alias] = [
     Alias("agent", "Agent"),

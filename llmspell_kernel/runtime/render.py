@@ -25,6 +25,9 @@ def describe(value: Any) -> str:
         return f"<State v{value.version} keys: {', '.join(value.keys()) or 'none'}>"
     if isinstance(value, StateView):
         return f"<State scope {value.scope or 'root'}>"
+    summary = getattr(value, "summary", None)
+    if callable(summary) and getattr(type(value), "_repr_mimebundle_", None) is not None:
+        return repr(value)  # a session widget: its summary, since a terminal cannot show the widget
     name = getattr(value, "name", None)
     return f"<{type(value).__name__} {name}>" if isinstance(name, str) else f"<{type(value).__name__}>"
 
@@ -55,8 +58,23 @@ def agent_card(agent: Agent) -> str:
             f"| {usage['calls']} | {usage['prompt_tokens']} | {usage['completion_tokens']} | ${usage['cost']:.4f} |")
 
 
+def protocol_bundle(value: Any) -> dict[str, Any] | None:
+    """The bundle of an object that speaks IPython's display protocol itself (a widget), or None."""
+    if getattr(type(value), "_repr_mimebundle_", None) is None:
+        return None
+    bundle = value._repr_mimebundle_()
+    if isinstance(bundle, tuple):  # (data, metadata), as anywidget returns it
+        bundle = bundle[0]
+    return dict(bundle) if bundle else None
+
+
 def mime_bundle(value: Any, mime: str | None = None) -> dict[str, Any]:
     """The IPython display-protocol bundle for a value."""
+    if mime is None:
+        bundle = protocol_bundle(value)
+        if bundle is not None:  # a widget returned or displayed from a spell renders as the widget
+            bundle.setdefault("text/plain", describe(value))
+            return bundle
     if mime in ("text/markdown", "text/html"):
         return {mime: str(value), "text/plain": str(value)}
     if isinstance(value, Agent):

@@ -1,1 +1,1 @@
-"""ipywidgets views of a session: workflow progress (and, later, the event timeline and state browser)."""
+"""ipywidgets views of a session: workflow progress, the event timeline and the state history browser."""
