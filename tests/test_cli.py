@@ -56,14 +56,16 @@ def test_script_error_exits_3_with_the_lua_line(tmp_path):
 
 
 def test_timeout_exits_4_within_one_and_a_half_seconds(tmp_path):
+    start = time.monotonic()
+    llmspell("run", spell(tmp_path, "return 1", "trivial.lua"), cwd=tmp_path)
+    startup = time.monotonic() - start  # Python start-up and imports, on this machine, now
     name = spell(tmp_path, "for i=1,1e12 do end")
     start = time.monotonic()
     result = llmspell("run", name, "--timeout", "1", cwd=tmp_path)
     elapsed = time.monotonic() - start
     assert result.returncode == 4, result.stderr
     assert "time limit" in result.stderr
-    # the process itself (Python start-up and imports included) ends within 1.5 s of the limit's start
-    assert elapsed < 2.5
+    assert elapsed - startup < 1.5  # the 1 s limit, and the stop, within half a second
     assert result.stderr.count("\n") < 10
 
 
@@ -98,7 +100,8 @@ def test_engine_from_shebang(tmp_path):
 
 def test_engines_lists_lua(tmp_path):
     result = llmspell("engines", cwd=tmp_path)
-    assert result.returncode == 0 and result.stdout.startswith("lua") and "5.4" in result.stdout
+    lines = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert result.returncode == 0 and "5.4" in lines["lua"] and "QuickJS" in lines["js"]
 
 
 def test_a_tengo_spell_prints_returns_and_fails_with_its_line(tmp_path):

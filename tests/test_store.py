@@ -149,9 +149,9 @@ def test_a_kernel_restart_keeps_a_named_session(tmp_path):
 
 
 def test_the_session_magic_switches_to_a_named_session(data_home):
-    from IPython.testing.globalipapp import start_ipython
+    from IPython.testing.globalipapp import get_ipython
 
-    ip = start_ipython()
+    ip = get_ipython()  # the process's one test shell (start_ipython gives None once it exists)
     ip.run_line_magic("load_ext", "llmspell_kernel")
     try:
         info = ip.run_line_magic("spell", "session magic-notes").value
