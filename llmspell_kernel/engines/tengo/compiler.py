@@ -21,10 +21,13 @@ from .pyast import (
     and_,
     assign,
     at,
+    binop,
     call,
     expr_stmt,
     ifexp,
+    in_range,
     is_simple,
+    is_true,
     stamp_missing,
     sub0_store,
     type_is,
@@ -34,6 +37,9 @@ from .resolver import FuncInfo, Resolver, Sym
 
 # Python function name -> (number of parameters, variadic) for arity errors
 FUNC_ARITY: dict[str, tuple[int, bool]] = {}
+# functions whose first statement hands int arguments to their int clone `<name>_i`:
+# error traces show the clone's frame in place of theirs
+DISPATCHERS: set[str] = set()
 
 
 class Unit:
@@ -53,6 +59,11 @@ class CodeGen(ExprGen):
         self.cur: FuncInfo = res.main
         self.pre: list[P.stmt] = []
         self.loops: list[list | None] = []
+        self.flag_uses: dict[str, int] = {}
+        self.pyblocks = 0  # nested Python loop blocks open in the current function
+        self.lower: dict = {}
+        self.clone_targets: dict[int, Any] = {}
+        self.unaliased: set = set()
 
     # -- helpers used by ExprGen -----------------------------------------
     def tmp(self) -> str:
@@ -67,10 +78,13 @@ class CodeGen(ExprGen):
         return name
 
     def tick(self, line: int, col: int) -> list[P.stmt]:
-        """Function-entry budget tick on the shared global countdown."""
+        """Function-entry budget tick on the chunk's countdown (a closure cell of the
+        chunk function: cheaper than a global)."""
         dec = at(P.AugAssign(target=ST("_bud"), op=P.Sub(), value=C(1)), line, col)
-        test = P.Compare(left=N("_bud"), ops=[P.LtE()], comparators=[C(0)])
-        return [dec, at(P.If(test=test, body=[expr_stmt(call("_tick"))], orelse=[]), line, col)]
+        test = P.UnaryOp(op=P.Not(), operand=N("_bud"))
+        # reset before the hook runs, so that a hook that raises leaves a sane countdown
+        reset = [at(assign(ST("_bud"), N("_TICK_N")), line, col), at(expr_stmt(call("_tick")), line, col)]
+        return [dec, at(P.If(test=test, body=reset, orelse=[]), line, col)]
 
     def loop_tick(self, line: int, col: int) -> tuple[P.stmt, list[P.stmt]]:
         """Back-edge tick: a local countdown (cheap) that calls the hook every N."""
@@ -83,29 +97,108 @@ class CodeGen(ExprGen):
 
     def hoist_func(self, n: A.FuncLit) -> str:
         fi: FuncInfo = n.scope
-        outer_cur, outer_pre, outer_loops = self.cur, self.pre, self.loops
-        self.cur, self.pre, self.loops = fi, [], []
+        bound = self.clone_targets.get(id(n))
+        if bound is not None and self.clone_ok(n, bound):
+            # an int-specialised copy for calls whose arguments are all ints: self-calls
+            # go straight to it and return ints, so their results need no type tests
+            clone_name = fi.name + "_i"
+            saved = self.kinds, self.py_kinds, self.clone
+            self.kinds = {**self.kinds, **{p: "int" for p in fi.params}}
+            self.py_kinds = {**self.py_kinds, **{p.py: "int" for p in fi.params}}
+            self.clone = (bound, clone_name)
+            self.func_def(n, clone_name, [])
+            self.kinds, self.py_kinds, self.clone = saved
+            DISPATCHERS.add(fi.name)
+            # def tf(n): if type(n) is int and <its variable> is tf: return tf_i(n)
+            test = and_(*[type_is(N(p.py), "int") for p in fi.params],
+                        P.Compare(left=self.read_sym(bound), ops=[P.Is()], comparators=[N(fi.name)]))
+            go = P.Return(value=P.Call(func=N(clone_name), args=[N(p.py) for p in fi.params], keywords=[]))
+            prelude = [at(P.If(test=test, body=[at(go, n.line, n.col)], orelse=[]), n.line, n.col)]
+            return self.func_def(n, fi.name, prelude)
+        return self.func_def(n, fi.name, [])
+
+    def clone_ok(self, n: A.FuncLit, bound: Any) -> bool:
+        """With int parameters, every return gives an int and self-calls pass ints."""
+        fi: FuncInfo = n.scope
+        saved = self.kinds, self.clone
+        self.kinds = {**self.kinds, **{p: "int" for p in fi.params}}
+        self.clone = (bound, "")
+        ok = True
+
+        def walk(x: Any) -> None:
+            nonlocal ok
+            t = type(x)
+            if t is A.ReturnStmt and (x.result is None or self.kind(x.result) != "int"):
+                ok = False
+            if t is A.CallExpr and type(x.func) is A.Ident and orig(x.func.sym) is bound:
+                if any(self.kind(a) != "int" for a in x.args):
+                    ok = False
+            for f in getattr(t, "FIELDS", ()):
+                if f in ("sym", "scope", "syms", "ksym", "vsym"):
+                    continue
+                v = getattr(x, f, None)
+                for e in (v if isinstance(v, list) else [v]):
+                    if isinstance(e, A.Node):
+                        walk(e)
+        walk(n.body)
+        self.kinds, self.clone = saved
+        return ok
+
+    def func_def(self, n: A.FuncLit, name: str, prelude: list[P.stmt]) -> str:
+        fi: FuncInfo = n.scope
+        params = fi.params
+        outer_cur, outer_pre, outer_loops, outer_flags = self.cur, self.pre, self.loops, self.flags
+        self.cur, self.pre, self.loops, self.flags = fi, [], [], {}
+        outer_blocks, self.pyblocks = self.pyblocks, 0
         body: list[P.stmt] = []
         decl = self.declarations(fi)
         body.extend(decl)
-        body.extend(self.tick(n.line, n.col))
         if fi.varargs and fi.params:
             last = fi.params[-1].py
             body.append(at(assign(ST(last), call("list", N(last))), n.line, n.col))
-        body.extend(self.block_stmts(n.body.stmts))
-        self.cur, self.pre, self.loops = outer_cur, outer_pre, outer_loops
-        params = fi.params
+        # Budget tick: a call that makes no calls of its own does bounded work (its loops
+        # tick themselves), which its caller's tick accounts for. So the tick goes before
+        # the first statement that may call user code, not at the entry: the base case of
+        # a recursion (`if n < 2 { return n }`) costs nothing.
+        first_call = next((i for i, st in enumerate(n.body.stmts) if makes_calls(st)), None)
+        tick = (first_call, self.tick(n.line, n.col)) if first_call is not None else None
+        if tick is not None:
+            body.append(P.Nonlocal(names=["_bud"]))
+        body.extend(prelude)
+        stmts = self.block_stmts(n.body.stmts, tick=tick)
+        if self.flags:
+            by_var: dict[str, list[P.stmt]] = {}
+            inline: dict[str, tuple[str, str]] = {}
+            for (py, tname), fl in self.flags.items():
+                if self.flag_uses.get(fl, 0) < 2:
+                    inline[fl] = (py, tname)
+                else:
+                    by_var.setdefault(py, []).append(assign(ST(fl), type_is(N(py), tname)))
+            for p in params:
+                for st in by_var.pop(p.py, ()):
+                    body.append(at(st, n.line, n.col))
+            if by_var:
+                done: set[str] = set()
+                insert_flags(stmts, by_var, done)
+                for (py, tname), fl in self.flags.items():
+                    if py in by_var and py not in done:  # no single assignment found: test in place
+                        inline[fl] = (py, tname)
+            if inline:
+                _InlineFlags(inline).visit_body(stmts)
+        body.extend(stmts)
+        self.cur, self.pre, self.loops, self.flags = outer_cur, outer_pre, outer_loops, outer_flags
+        self.pyblocks = outer_blocks
         posargs = [P.arg(arg=p.py) for p in (params[:-1] if fi.varargs else params)]
         vararg = P.arg(arg=params[-1].py) if fi.varargs and params else None
         boxed_free = self.boxed_free(fi)
         args = P.arguments(posonlyargs=[], args=posargs, vararg=vararg,
                            kwonlyargs=[P.arg(arg=s.py) for s in boxed_free],
                            kw_defaults=[N(s.py) for s in boxed_free], kwarg=None, defaults=[])
-        fdef = at(P.FunctionDef(name=fi.name, args=args, body=body or [P.Pass()], decorator_list=[], returns=None,
+        fdef = at(P.FunctionDef(name=name, args=args, body=body or [P.Pass()], decorator_list=[], returns=None,
                                 type_comment=None), n.line, n.col)
-        FUNC_ARITY[fi.name] = (len(params), fi.varargs)
+        FUNC_ARITY[name] = (len(params), fi.varargs)
         self.pre.append(fdef)
-        return fi.name
+        return name
 
     def boxed_free(self, fi: FuncInfo) -> list:
         seen: dict[str, Any] = {}
@@ -116,8 +209,11 @@ class CodeGen(ExprGen):
 
     def declarations(self, fi: FuncInfo) -> list[P.stmt]:
         out: list[P.stmt] = []
-        gl = sorted(fi.globals | {"_bud"})
-        out.append(P.Global(names=gl))
+        gl = sorted(fi.globals)
+        if gl:
+            out.append(P.Global(names=gl))
+        if fi is self.res.main:
+            out.append(assign(ST("_bud"), N("_TICK_N")))
         boxed = {s.py for s in fi.free if s.boxed}
         nl = sorted(n for n in fi.nonlocals if n not in boxed)
         if nl:
@@ -125,9 +221,33 @@ class CodeGen(ExprGen):
         return out
 
     # -- statements --------------------------------------------------------
-    def block_stmts(self, stmts: list, last_value: bool = False) -> list[P.stmt]:
+    def guard_fact(self, s: Any) -> tuple[Any, int] | None:
+        """`if x < c { ...; return }` (x assigned once): after it, x >= c whenever x is an int."""
+        if type(s) is not A.IfStmt or s.init is not None or s.else_ is not None or not s.body.stmts:
+            return None
+        if type(s.body.stmts[-1]) is not A.ReturnStmt:
+            return None
+        c = s.cond
+        while type(c) is A.ParenExpr:
+            c = c.expr
+        if type(c) is not A.BinaryExpr or c.op not in ("<", "<=", ">", ">="):
+            return None
+        x, lit, op = c.lhs, c.rhs, c.op
+        if type(x) is A.IntLit:  # c > x is x < c
+            x, lit, op = lit, x, {">": "<", ">=": "<="}.get(op, "")
+        if type(x) is not A.Ident or type(lit) is not A.IntLit or op not in ("<", "<=") or x.sym is None:
+            return None
+        sym = orig(x.sym)
+        if self.flag_syms is None or self.flag_syms.get(sym.py) is not sym:
+            return None
+        return sym, lit.value if op == "<" else lit.value + 1
+
+    def block_stmts(self, stmts: list, last_value: bool = False, tick: tuple | None = None) -> list[P.stmt]:
         out: list[P.stmt] = []
+        saved_lower = self.lower
         for i, s in enumerate(stmts):
+            if tick is not None and i == tick[0]:
+                out.extend(tick[1])
             self.pre = []
             if last_value and i == len(stmts) - 1 and type(s) is A.ExprStmt:
                 v = self.expr(s.expr)
@@ -137,6 +257,10 @@ class CodeGen(ExprGen):
             out.extend(self.pre)
             out.extend(new)
             self.pre = []
+            fact = self.guard_fact(s)
+            if fact is not None:
+                self.lower = {**self.lower, fact[0]: fact[1]}
+        self.lower = saved_lower
         return out
 
     def sub_block(self, stmts: list) -> list[P.stmt]:
@@ -241,12 +365,36 @@ class CodeGen(ExprGen):
         test = self.truth(n.cond) if n.cond is not None else None
         cond_pre = self.pre
         self.pre = []
-        tinit, tick = self.loop_tick(n.line, n.col)
-        out.append(tinit)
-        body = tick + self.block_stmts(n.body.stmts) + post
+        # the chunked form takes two nested Python blocks (Python allows 20): only when
+        # the loops nested inside still have room for at least one block each
+        chunked = self.pyblocks + 2 + loop_nesting(n.body) <= 18
+        blocks = 2 if chunked else 1
+        self.pyblocks += blocks
+        if chunked:
+            body = self.block_stmts(n.body.stmts) + post
+        else:
+            tinit, tick = self.loop_tick(n.line, n.col)
+            out.append(tinit)
+            body = tick + self.block_stmts(n.body.stmts) + post
+        self.pyblocks -= blocks
         self.pre = saved
         self.loops.pop()
-        if test is None:
+        if chunked:
+            # while True:
+            #     for _ in _TICK_R:          # a range(_TICK_N): no per-iteration countdown
+            #         if not cond: break
+            #         body
+            #     else:
+            #         _tick(); continue       # a full chunk ran: budget tick
+            #     break                       # left by break (the condition or the body's)
+            if test is not None:
+                body = [*cond_pre, at(P.If(test=P.UnaryOp(op=P.Not(), operand=test), body=[P.Break()], orelse=[]),
+                                      n.line, n.col), *body]
+            tick_stmt = at(expr_stmt(call("_tick")), n.line, n.col)
+            inner = P.For(target=ST("_"), iter=at(N("_TICK_R"), n.line, n.col), body=body or [P.Pass()],
+                          orelse=[tick_stmt, P.Continue()], type_comment=None)
+            loop = P.While(test=C(True), body=[at(inner, n.line, n.col), P.Break()], orelse=[])
+        elif test is None:
             loop = P.While(test=C(True), body=body, orelse=[])
         elif cond_pre:
             brk = P.If(test=P.UnaryOp(op=P.Not(), operand=test), body=[P.Break()], orelse=[])
@@ -258,21 +406,29 @@ class CodeGen(ExprGen):
 
     def for_range(self, n: Any, sym: Any, e: Any, inclusive: bool) -> list[P.stmt]:
         out = self.inline_stmt(n.init)
+        start = n.init.rhs[0]
+        saved_lower = self.lower
+        if type(start) is A.IntLit:
+            # counts up from a literal and the body never assigns it
+            self.lower = {**self.lower, sym: start.value}
         i = N(sym.py)
         ev = self.expr(e)
         hi = P.BinOp(left=ev, op=P.Add(), right=C(1)) if inclusive else ev
         if type(e) is A.IntLit:
-            test = type_is(i, "int")
+            test = self.tis(i, "int")
         else:
-            test = and_(type_is(i, "int"), type_is(ev, "int"))
-        it = ifexp(test, call("range", i, hi), call("_o_count", i, ev, C(inclusive)))
+            test = and_(self.tis(i, "int"), self.tis(ev, "int"))
+        # the budget ticks come from the iterator (between chunks of _TICK_N iterations)
+        it = ifexp(test, call("_o_range", i, hi, N("_TICK_N"), N("_tick")),
+                   call("_o_count", i, ev, C(inclusive), N("_TICK_N"), N("_tick")))
         self.loops.append([])
         saved = self.pre
-        tinit, tick = self.loop_tick(n.line, n.col)
-        body = tick + self.block_stmts(n.body.stmts)
+        self.pyblocks += 1
+        body = self.block_stmts(n.body.stmts) or [P.Pass()]
+        self.pyblocks -= 1
+        self.lower = saved_lower
         self.pre = saved
         self.loops.pop()
-        out.append(tinit)
         loop = P.For(target=ST(sym.py), iter=at(it, n.line, n.col), body=body, orelse=[], type_comment=None)
         out.append(at(loop, n.line, n.col))
         return out
@@ -280,7 +436,7 @@ class CodeGen(ExprGen):
     def for_in(self, n: Any) -> list[P.stmt]:
         it = self.expr(n.iterable)
         line, col = last_pos(n.iterable)
-        it_call = at(call("_o_iter", it), line, col)
+        it_call = at(call("_o_iter", it, N("_TICK_N"), N("_tick")), line, col)
         body: list[P.stmt] = []
         targets = []
         for sym in (n.ksym, n.vsym):
@@ -294,12 +450,15 @@ class CodeGen(ExprGen):
                 targets.append(ST(sym.py))
         self.loops.append(None)
         saved = self.pre
-        tinit, tick = self.loop_tick(n.line, n.col)
-        body = tick + body + self.block_stmts(n.body.stmts)
+        # the budget ticks come from the iterator (_o_iter ticks between chunks)
+        self.pyblocks += 1
+        body = body + self.block_stmts(n.body.stmts)
+        self.pyblocks -= 1
         self.pre = saved
         self.loops.pop()
-        loop = P.For(target=P.Tuple(elts=targets, ctx=P.Store()), iter=it_call, body=body, orelse=[], type_comment=None)
-        return [tinit, at(loop, n.line, n.col)]
+        loop = P.For(target=P.Tuple(elts=targets, ctx=P.Store()), iter=it_call, body=body or [P.Pass()], orelse=[],
+                     type_comment=None)
+        return [at(loop, n.line, n.col)]
 
     # -- assignment ----------------------------------------------------------
     def store(self, sym: Any, value: P.expr, define: bool, line: int, col: int) -> list[P.stmt]:
@@ -328,11 +487,15 @@ class CodeGen(ExprGen):
                 if type(rhs) is A.CallExpr and self.is_self_append(rhs, o):
                     args = [self.expr(a) for a in rhs.args]
                     value = at(call("_o_append_self", *args), rhs.line, rhs.col)
+                    if op == "=" and len(args) == 2 and o in self.unaliased:
+                        # nothing else can see this array: append in place
+                        return [at(expr_stmt(P.Call(func=P.Attribute(value=args[0], attr="append", ctx=P.Load()),
+                                                    args=[args[1]], keywords=[])), line, col)]
                     if op == "=" and len(args) == 2:
                         # only the variable and getrefcount's argument hold the list:
                         # appending in place is unobservable (keeps array building linear)
                         cur = args[0]
-                        test = and_(type_is(cur, "list"),
+                        test = and_(self.tis(cur, "list"),
                                     P.Compare(left=call("_rc", cur), ops=[P.Eq()], comparators=[C(2)]))
                         fast = at(expr_stmt(P.Call(func=P.Attribute(value=cur, attr="append", ctx=P.Load()),
                                                    args=[args[1]], keywords=[])), line, col)
@@ -354,10 +517,19 @@ class CodeGen(ExprGen):
                     r = N(tv)
                 fast = at(P.AugAssign(target=ST(o.py), op=P.Add(), value=r), line, col)
                 slow = self.store(sym, at(call("_o_add", N(o.py), r), line, col), False, line, col)
-                test = and_(type_is(N(o.py), "str") if kind_l != "str" else None,
-                            type_is(r, "str") if self.kind(rhs) != "str" else None)
-                return [*pre, at(P.If(test=test, body=[fast], orelse=slow), line, col)]
-            value = self.compound(bop, cur, r, kind_l, self.kind(rhs), n)
+                test = and_(self.tis(N(o.py), "str") if kind_l != "str" else None,
+                            self.tis(r, "str") if self.kind(rhs) != "str" else None)
+                orelse = slow
+                if kind_l != "str" and self.kind(rhs) != "str":
+                    # unknown kinds: try int + int first (sums), then str + str
+                    rt = self.tmp()
+                    itest = and_(self.tis(N(o.py), "int"), self.tis(r, "int"),
+                                 in_range(walrus(rt, binop(N(o.py), P.Add(), r))))
+                    ifast = self.store(sym, N(rt), False, line, col)
+                    orelse = [at(P.If(test=test, body=[fast], orelse=slow), line, col)]
+                    test, fast = itest, ifast[0]
+                return [*pre, at(P.If(test=test, body=[fast], orelse=orelse), line, col)]
+            value = self.compound(bop, cur, r, kind_l, self.kind(rhs), n, target, rhs)
             return self.store(sym, value, False, line, col)
         # selector assignment: a[i][j] = v  (value first, then selectors)
         stmts: list[P.stmt] = []
@@ -386,23 +558,31 @@ class CodeGen(ExprGen):
             stmts.append(at(assign(ST(td), dst), line, col))
             dst = N(td)
         key = sel_vals[-1]
+        kk = self.kind(sels[-1])
+        dk = self.kinds.get(orig(sym)) if len(sels) == 1 else None
         sub_store = P.Subscript(value=dst, slice=key, ctx=P.Store())
         slow = [at(expr_stmt(call("_o_set_index", dst, key, v)), line, col)]
-        lst = and_(type_is(dst, "list"), type_is(key, "int"),
+        lst = and_(self.tis(dst, "list"), self.tis(key, "int") if kk != "int" else None,
                    P.Compare(left=C(-1), ops=[P.Lt(), P.Lt()], comparators=[key, call("len", dst)]))
-        dct = and_(type_is(dst, "dict"), type_is(key, "str"))
+        dct = and_(self.tis(dst, "dict") if dk != "dict" else None, self.tis(key, "str") if kk != "str" else None)
         fast_l = at(assign(sub_store, v), line, col)
-        inner = P.If(test=lst, body=[fast_l], orelse=slow)
-        stmts.append(at(P.If(test=dct, body=[at(assign(P.Subscript(value=dst, slice=key, ctx=P.Store()), v), line, col)],  # noqa: E501
-                             orelse=[at(inner, line, col)]), line, col))
+        fast_d = at(assign(P.Subscript(value=dst, slice=key, ctx=P.Store()), v), line, col)
+        if kk == "str" or dk == "dict":  # a list store cannot apply
+            stmts.append(fast_d if is_true(dct) else at(P.If(test=dct, body=[fast_d], orelse=slow), line, col))
+        elif kk == "int" or dk == "list":  # a dict store cannot apply
+            stmts.append(at(P.If(test=lst, body=[fast_l], orelse=slow), line, col))
+        else:
+            inner = P.If(test=lst, body=[fast_l], orelse=slow)
+            stmts.append(at(P.If(test=dct, body=[fast_d], orelse=[at(inner, line, col)]), line, col))
         return stmts
 
-    def compound(self, bop: str, cur: P.expr, r: P.expr, lk: Any, rk: Any, n: Any) -> P.expr:
+    def compound(self, bop: str, cur: P.expr, r: P.expr, lk: Any, rk: Any, n: Any,
+                 ln: Any = None, rn: Any = None) -> P.expr:
         if bop == "&^":
             return at(call("_o_andnot", cur, r), n.line, n.col)
         if bop == "<<":
             return at(call("_o_shl", cur, r), n.line, n.col)
-        return self.arith(bop, cur, r, lk, rk, n)
+        return self.arith(bop, cur, r, lk, rk, n, ln, rn)
 
     def bounded_increment(self, n: Any) -> list[P.stmt] | None:
         """`for i := ..; i < E; i++`: i + 1 cannot overflow, so skip the wrap check."""
@@ -456,6 +636,275 @@ class CodeGen(ExprGen):
         return type(rhs) is A.FuncLit and any(s is o for s in rhs.scope.free)
 
 
+class _InlineFlags(P.NodeTransformer):
+    """Put `type(x) is T` back in place of a flag tested only once."""
+
+    def __init__(self, inline: dict[str, tuple[str, str]]) -> None:
+        self.inline = inline
+
+    def visit_body(self, stmts: list[P.stmt]) -> None:
+        for i, s in enumerate(stmts):
+            stmts[i] = self.visit(s)
+
+    def visit_FunctionDef(self, node: P.FunctionDef) -> P.AST:
+        return node  # nested functions have their own flags
+
+    def visit_Name(self, node: P.Name) -> P.AST:
+        hit = self.inline.get(node.id)
+        if hit is None:
+            return node
+        new = type_is(N(hit[0]), hit[1])
+        return P.copy_location(new, node)
+
+
+def clone_targets(file: Any, records: list) -> dict:
+    """`f := func(a, b) {...}` at the top level of a chunk, f assigned nowhere else in the chunk,
+    whose body calls nothing but f itself (with its arity) and builtins that never call back:
+    candidates for an int-specialised clone (FuncLit id -> f's symbol). The clone is entered
+    only while f still holds the function, and no other code runs until it returns."""
+    count: dict = {}
+    for sym, _rhs, _op in records:
+        count[sym] = count.get(sym, 0) + 1
+    out: dict = {}
+    for st in file.stmts:
+        if type(st) is not A.AssignStmt or st.op != ":=" or type(st.lhs[0]) is not A.Ident:
+            continue
+        fn = st.rhs[0]
+        sym = orig(st.syms) if st.syms is not None else None
+        if type(fn) is not A.FuncLit or not isinstance(sym, Sym) or sym.scope != "global" or sym.owner is not None:
+            continue
+        if count.get(sym) != 1:  # (the body never assigns f: only the clone runs while it runs)
+            continue
+        fi = fn.scope
+        if fi.varargs or not fi.params or fi.free or count_params_assigned(records, fi):
+            continue
+        if not fn.body.stmts or type(fn.body.stmts[-1]) is not A.ReturnStmt:
+            continue
+        if _calls_only_self(fn.body, sym, len(fi.params)):
+            out[id(fn)] = sym
+    return out
+
+
+def count_params_assigned(records: list, fi: Any) -> bool:
+    params = set(fi.params)
+    return any(sym in params and not (op == ":=" and rhs is None) for sym, rhs, op in records)
+
+
+def _calls_only_self(node: Any, sym: Any, arity: int) -> bool:
+    t = type(node)
+    if t is A.FuncLit or t is A.ImportExpr:
+        return False
+    if t is A.CallExpr:
+        f = node.func
+        if type(f) is not A.Ident or f.sym is None:
+            return False
+        o = orig(f.sym)
+        if o is sym:
+            if node.ellipsis or len(node.args) != arity:
+                return False
+        elif not (o.scope == "builtin" and o.name in _NO_CALLBACK_BUILTINS):
+            return False
+    if t is A.Ident:
+        return True
+    for f in getattr(t, "FIELDS", ()):
+        if f in ("sym", "scope", "syms", "ksym", "vsym"):
+            continue
+        v = getattr(node, f, None)
+        for x in (v if isinstance(v, list) else [v]):
+            if isinstance(x, A.Node) and not _calls_only_self(x, sym, arity):
+                return False
+    return True
+
+
+def counters(records: list, kinds: dict) -> dict:
+    """Int variables declared `x := <literal>` and otherwise only incremented by one: x never
+    goes below the literal (wrapping around would take 2**63 increments)."""
+    by_sym: dict = {}
+    for sym, rhs, op in records:
+        by_sym.setdefault(sym, []).append((rhs, op))
+    out: dict = {}
+    for sym, recs in by_sym.items():
+        if kinds.get(sym) != "int" or not isinstance(sym, Sym) or sym.owner is None:
+            continue
+        starts = [r.value for r, op in recs if op == ":=" and type(r) is A.IntLit]
+        steps = [1 for r, op in recs if op == "+=" and type(r) is A.IntLit and r.value == 1]
+        if len(starts) == 1 and len(starts) + len(steps) == len(recs):
+            out[sym] = starts[0]
+    return out
+
+
+def loop_nesting(node: Any) -> int:
+    """Deepest nesting of loops inside node (nested function bodies excluded)."""
+    t = type(node)
+    if t is A.FuncLit or t is A.Ident:
+        return 0
+    best = 0
+    for f in getattr(t, "FIELDS", ()):
+        if f in ("sym", "scope", "syms", "ksym", "vsym"):
+            continue
+        v = getattr(node, f, None)
+        for x in (v if isinstance(v, list) else [v]):
+            if isinstance(x, A.Node):
+                best = max(best, loop_nesting(x))
+    return best + (1 if t is A.ForStmt or t is A.ForInStmt else 0)
+
+
+def _idents(node: Any, out: list) -> None:
+    t = type(node)
+    if t is A.Ident:
+        out.append(node)
+        return
+    if t is A.FuncLit:
+        _idents(node.body, out)
+        return
+    for f in getattr(t, "FIELDS", ()):
+        if f in ("sym", "scope", "syms", "ksym", "vsym"):
+            continue
+        v = getattr(node, f, None)
+        if isinstance(v, list):
+            for x in v:
+                if isinstance(x, A.Node):
+                    _idents(x, out)
+        elif isinstance(v, A.Node):
+            _idents(v, out)
+
+
+def _is_append_of(rhs: Any, o: Any) -> bool:
+    if type(rhs) is not A.CallExpr or rhs.ellipsis or len(rhs.args) < 2:
+        return False
+    f = rhs.func
+    if type(f) is not A.Ident or orig(f.sym).scope != "builtin" or orig(f.sym).name != "append":
+        return False
+    a0 = rhs.args[0]
+    return type(a0) is A.Ident and orig(a0.sym) is o
+
+
+def unaliased_arrays(file: Any) -> set:
+    """Variables that always hold an array no other reference can see: assigned only
+    `[...]` or `x = append(x, ...)`, and otherwise only indexed, sliced, measured with
+    len() or returned. `x = append(x, v)` can then append in place."""
+    good: set = set()
+    bad: set = set()
+    allowed: set = set()
+
+    def visit(n: Any) -> None:
+        t = type(n)
+        if t is A.AssignStmt or t is A.IncDecStmt:
+            lhs = n.lhs[0] if t is A.AssignStmt else n.expr
+            base = lhs
+            while type(base) in (A.IndexExpr, A.SelectorExpr):
+                base = base.expr
+            if type(base) is A.Ident and base is not lhs:
+                allowed.add(id(base))  # x[i] = v mutates x, aliases nothing
+            elif type(lhs) is A.Ident and n.syms is not None:
+                o = orig(n.syms)
+                rhs = n.rhs[0] if t is A.AssignStmt and n.rhs else None
+                if t is A.AssignStmt and n.op == ":=" and type(rhs) is A.ArrayLit:
+                    good.add(o)
+                    allowed.add(id(lhs))
+                elif t is A.AssignStmt and n.op == "=" and (type(rhs) is A.ArrayLit or _is_append_of(rhs, o)):
+                    good.add(o)
+                    allowed.add(id(lhs))
+                    if type(rhs) is A.CallExpr:
+                        allowed.add(id(rhs.args[0]))
+                else:
+                    bad.add(o)
+        elif t is A.CallExpr:
+            f = n.func
+            if (type(f) is A.Ident and orig(f.sym).scope == "builtin" and orig(f.sym).name == "len"
+                    and len(n.args) == 1 and type(n.args[0]) is A.Ident):
+                allowed.add(id(n.args[0]))
+        elif t is A.IndexExpr or t is A.SliceExpr:
+            if type(n.expr) is A.Ident:
+                allowed.add(id(n.expr))
+        elif t is A.ReturnStmt:
+            if type(n.result) is A.Ident:
+                allowed.add(id(n.result))
+        elif t is A.ForInStmt:
+            bad.update(x for x in (n.ksym, n.vsym) if x is not None)
+        elif t is A.FuncLit:
+            bad.update(n.scope.params)
+        for f in getattr(t, "FIELDS", ()):
+            if f in ("sym", "scope", "syms", "ksym", "vsym"):
+                continue
+            v = getattr(n, f, None)
+            if isinstance(v, list):
+                for x in v:
+                    if isinstance(x, A.Node):
+                        visit(x)
+            elif isinstance(v, A.Node):
+                visit(v)
+
+    visit(file)
+    cands = {o for o in good - bad if isinstance(o, Sym) and o.owner is not None and not o.captured
+             and not o.boxed and not o.is_param}
+    ids: list = []
+    _idents(file, ids)
+    for ident in ids:
+        o = orig(ident.sym) if ident.sym is not None else None
+        if o in cands and id(ident) not in allowed:
+            cands.discard(o)
+    return cands
+
+
+def insert_flags(stmts: list[P.stmt], by_var: dict[str, list[P.stmt]], done: set[str]) -> None:
+    """Put each variable's type flags right after its (single) assignment."""
+    i = 0
+    while i < len(stmts):
+        s = stmts[i]
+        i += 1
+        if type(s) is P.Assign and type(s.targets[0]) is P.Name and s.targets[0].id in by_var:
+            new = [at(f, s.lineno, s.col_offset + 1) for f in by_var[s.targets[0].id]]
+            stmts[i:i] = new
+            i += len(new)
+            done.add(s.targets[0].id)
+        elif type(s) in (P.If, P.While, P.For):
+            insert_flags(s.body, by_var, done)
+            insert_flags(s.orelse, by_var, done)
+
+
+def stable_syms(records: list) -> dict:
+    """Function locals assigned exactly once (a parameter or one `:=`), by python name."""
+    count: dict = {}
+    for sym, rhs, op in records:
+        ok = sym.is_param or (op == ":=" and rhs is not None)
+        count[sym] = count.get(sym, 0) + (1 if ok else 2)
+    return {s.py: s for s, c in count.items()
+            if c == 1 and isinstance(s, Sym) and s.scope == "local" and not s.boxed}
+
+
+_NO_CALLBACK_BUILTINS = frozenset({
+    "len", "append", "string", "int", "bool", "float", "char", "bytes", "copy", "delete", "splice",
+    "type_name", "is_int", "is_float", "is_string", "is_bool", "is_char", "is_bytes", "is_array",
+    "is_map", "is_error", "is_undefined", "is_function", "is_callable", "is_immutable_array",
+    "is_immutable_map", "is_iterable", "is_time", "time", "format", "range",
+})
+
+
+def makes_calls(node: Any) -> bool:
+    """Whether a function body may call user code (nested function bodies excluded)."""
+    t = type(node)
+    if t is A.CallExpr:
+        f = node.func
+        if not (type(f) is A.Ident and orig(f.sym).scope == "builtin" and orig(f.sym).name in _NO_CALLBACK_BUILTINS):
+            return True
+    elif t is A.ImportExpr:
+        return True
+    elif t is A.FuncLit or t is A.Ident:
+        return False
+    for f in getattr(t, "FIELDS", ()):
+        if f in ("sym", "scope", "syms", "ksym", "vsym"):
+            continue
+        v = getattr(node, f, None)
+        if isinstance(v, list):
+            for x in v:
+                if isinstance(x, A.Node) and makes_calls(x):
+                    return True
+        elif isinstance(v, A.Node) and makes_calls(v):
+            return True
+    return False
+
+
 def infer_kinds(res: Resolver, records: list) -> dict:
     """Optimistic int/str inference for variables only ever assigned one kind."""
     cands: dict = {}
@@ -464,7 +913,7 @@ def infer_kinds(res: Resolver, records: list) -> dict:
     kinds: dict = {}
     gen = ExprGen()
     gen.kinds = kinds
-    for want in ("int", "str"):
+    for want in ("int", "str", "list", "dict"):
         trial = {s for s in cands if s not in kinds}
         for s in trial:
             kinds[s] = want
@@ -529,10 +978,15 @@ def compile_chunk(file: A.File, filename: str, src_key: str, builtins: list[str]
     records: list = []
     collect_assigns(file, records)
     gen = CodeGen(res, filename)
+    gen.flag_syms = stable_syms(records)
+    gen.unaliased = unaliased_arrays(file)
     # globals declared by this chunk can only be assigned by this chunk's code
     # while it runs, so they join the inference; persisted ones never do
     gen.kinds = infer_kinds(res, [r for r in records if r[0].scope == "local" or r[0].owner is not None
                                   or (r[0].scope == "global" and r[0].name not in persisted)])
+    gen.py_kinds = {s.py: k for s, k in gen.kinds.items()}
+    gen.lower = counters(records, gen.kinds)
+    gen.clone_targets = clone_targets(file, records)
     main = res.main
     body = gen.declarations(main)
     body.extend(gen.block_stmts(file.stmts, last_value=repl))
@@ -550,4 +1004,4 @@ def compile_chunk(file: A.File, filename: str, src_key: str, builtins: list[str]
     return unit
 
 
-__all__ = ["FUNC_ARITY", "Unit", "compile_chunk", "ifexp", "walrus"]
+__all__ = ["DISPATCHERS", "FUNC_ARITY", "Unit", "compile_chunk", "ifexp", "walrus"]

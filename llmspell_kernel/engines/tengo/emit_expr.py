@@ -11,6 +11,7 @@ from typing import Any
 
 from . import ast as A
 from .pyast import (
+    MAXI,
     MINI,
     C,
     N,
@@ -69,6 +70,32 @@ class ExprGen:
 
     kinds: dict
     cur: Any
+    flag_syms: dict | None = None  # python name -> stable symbol (assigned once), or None
+    flags: dict | None = None  # (python name, type name) -> flag local of the current function
+    py_kinds: dict = {}  # python name -> static kind  # noqa: RUF012
+    flag_uses: dict = {}  # flag name -> weighted use count  # noqa: RUF012
+    clone: tuple | None = None  # (function variable, clone name) while generating an int clone
+    # variable -> lower bound that holds whenever it is an int (counting loop variables,
+    # parameters after an early-return guard like `if n < 2 { return n }`)
+    lower: dict = {}  # noqa: RUF012
+    loops: list
+
+    def tis(self, x: P.expr, tname: str) -> P.expr:
+        """`type(x) is T`; for a variable assigned only once in this function, a local
+        flag computed right after its assignment."""
+        if isinstance(x, P.Name) and self.py_kinds.get(x.id) == tname:
+            return C(True)
+        if self.flag_syms is not None and isinstance(x, P.Name):
+            sym = self.flag_syms.get(x.id)
+            if sym is not None and sym.owner is self.cur and self.flags is not None:
+                key = (x.id, tname)
+                fl = self.flags.get(key)
+                if fl is None:
+                    fl = self.flags[key] = f"_k_{x.id}_{tname}"
+                # a flag pays off from the second test, or any test inside a loop
+                self.flag_uses[fl] = self.flag_uses.get(fl, 0) + (2 if self.loops else 1)
+                return N(fl)
+        return type_is(x, tname)
 
     # -- kinds (static types) -------------------------------------------
     def kind(self, n: Any) -> str | None:
@@ -96,6 +123,8 @@ class ExprGen:
                 return "int"
             if op == "+" and lk == "str":
                 return "str"
+            if op == "+" and lk == "list" and rk == "list":
+                return "list"
             if op in ("+", "-", "*", "/") and lk in ("int", "float") and rk in ("int", "float"):
                 return "float"
             return None
@@ -110,10 +139,23 @@ class ExprGen:
             if n.op == "^" and k == "int":
                 return "int"
             return None
+        if t is A.ArrayLit:
+            return "list"
+        if t is A.MapLit:
+            return "dict"
+        if t is A.SliceExpr:
+            return "list" if self.kind(n.expr) == "list" else None
         if t is A.CallExpr and type(n.func) is A.Ident and n.func.sym is not None:
             s = n.func.sym
+            if self.clone is not None and orig(s) is self.clone[0]:
+                return "int"  # a self-call inside an int-specialised clone
+            if s.scope == "builtin" and s.name == "append" and len(n.args) >= 2:
+                return "list"  # append returns a new array or fails
             if s.scope == "builtin" and s.name == "len":
                 return "int"
+            if (s.scope == "builtin" and s.name == "string" and not n.ellipsis and len(n.args) == 1
+                    and self.kind(n.args[0]) in ("int", "str")):
+                return "str"
         if t is A.CondExpr:
             k1 = self.kind(n.true)
             return k1 if k1 is not None and k1 == self.kind(n.false) else None
@@ -144,8 +186,14 @@ class ExprGen:
 
     def truth_of(self, e: P.expr) -> P.expr:
         first, again = self.once(e)
+        if isinstance(e, P.Call):
+            # a call's result is most often a bool: two identity tests decide those
+            general = ifexp(self.tis(again, "float"), cmp(again, P.Eq(), again), again)
+            return P.BoolOp(op=P.Or(), values=[
+                cmp(first, P.Is(), C(True)),
+                and_(cmp(again, P.IsNot(), C(False)), general)])
         # floats: only NaN is falsy in Tengo; everything else uses Python truth
-        return ifexp(type_is(first, "float"), cmp(again, P.Eq(), again), again)
+        return ifexp(self.tis(first, "float"), cmp(again, P.Eq(), again), again)
 
     # -- expressions -----------------------------------------------------
     def expr(self, n: Any) -> P.expr:
@@ -185,7 +233,7 @@ class ExprGen:
             lo = self.expr(n.low) if n.low is not None else C(None)
             hi = self.expr(n.high) if n.high is not None else C(None)
             line, col = last_pos(n.high) if n.high is not None else (n.line, n.col)
-            return at(call("_o_slice", x, lo, hi), line, col)
+            return at(self.fast_slice(n, x, lo, hi), line, col)
         if t is A.ErrorExpr:
             return at(call("TError", self.expr(n.expr)), n.line, n.col)
         if t is A.ImmutableExpr:
@@ -211,24 +259,46 @@ class ExprGen:
             if op == "!=":
                 e = P.UnaryOp(op=P.Not(), operand=e)
             return at(e, n.line, n.col)
-        return self.arith(op, lv, r, self.kind(n.lhs), self.kind(n.rhs), n)
+        return self.arith(op, lv, r, self.kind(n.lhs), self.kind(n.rhs), n, n.lhs, n.rhs)
 
     def guard(self, lv: P.expr, r: P.expr, lt: str | None, rt: str | None) -> tuple[Any, P.expr, P.expr]:
         """(test, a, b): test evaluates lv then r exactly once and checks their
         Python types; a and b then name the values."""
         ls, rs = is_simple(lv), is_simple(r)
         if ls and rs:
-            return and_(type_is(lv, lt) if lt else None, type_is(r, rt) if rt else None), lv, r
+            return and_(self.tis(lv, lt) if lt else None, self.tis(r, rt) if rt else None), lv, r
         a = lv if ls else N(self.tmp())
         b = r if rs else N(self.tmp())
         la = lv if ls else walrus(a.id, lv)
         rb = r if rs else walrus(b.id, r)
         if lt and rt and lt == rt:
             return both_type(la, rb, lt), a, b
+        if ls:
+            # evaluate r first (it must run whatever the test says), then test a
+            rtest = type_is(rb, rt) if rt else call("type", rb)  # a type is always truthy
+            return and_(rtest, self.tis(a, lt) if lt else None), a, b
+        if rs:
+            ltest = type_is(la, lt) if lt else call("type", la)  # a type is always truthy
+            return and_(ltest, self.tis(b, rt) if rt else None), a, b
         first = P.Tuple(elts=[la, rb], ctx=P.Load())
-        return and_(first, type_is(a, lt) if lt else None, type_is(b, rt) if rt else None), a, b
+        return and_(first, self.tis(a, lt) if lt else None, self.tis(b, rt) if rt else None), a, b
 
-    def arith(self, op: str, lv: P.expr, r: P.expr, lk: str | None, rk: str | None, n: Any) -> P.expr:
+    def nonneg(self, n: Any) -> bool:
+        """Statically known to be an int >= 0."""
+        t = type(n)
+        if t is A.IntLit:
+            return n.value >= 0
+        if t is A.ParenExpr:
+            return self.nonneg(n.expr)
+        if t is A.Ident:
+            return self.lower.get(orig(n.sym), -1) >= 0
+        if t is A.CallExpr and type(n.func) is A.Ident and n.func.sym is not None:
+            s = orig(n.func.sym)
+            return s.scope == "builtin" and s.name == "len" and len(n.args) == 1 and not n.ellipsis
+        return False
+
+    def arith(self, op: str, lv: P.expr, r: P.expr, lk: str | None, rk: str | None, n: Any,
+              ln: Any = None, rn: Any = None) -> P.expr:
         """Binary operator with Tengo semantics; n positions the error."""
         slow = _SLOW[op]
         line, col = n.line, n.col
@@ -236,10 +306,22 @@ class ExprGen:
         ri = None if rk == "int" else "int"
         if op in _ARITH:
             pyop = _ARITH[op]
+            if op != "*" and lk != "str" and rk != "str":
+                e = self.const_addsub(op, lv, r, lk, rk, ln, rn)
+                if e is not None:
+                    return at(e, line, col)
             if lk == "int" and rk == "int":
                 res = self.tmp()
-                e = ifexp(in_range(walrus(res, binop(lv, pyop, r))), N(res), call("_o_wrap", N(res)))
-                return at(e, line, col)
+                lpos = ln is not None and self.nonneg(ln)
+                rpos = rn is not None and self.nonneg(rn)
+                val = walrus(res, binop(lv, pyop, r))
+                if (op == "+" and (lpos or rpos)) or (op == "*" and lpos and rpos):
+                    test = cmp(val, P.LtE(), C(MAXI))  # cannot go below MIN
+                elif op == "-" and rpos:
+                    test = cmp(val, P.GtE(), C(MINI))  # cannot go above MAX
+                else:
+                    test = in_range(val)
+                return at(ifexp(test, N(res), call("_o_wrap", N(res))), line, col)
             if op == "+" and lk == "str" and rk == "str":
                 return at(binop(lv, P.Add(), r), line, col)
             if op == "+" and (lk == "str" or rk == "str"):
@@ -257,6 +339,11 @@ class ExprGen:
             return at(ifexp(test, cmp(a, pyop, b), call(slow, a, b)), line, col)
         if op in ("/", "%"):
             pyop = P.FloorDiv() if op == "/" else P.Mod()
+            if lk == "int" and isinstance(r, P.Constant) and type(r.value) is int and r.value > 0:
+                if ln is not None and self.nonneg(ln):
+                    return at(binop(lv, pyop, r), line, col)  # floor and truncation agree
+                a1, a2 = self.once(lv)
+                return at(ifexp(cmp(a1, P.GtE(), C(0)), binop(a2, pyop, r), call(slow, a2, r)), line, col)
             test, a, b = self.guard(lv, r, li, ri)
             if isinstance(r, P.Constant) and type(r.value) is int and r.value > 0:
                 test = and_(test, cmp(a, P.GtE(), C(0)))
@@ -275,6 +362,38 @@ class ExprGen:
             return at(ifexp(test, binop(a, P.RShift(), b), call(slow, a, b)), line, col)
         return at(call(slow, lv, r), line, col)
 
+    def const_addsub(self, op: str, lv: P.expr, r: P.expr, lk: Any, rk: Any, ln: Any = None,
+                     rn: Any = None) -> P.expr | None:
+        """x + c, x - c, c + x with an int constant c: one bound compare on x
+        instead of computing the result and testing its range."""
+        def const_int(e: P.expr) -> int | None:
+            if isinstance(e, P.Constant) and type(e.value) is int:
+                return e.value
+            return None
+
+        c = const_int(r)
+        if c is not None:
+            x, xk, sub = lv, lk, op == "-"
+        elif op == "+" and const_int(lv) is not None:
+            c, x, xk, sub = const_int(lv), r, rk, False
+        else:
+            return None
+        x1, x2 = self.once(x)
+        k = -c if sub else c
+        xn = ln if x is lv else rn
+        lb = self.lower.get(orig(xn.sym)) if type(xn) is A.Ident and xn.sym is not None else None
+        # x + k stays in int64 iff x <= MAX - k (k >= 0) or x >= MIN - k (k < 0)
+        if k < 0 and lb is not None and lb + k >= MINI:
+            test = self.tis(x1, "int") if xk != "int" else C(True)  # known bound: cannot underflow
+        elif xk == "int":
+            test = cmp(x1, P.LtE(), C(MAXI - k)) if k >= 0 else cmp(x1, P.GtE(), C(MINI - k))
+        else:
+            bound = cmp(x2, P.LtE(), C(MAXI - k)) if k >= 0 else cmp(x2, P.GtE(), C(MINI - k))
+            test = and_(self.tis(x1, "int"), bound)
+        val = x2 if c == 0 else binop(x2, P.Sub() if sub else P.Add(), C(c))
+        slow = call(_SLOW[op], x2, C(c)) if x is lv else call(_SLOW[op], C(c), x2)
+        return ifexp(test, val, slow)
+
     def equal(self, lv: P.expr, r: P.expr, lk: Any, rk: Any) -> P.expr:
         if lk == "str" or rk == "str" or (lk in ("int", "float") and rk in ("int", "float")):
             return cmp(lv, P.Eq(), r)
@@ -290,7 +409,7 @@ class ExprGen:
             other = b if lk in ("int", "float") else a
             chk = P.Compare(left=call("type", other), ops=[P.IsNot()], comparators=[N("bool")])
             return and_(test, cmp(a, P.Eq(), b), chk)
-        fast = P.BoolOp(op=P.Or(), values=[type_is(a, "str"), and_(type_is(a, "int"), type_is(b, "int")), call("_o_eq", a, b)])  # noqa: E501
+        fast = P.BoolOp(op=P.Or(), values=[self.tis(a, "str"), and_(self.tis(a, "int"), self.tis(b, "int")), call("_o_eq", a, b)])  # noqa: E501
         return and_(test, cmp(a, P.Eq(), b), fast)
 
     def logical(self, n: Any) -> P.expr:
@@ -301,7 +420,7 @@ class ExprGen:
             op = P.And() if n.op == "&&" else P.Or()
             return at(P.BoolOp(op=op, values=[lv, r]), n.line, n.col)
         a1, a2 = self.once(lv)
-        test = ifexp(type_is(a1, "float"), cmp(a2, P.Eq(), a2), a2)
+        test = ifexp(self.tis(a1, "float"), cmp(a2, P.Eq(), a2), a2)
         if n.op == "&&":
             return at(ifexp(test, r, a2), n.line, n.col)
         return at(ifexp(test, a2, r), n.line, n.col)
@@ -324,22 +443,32 @@ class ExprGen:
         if op == "-":
             if k == "float":
                 return at(P.UnaryOp(op=P.USub(), operand=e), line, col)
-            test = and_(type_is(a1, "int"), cmp(a2, P.Gt(), C(MINI))) if k != "int" else cmp(a1, P.Gt(), C(MINI))
+            test = and_(self.tis(a1, "int"), cmp(a2, P.Gt(), C(MINI))) if k != "int" else cmp(a1, P.Gt(), C(MINI))
             return at(ifexp(test, P.UnaryOp(op=P.USub(), operand=a2), call("_o_neg", a2)), line, col)
         # ^x
         if k == "int":
             return at(P.UnaryOp(op=P.Invert(), operand=e), line, col)
-        return at(ifexp(type_is(a1, "int"), P.UnaryOp(op=P.Invert(), operand=a2), call("_o_bnot", a2)), line, col)
+        return at(ifexp(self.tis(a1, "int"), P.UnaryOp(op=P.Invert(), operand=a2), call("_o_bnot", a2)), line, col)
 
     def call_expr(self, n: Any) -> P.expr:
         f = n.func
+        if self.clone is not None and type(f) is A.Ident and orig(f.sym) is self.clone[0]:
+            # inside the int clone, a self-call (int arguments) goes straight to the clone
+            args = [self.expr(a) for a in n.args]
+            return at(P.Call(func=N(self.clone[1]), args=args, keywords=[]), n.line, n.col)
         if type(f) is A.Ident and orig(f.sym).scope == "builtin" and not n.ellipsis:
             name = orig(f.sym).name
             if name == "len" and len(n.args) == 1:
+                if self.kind(n.args[0]) == "list":
+                    return at(call("len", self.expr(n.args[0])), n.line, n.col)
                 a1, a2 = self.once(self.expr(n.args[0]))
-                test = P.BoolOp(op=P.Or(), values=[type_is(a1, "list"), type_is(a2, "dict")])
+                test = P.BoolOp(op=P.Or(), values=[self.tis(a1, "list"), self.tis(a2, "dict")])
                 e = ifexp(test, call("len", a2), call("B_len", a2))
                 return at(e, n.line, n.col)
+            if name == "string" and len(n.args) == 1 and self.kind(n.args[0]) in ("int", "str"):
+                # string(int) is the decimal form; string(str) the string itself
+                a = self.expr(n.args[0])
+                return at(call("str", a) if self.kind(n.args[0]) == "int" else a, n.line, n.col)
         fe = self.expr(f)
         args = [self.expr(a) for a in n.args]
         if n.ellipsis and args:
@@ -351,26 +480,51 @@ class ExprGen:
         x = self.expr(n.expr)
         i = self.expr(n.index)
         line, col = last_pos(n.index)
-        return at(self.fast_index(x, i, self.kind(n.index)), line, col)
+        return at(self.fast_index(x, i, self.kind(n.index), self.kind(n.expr), self.nonneg(n.index)), line, col)
 
-    def fast_index(self, x: P.expr, i: P.expr, ik: Any) -> P.expr:
+    def fast_index(self, x: P.expr, i: P.expr, ik: Any, xk: Any = None, nonneg: bool = False) -> P.expr:
+        if ik == "str" and xk == "dict":
+            return P.Call(func=P.Attribute(value=x, attr="get", ctx=P.Load()), args=[i], keywords=[])
         if ik == "str":
             test, a, b = self.guard(x, i, "dict", None)
             get = P.Call(func=P.Attribute(value=a, attr="get", ctx=P.Load()), args=[b], keywords=[])
             return ifexp(test, get, call("_o_index", a, b))
         test, a, b = self.guard(x, i, "list", None if ik == "int" else "int")
-        lst = and_(test, P.Compare(left=C(-1), ops=[P.Lt(), P.Lt()], comparators=[b, call("len", a)]))
+        if nonneg and ik == "int":
+            lst = and_(test, cmp(b, P.Lt(), call("len", a)))
+        else:
+            lst = and_(test, P.Compare(left=C(-1), ops=[P.Lt(), P.Lt()], comparators=[b, call("len", a)]))
         slow = call("_o_index", a, b)
         if ik == "int":
             return ifexp(lst, P.Subscript(value=a, slice=b, ctx=P.Load()), slow)
         get = P.Call(func=P.Attribute(value=a, attr="get", ctx=P.Load()), args=[b], keywords=[])
-        dict_get = ifexp(and_(type_is(a, "dict"), type_is(b, "str")), get, slow)
+        dict_get = ifexp(and_(self.tis(a, "dict"), self.tis(b, "str")), get, slow)
         return ifexp(lst, P.Subscript(value=a, slice=b, ctx=P.Load()), dict_get)
+
+    def fast_slice(self, n: Any, x: P.expr, lo: P.expr, hi: P.expr) -> P.expr:
+        """a[lo:hi] on an array with int bounds 0 <= lo <= hi: a Python slice (which clamps
+        hi to the length like Tengo); anything else takes the generic path."""
+        slow = call("_o_slice", x, lo, hi)
+        if not (is_simple(x) and is_simple(lo) and is_simple(hi)) or (n.low is None and n.high is None):
+            return slow
+        if (n.low is not None and self.kind(n.low) != "int") or (n.high is not None and self.kind(n.high) != "int"):
+            return slow
+        is_list = self.tis(x, "list") if self.kind(n.expr) != "list" else None
+        if n.low is None:
+            test = and_(is_list, cmp(hi, P.GtE(), C(0)))
+            sl = P.Slice(lower=None, upper=hi, step=None)
+        elif n.high is None:
+            test = and_(is_list, P.Compare(left=C(0), ops=[P.LtE(), P.LtE()], comparators=[lo, call("len", x)]))
+            sl = P.Slice(lower=lo, upper=None, step=None)
+        else:
+            test = and_(is_list, P.Compare(left=C(0), ops=[P.LtE(), P.LtE()], comparators=[lo, hi]))
+            sl = P.Slice(lower=lo, upper=hi, step=None)
+        return ifexp(test, P.Subscript(value=x, slice=sl, ctx=P.Load()), slow)
 
     def selector(self, n: Any) -> P.expr:
         x = self.expr(n.expr)
         x1, x2 = self.once(x)
         key = C(n.sel.value)
-        e = ifexp(type_is(x1, "dict"), P.Call(func=P.Attribute(value=x2, attr="get", ctx=P.Load()), args=[key], keywords=[]),  # noqa: E501
+        e = ifexp(self.tis(x1, "dict"), P.Call(func=P.Attribute(value=x2, attr="get", ctx=P.Load()), args=[key], keywords=[]),  # noqa: E501
                   call("_o_index", x2, key))
         return at(e, n.sel.line, n.sel.col)

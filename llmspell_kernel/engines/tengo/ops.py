@@ -6,6 +6,7 @@ Generated code inlines the int fast paths and falls back to these.
 from __future__ import annotations
 
 import math
+from itertools import chain, islice
 from typing import Any
 
 from .values import (
@@ -438,6 +439,47 @@ def _map_iter(m: dict) -> Any:
         yield k, m.get(k)
 
 
+def _ticked_map_iter(m: dict, every: int, tick: Any) -> Any:
+    n = every
+    for k in list(m):
+        yield k, m.get(k)
+        n -= 1
+        if not n:
+            n = every
+            tick()
+
+
+def _seq_chunks(x: Any, every: int, tick: Any) -> Any:
+    it = iter(x)
+    lo, hi = 0, len(x)
+    while True:
+        nxt = lo + every
+        if nxt >= hi:
+            yield zip(range(lo, hi), it, strict=False)
+            return
+        yield zip(range(lo, nxt), islice(it, every), strict=False)
+        lo = nxt
+        tick()
+
+
+def ticked_iterate(x: Any, every: int, tick: Any) -> Any:
+    """iterate() that calls tick() every `every` items (between chunks for sequences),
+    so that for-in loop bodies carry no budget check."""
+    t = type(x)
+    if t is dict or t is ImmMap:
+        return _ticked_map_iter(x, every, tick) if len(x) > every else _map_iter(x)
+    if t is list or t is ImmArray or t is bytes:
+        if len(x) <= every:
+            return zip(range(len(x)), x, strict=False)
+        return chain.from_iterable(_seq_chunks(x, every, tick))
+    if t is str:
+        chars = [Char(c) for c in _str_chars(x)]
+        if len(chars) <= every:
+            return enumerate(chars)
+        return chain.from_iterable(_seq_chunks(chars, every, tick))
+    return iterate(x)
+
+
 def spread(x: Any) -> Any:
     if type(x) is list or type(x) is ImmArray:
         return x
@@ -457,8 +499,32 @@ def make_immutable(v: Any) -> Any:
     return v
 
 
-def count_up(i: Any, e: Any, inclusive: bool) -> Any:
-    """Generic `for i := a; i < e; i++` iteration with Tengo operators."""
+def count_up(i: Any, e: Any, inclusive: bool, every: int, tick: Any) -> Any:
+    """Generic `for i := a; i < e; i++` iteration with Tengo operators (ticks every `every`)."""
+    n = every
     while (ge(e, i) if inclusive else gt(e, i)):
         yield i
         i = add(i, 1)
+        n -= 1
+        if not n:
+            n = every
+            tick()
+
+
+def _chunks(lo: int, hi: int, every: int, tick: Any) -> Any:
+    while True:
+        nxt = lo + every
+        if nxt >= hi:
+            yield range(lo, hi)
+            return
+        yield range(lo, nxt)
+        lo = nxt
+        tick()
+
+
+def ticked_range(lo: int, hi: int, every: int, tick: Any) -> Any:
+    """range(lo, hi) that calls tick() between chunks of `every` iterations, so the
+    loop body itself carries no budget check."""
+    if hi - lo <= every:
+        return range(lo, hi)
+    return chain.from_iterable(_chunks(lo, hi, every, tick))

@@ -43,8 +43,12 @@ def in_range(x: P.expr) -> P.Compare:
     return P.Compare(left=call("abs", x), ops=[P.LtE()], comparators=[C(MAXI)])
 
 
+def is_true(e: Any) -> bool:
+    return isinstance(e, P.Constant) and e.value is True
+
+
 def and_(*vals: P.expr) -> P.expr:
-    vals2 = [v for v in vals if v is not None]
+    vals2 = [v for v in vals if v is not None and not is_true(v)]
     if not vals2:
         return C(True)
     if len(vals2) == 1:
@@ -52,7 +56,9 @@ def and_(*vals: P.expr) -> P.expr:
     return P.BoolOp(op=P.And(), values=vals2)
 
 
-def ifexp(test: P.expr, body: P.expr, orelse: P.expr) -> P.IfExp:
+def ifexp(test: P.expr, body: P.expr, orelse: P.expr) -> P.expr:
+    if is_true(test):
+        return body
     return P.IfExp(test=test, body=body, orelse=orelse)
 
 

@@ -14,7 +14,7 @@ from llmspell_kernel.errors import Frame
 
 from . import ops
 from .builtins import BUILTINS, append_self
-from .compiler import FUNC_ARITY, Unit, compile_chunk
+from .compiler import DISPATCHERS, FUNC_ARITY, Unit, compile_chunk
 from .convert import to_python, to_tengo
 from .errors import TengoRuntimeError, TengoSyntaxError, make_error
 from .parser import ParseErrors, parse
@@ -33,9 +33,11 @@ _BASE_NS: dict[str, Any] = {
     "_o_band": ops.band, "_o_bor": ops.bor, "_o_bxor": ops.bxor, "_o_andnot": ops.andnot,
     "_o_shl": ops.shl, "_o_shr": ops.shr, "_o_gt": ops.gt, "_o_ge": ops.ge, "_o_eq": ops.eq,
     "_o_neg": ops.neg, "_o_bnot": ops.bnot, "_o_index": ops.index, "_o_index_set": ops.index_for_set,
-    "_o_set_index": ops.set_index, "_o_slice": ops.slice_, "_o_iter": ops.iterate, "_o_spread": ops.spread,
+    "_o_set_index": ops.set_index, "_o_slice": ops.slice_, "_o_spread": ops.spread,
     "_o_imm": ops.make_immutable, "_o_wrap": wrap64, "_o_append_self": append_self, "TError": TError,
-    "_o_count": ops.count_up, "_rc": sys.getrefcount,
+    "_rc": sys.getrefcount,
+    # loops get the budget countdown and hook as arguments (`_TICK_N`, `_tick`)
+    "_o_range": ops.ticked_range, "_o_count": ops.count_up, "_o_iter": ops.ticked_iterate,
 }
 for _name, _fn in BUILTINS.items():
     _BASE_NS["B_" + _name] = _fn
@@ -74,7 +76,11 @@ def tengo_frames(tb: Any) -> list[Frame]:
     frames: list[Frame] = []
     while tb is not None:
         code = tb.tb_frame.f_code
-        if code.co_filename in _TENGO_CODE_FILES and code.co_name.startswith(("tm_", "tf_")):
+        nxt = tb.tb_next
+        if (code.co_name in DISPATCHERS and nxt is not None
+                and nxt.tb_frame.f_code.co_name == code.co_name + "_i"):
+            pass  # handed its arguments to its int clone, whose frame stands for this call
+        elif code.co_filename in _TENGO_CODE_FILES and code.co_name.startswith(("tm_", "tf_")):
             idx = tb.tb_lasti // 2
             pos = _positions(code)
             line, col = 0, 0
@@ -164,8 +170,8 @@ class TengoRuntime:
         self.declared: dict[str, str] = {}  # tengo global name -> python name
         self.tick_every = TICK_EVERY if not max_allocs else max(1, min(TICK_EVERY, max_allocs))
         ns = dict(_BASE_NS)
-        ns["_bud"] = self.tick_every
         ns["_TICK_N"] = self.tick_every
+        ns["_TICK_R"] = range(self.tick_every)
         ns["_tick"] = self._tick
         ns["_mod"] = self._module
         self.ns = ns
@@ -189,7 +195,7 @@ class TengoRuntime:
 
     # -- budget ----------------------------------------------------------------
     def _tick(self) -> None:
-        self.ns["_bud"] = self.tick_every
+        """Called every `tick_every` budget units (loop iterations, function calls)."""
         if self.max_allocs is not None:
             self.allocs += self.tick_every
             if self.allocs > self.max_allocs:
