@@ -16,6 +16,7 @@ from pathlib import Path
 KERNELS = {
     "llmspell-lua": ("lua", "LLMSpell (Lua)", "lua"),
     "llmspell-tengo": ("tengo", "LLMSpell (Tengo)", "tengo"),
+    "llmspell-js": ("js", "LLMSpell (JavaScript)", "javascript"),
 }
 LOGOS = ("logo-32x32.png", "logo-64x64.png")
 

@@ -29,12 +29,12 @@ def lua(session):
     return run
 
 
-ENGINES = ["lua", "tengo"]  # JavaScript joins with one more name here
+ENGINES = ["lua", "tengo", "js"]
 
 
 @pytest.fixture(params=ENGINES)
 def spell(request, session):
-    """Run a spell in the test's session: the code given for this engine (`lua=..., tengo=...`); returns its value.
+    """Run a spell in the test's session: the code given for this engine (`lua=..., tengo=..., js=...`); returns its value.
 
     An API failure raises in Lua; in Tengo it is an error value, and a chunk whose value is an
     error value raises it, so the same `pytest.raises` holds in every engine.
@@ -42,6 +42,8 @@ def spell(request, session):
     engine = request.param
 
     def run(*, chunk: str = "test", timeout: float | None = None, **code: str):
+        if engine not in code:  # a test not yet written for this engine says so, rather than failing
+            pytest.skip(f"no {engine} code in this test yet")
         return session.run(code[engine], engine, chunk=chunk, timeout=timeout)
 
     run.engine = engine

@@ -85,3 +85,18 @@ def test_spell_tengo_errors_name_the_cell_and_line(ip):
     assert error.chunk == f"cell[{ip.execution_count}]" and error.line == 2
     result = ip.run_cell("%%spell tengo --timeout 0.2\nfor {}")
     assert type(result.error_in_exec).__name__ == "TimeLimitError"
+
+
+def test_spell_js_cells_keep_globals_await_and_share_the_store(ip):
+    cell(ip, "js", "const jsGreeting = 'hello from js'\nawait State.set('js_topic', 'tides')")
+    assert cell(ip, "js", "jsGreeting").value == "hello from js"
+    assert llmspell_kernel.session().state.get("js_topic") == "tides"
+    assert cell(ip, "lua", "return State.get('js_topic')").value == "tides"
+    assert ip.run_cell("%%js\nSpell.engine").result.value == "js"
+    ip.user_ns["numbers"] = [1, 2, 3]
+    cell(ip, "js --in numbers --out js_total -p scale=10", "numbers.reduce((a, b) => a + b, 0) * Number(Spell.params.scale)")
+    assert ip.user_ns["js_total"] == 60
+    result = ip.run_cell("%%spell js --timeout 0.2\nwhile (true) {}")
+    assert type(result.error_in_exec).__name__ == "TimeLimitError"
+    result = ip.run_cell("%%spell js\nconst fine = 1\nnull.x")
+    assert isinstance(result.error_in_exec, ScriptRuntimeError) and result.error_in_exec.line == 2

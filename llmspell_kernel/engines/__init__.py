@@ -21,6 +21,7 @@ __all__ = ["BUILTIN", "ScriptEngine", "ScriptFunction", "engine_class", "engine_
 BUILTIN = {
     "lua": "llmspell_kernel.engines.lua:LuaEngine",
     "tengo": "llmspell_kernel.engines.tengo_engine:TengoEngine",
+    "js": "llmspell_kernel.engines.javascript:JavaScriptEngine",
 }
 _EXTENSIONS = {".lua": "lua", ".js": "js", ".mjs": "js", ".cjs": "js", ".tengo": "tengo"}
 _ALIASES = {"lua": "lua", "lua54": "lua", "js": "js", "javascript": "js", "node": "js", "tengo": "tengo"}
