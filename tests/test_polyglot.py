@@ -103,3 +103,70 @@ def test_values_cross_unchanged_or_fail_clearly(session):
         session.run("local t = {1, 2, x = 3}\nreturn t", "lua")
     with pytest.raises(ConversionError):
         session.run("local t = {}\nt.self = t\nreturn t", "lua")
+
+
+# JavaScript joins ------------------------------------------------------------------------------
+
+
+def test_an_agent_made_in_lua_runs_from_javascript(session):
+    session.run("Agent.create({name = 'shared_js'})", "lua")
+    assert session.run('const a = await Agent.get("shared_js"); await a.run("from js")', "js") == "from js"
+
+
+def test_a_tengo_tool_is_called_by_an_agent_made_in_javascript(session):
+    session.run('Tool.register({name: "tengo_add", description: "add", params: {type: "object"}, '
+                'fn: func(args) { return args.a + args.b }})', "tengo")
+    answer = session.run("""
+        const a = await Agent.create({model: "mock/script", tools: ["tengo_add"],
+                                      responses: [{tool: "tengo_add", args: {a: 40, b: 2}}, "forty-two"]});
+        await a.run("add")
+    """, "js")
+    assert answer == "forty-two"
+    [result] = session.events.list(type="tool.result")
+    assert result.data["result"] == 42 and result.engine == "js"
+
+
+def test_a_lua_step_a_js_tool_and_a_tengo_handler_form_one_causal_chain(session):
+    session.run('Tool.register({name: "js_tool", description: "shout", params: {type: "object"}, '
+                'fn: async (args) => { await Event.emit("shouted", {text: args.text}); return args.text.toUpperCase(); }})',
+                "js")
+    session.run('heard := []\nEvent.on("shouted", func(e) { heard = append(heard, e.data.text) })', "tengo")
+    result = session.run("""
+        return Workflow.sequential({name = 'chain', steps = {
+            function(x) return {text = x} end, {tool = 'js_tool'}}}):run('quiet')
+    """, "lua")
+    assert result["output"] == "QUIET"
+    assert session.run("heard", "tengo") == ["quiet"]
+    events = {e.id: e for e in session.events.list()}
+    shouted = next(e for e in events.values() if e.type == "shouted")
+    chain, node = [], shouted
+    while node.parent_id in events:
+        node = events[node.parent_id]
+        chain.append((node.type, node.engine))
+    assert chain[:3] == [("tool.call", "lua"), ("step.start", "lua"), ("workflow.start", "lua")]
+    assert shouted.engine == "js"
+
+
+def test_one_workflow_with_steps_from_every_engine_an_agent_and_python(session):
+    lua_step = session.run("return function(x) return x .. ' lua' end", "lua")
+    js_step = session.run("(x) => x + ' js'", "js")
+    tengo_step = session.run('func(x) { return x + " tengo" }', "tengo")
+    session.run("Agent.create({name = 'relay_all'})", "lua")
+    workflow = session.workflows.build("sequential", {
+        "steps": [lua_step, js_step, tengo_step, "relay_all", lambda x: x + " python"]})
+    assert workflow.run("go")["output"] == "go lua js tengo python"
+    parallel = session.workflows.build("parallel", {"steps": [lua_step, js_step, tengo_step]})
+    assert parallel.run("p")["output"] == ["p lua", "p js", "p tengo"]
+
+
+def test_values_through_javascript(session):
+    session.run("made_in_js = new State({n: 1, list: [1, 2.5, 'ü']})", "js")
+    value = session.run("made_in_js", "js")
+    session.engine("lua").set_global("v", value)
+    assert session.run("return {v:get('n'), v:get('list')}", "lua") == [1, [1, 2.5, "ü"]]
+    assert session.run("return math.type(v:get('n'))", "lua") == "integer"  # still an integer after JS
+    with pytest.raises(ConversionError, match="does not fit JavaScript's safe integers"):
+        session.engine("js").set_global("big", 2**60)
+    session.run("State.set('huge', 1 << 60)", "lua")
+    with pytest.raises(ConversionError, match="safe integers"):
+        session.run('await State.get("huge")', "js")
