@@ -54,3 +54,25 @@ wf.run("go").output
     assert reply["status"] == "ok" and result_text(outputs) == "GO!"
     reply, outputs = execute(kc, "return Workflow.sequential({steps = {shout}}):run('quiet').output")
     assert result_text(outputs) == "QUIET"
+
+
+def test_javascript_cells_share_the_store_in_the_kernel(kc):
+    reply, _ = execute(kc, "%%spell js\n"
+                           "const js_heard = [];\n"
+                           "Event.on('lua.js', (e) => { js_heard.push(e.data.n); });\n"
+                           "Tool.register({name: 'js_double', description: 'double', params: {type: 'object'},\n"
+                           "               fn: (args) => args.n * 2});")
+    assert reply["status"] == "ok", reply
+    reply, outputs = execute(kc, """
+        Event.emit('lua.js', {n = 1})
+        local a = Agent.create({model = 'mock/script', tools = {'js_double'},
+                                responses = {{tool = 'js_double', args = {n = 21}}, 'done'}})
+        a:run('double 21')
+        local results = Event.list({type = 'tool.result'})
+        return results[#results].data.result
+    """)
+    assert reply["status"] == "ok" and result_text(outputs) == "42"
+    reply, outputs = execute(kc, '%%spell js\nconst r = await Agent.get("relay"); [await r.run("via js"), js_heard]')
+    assert reply["status"] == "ok"
+    [data] = [c["data"] for kind, c in outputs if kind == "execute_result"]
+    assert data["application/json"] == ["via js", [1]]
