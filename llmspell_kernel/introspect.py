@@ -17,6 +17,14 @@ from .api.table import ALIASES, NAMESPACES, alias_functions
 from .runtime.render import as_text, describe
 
 SYNTAX: dict[str, Syntax] = {"lua": LUA, "js": JAVASCRIPT, "tengo": TENGO}
+# the words Tab offers as keywords (JavaScript's map keys need no quoting, so its Syntax lists none)
+KEYWORDS: dict[str, frozenset[str]] = {
+    "lua": LUA.keywords, "tengo": TENGO.keywords,
+    "js": frozenset({"async", "await", "break", "case", "catch", "class", "const", "continue", "default", "delete",
+                     "do", "else", "export", "extends", "false", "finally", "for", "function", "if", "import", "in",
+                     "instanceof", "let", "new", "null", "of", "return", "switch", "this", "throw", "true", "try",
+                     "typeof", "undefined", "var", "void", "while", "yield"}),
+}
 _RECEIVER = re.compile(r"(?:(?P<owner>[A-Za-z_]\w*)\s*(?P<sep>[.:])\s*)?(?P<word>[A-Za-z_]\w*)?$")
 # a string argument being typed: Agent.get("wri|
 _STRING_ARG = re.compile(r"(?P<call>[A-Za-z_]\w*[.:][A-Za-z_]\w*)\s*\(\s*(?P<quote>[\"'`])(?P<partial>[^\"'`]*)$")
@@ -134,8 +142,7 @@ def complete(session: Any, engine_name: str, code: str, cursor: int | None = Non
                 candidates.update(dict.fromkeys(ns.functions(), "function"))
         for name in engine.global_names():
             candidates.setdefault(name, "variable")
-        syntax = SYNTAX.get(engine_name)
-        for keyword in sorted(syntax.keywords) if syntax else ():
+        for keyword in sorted(KEYWORDS.get(engine_name, ())):
             candidates.setdefault(keyword, "keyword")
     found = sorted(n for n in candidates if n.startswith(word) and not n.startswith("__"))
     types = [{"start": start, "end": cursor, "text": n, "type": candidates[n]} for n in found]

@@ -19,6 +19,8 @@ SCRIPTS = {
             "loop": "while true do end", "after": "twice(5)"},
     "tengo": {"define": ["twice := func(x) {", "return x * 2", "}"], "call": "twice(21)",
               "loop": "for {}", "after": "twice(5)"},
+    "js": {"define": ["function twice(x) {", "return x * 2", "}"], "call": "twice(21)",
+           "loop": "while (true) {}", "after": "twice(5)"},
 }
 
 
@@ -54,7 +56,7 @@ class Terminal:
         subprocess.run(["tmux", "kill-session", "-t", self.name], check=False)
 
 
-@pytest.mark.parametrize("engine", ["lua", "tengo"])
+@pytest.mark.parametrize("engine", ["lua", "tengo", "js"])
 def test_console_session(engine, tmp_path):
     script = SCRIPTS[engine]
     term = Terminal(f"jupyter console --kernel llmspell-{engine}", str(tmp_path))

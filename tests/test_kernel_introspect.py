@@ -1,4 +1,5 @@
-"""Tab, Shift-Tab and Enter through the real kernels: complete, inspect and is_complete requests."""
+"""Tab, Shift-Tab and Enter through the real kernels (Lua, Tengo and JavaScript): complete, inspect and
+is_complete requests, and Spell.input through the frontend."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ SETUP = {
            "counter = 3\nsettings = {alpha = 1}",
     "tengo": 'Agent.create({name: "writer"})\nState.set("user", {name: "Ada"})\nscribe := Agent.get("writer")\n'
              'counter := 3\nsettings := {alpha: 1}',
+    "js": 'await Agent.create({name: "writer"})\nawait State.set("user", {name: "Ada"})\n'
+          'const scribe = await Agent.get("writer")\nconst counter = 3\nconst settings = {alpha: 1}',
 }
 # (code with | for the cursor, a completion that must be offered, the text it replaces)
 COMPLETIONS = [
@@ -29,12 +32,20 @@ COMPLETIONS = [
     ("Workflow.par|", "parallel", "par"),
     ("disp|", "display", "disp"),
 ]
-KEYWORDS = {"lua": ("loc|", "local"), "tengo": ("fun|", "func")}
-INCOMPLETE = {"lua": "function f(x)\n  return x", "tengo": "f := func(x) {\n  return x"}
-INVALID = {"lua": "x = = 1", "tengo": "x := )"}
+KEYWORDS = {"lua": ("loc|", "local"), "tengo": ("fun|", "func"), "js": ("cons|", "const")}
+INCOMPLETE = {"lua": "function f(x)\n  return x", "tengo": "f := func(x) {\n  return x",
+              "js": "function f(x) {\n  return x"}
+INVALID = {"lua": "x = = 1", "tengo": "x := )", "js": "let = = 1"}
+COMPLETE = {"lua": "x = 1", "tengo": "x := 1", "js": "let x = 1"}
+COMMENT = {"lua": "-- 🌊\n", "tengo": "// 🌊\n", "js": "// 🌊\n"}
+TITLE = {"lua": "Lua", "tengo": "Tengo", "js": "JavaScript"}
+INPUT = {"lua": "return 'hi ' .. Spell.input('Name? ')", "tengo": '"hi " + Spell.input("Name? ")',
+         "js": '"hi " + await Spell.input("Name? ")'}
+NO_INPUT = {"lua": "return Spell.input('Name? ')", "tengo": 'Spell.input("Name? ")',
+            "js": 'await Spell.input("Name? ")'}
 
 
-@pytest.fixture(scope="module", params=["lua", "tengo"])
+@pytest.fixture(scope="module", params=["lua", "tengo", "js"])
 def kernel(request, tmp_path_factory):
     km, kc = start_new_kernel(kernel_name=f"llmspell-{request.param}", cwd=str(tmp_path_factory.mktemp("intro")))
     reply, _ = execute(kc, SETUP[request.param])
@@ -75,13 +86,13 @@ def test_keywords_and_unicode_offsets(kernel):
     marked, keyword = KEYWORDS[engine]
     assert keyword in complete(kc, marked)["matches"]
     # code points, not UTF-16 units or bytes: an emoji before the cursor counts as one
-    reply = complete(kc, ("-- 🌊\n" if engine == "lua" else "// 🌊\n") + "Agent.cr|")
+    reply = complete(kc, COMMENT[engine] + "Agent.cr|")
     assert reply["matches"] == ["create"] and reply["cursor_start"] == 11
 
 
 def test_completion_in_a_named_engine_cell(kernel):
     engine, kc = kernel
-    other = "tengo" if engine == "lua" else "lua"
+    other = "tengo" if engine != "tengo" else "lua"
     reply = complete(kc, f"%%spell {other}\nAgent.cr|")
     assert reply["matches"] == ["create"]
     prefix = len(f"%%spell {other}\n")
@@ -95,7 +106,7 @@ def test_inspection_of_api_names_handles_and_values(kernel):
     assert reply["found"]
     text = reply["data"]["text/plain"]
     assert "Agent.create(opts?)" in text and "register it in the session" in text
-    assert f"Example ({'Lua' if engine == 'lua' else 'Tengo'})" in text
+    assert f"Example ({TITLE[engine]})" in text
     agent = inspect(kc, "scribe")["data"]["text/plain"]
     assert "<Agent writer (mock/echo)" in agent and '"calls": 0' in agent
     assert "**counter**: int" in inspect(kc, "counter")["data"]["text/plain"]
@@ -106,7 +117,7 @@ def test_inspection_of_api_names_handles_and_values(kernel):
 def test_is_complete(kernel):
     engine, kc = kernel
     assert is_complete(kc, INCOMPLETE[engine]) == {"status": "incomplete", "indent": "  "}
-    assert is_complete(kc, "x = 1" if engine == "lua" else "x := 1")["status"] == "complete"
+    assert is_complete(kc, COMPLETE[engine])["status"] == "complete"
     assert is_complete(kc, INVALID[engine])["status"] == "invalid"
     assert is_complete(kc, "%%spell lua\nfor i = 1, 3 do")["status"] == "incomplete"
 
@@ -133,7 +144,7 @@ def test_tab_in_a_spell_cell_of_an_ipython_kernel(tmp_path):
 
 def test_spell_input_asks_the_frontend(kernel):
     engine, kc = kernel
-    code = "return 'hi ' .. Spell.input('Name? ')" if engine == "lua" else '"hi " + Spell.input("Name? ")'
+    code = INPUT[engine]
     msg_id = kc.execute(code, allow_stdin=True)
     request = kc.get_stdin_msg(timeout=10)
     assert request["msg_type"] == "input_request" and request["content"]["prompt"] == "Name? "
@@ -146,8 +157,7 @@ def test_spell_input_asks_the_frontend(kernel):
             assert msg["content"]["data"]["text/plain"] == "hi Ada"
             break
     # a frontend that allows no input gets a clear error, not a hang (in Tengo, an error value as the result)
-    msg_id = kc.execute("return Spell.input('Name? ')" if engine == "lua" else 'Spell.input("Name? ")',
-                        allow_stdin=False)
+    msg_id = kc.execute(NO_INPUT[engine], allow_stdin=False)
     reply = kc.get_shell_msg(timeout=10)
     assert reply["content"]["status"] == "error"
     assert "this frontend does not accept input" in reply["content"]["evalue"]

@@ -88,6 +88,7 @@ class JavaScriptEngine(ScriptEngine):
         import quickjs
 
         self._quickjs = quickjs
+        self._scratch: Any = None  # a context for is_complete's compile-only checks, made on first use
         self.ctx = ctx = quickjs.Context()
         if self.limits.max_memory:
             ctx.set_memory_limit(self.limits.max_memory)
@@ -148,7 +149,31 @@ class JavaScriptEngine(ScriptEngine):
                 depth -= 1
                 if depth < 0:
                     return "invalid"
-        return "incomplete" if depth > 0 else "complete"
+        if depth > 0:
+            return "incomplete"
+        return self._syntax_check(code)
+
+    def _syntax_check(self, code: str) -> str:
+        """Compile the cell as the engine would run it, in a scratch context, without running it.
+
+        An error at the end of the input (`1 +`, an open string) means more is to come.
+        """
+        if self._scratch is None:
+            self._scratch = self._quickjs.Context()
+        try:
+            body = as_async_body(es_to_commonjs(code), "void")  # `void (async () => {...})`: compiled, not called
+            self._scratch.eval(body)
+        except SourceError:
+            return "incomplete"
+        except self._quickjs.JSException as exc:
+            text = str(exc)
+            where = re.search(r"<input>:(\d+)", text)
+            line, last_line = (int(where[1]) if where else 0), body.count("\n") + 1
+            # the wrapper's own closers, met on the cell's last line: the cell stopped mid-expression
+            closer = re.search(r"unexpected token in expression: '[)};\]]'", text) and line >= last_line - 1
+            at_end = "unexpected end" in text or line >= last_line or closer
+            return "incomplete" if at_end else "invalid"
+        return "complete"
 
     # calls from JS into Python: never raise (an exception would surface as a bare JS InternalError) ---
     def _host_call(self, idx: int, text: str) -> str:
