@@ -27,7 +27,7 @@ def spell(tmp_path: Path, code: str, name: str = "spell.lua") -> str:
     return name
 
 
-@pytest.mark.parametrize("ext", ["lua", "tengo"])
+@pytest.mark.parametrize("ext", ["lua", "tengo", "js"])
 def test_seed_examples_run_unchanged(tmp_path, ext):
     for example in (f"researcher.{ext}", f"analyzer.{ext}"):
         shutil.copy(EXAMPLES / example, tmp_path)
