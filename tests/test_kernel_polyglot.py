@@ -76,3 +76,27 @@ def test_javascript_cells_share_the_store_in_the_kernel(kc):
     assert reply["status"] == "ok"
     [data] = [c["data"] for kind, c in outputs if kind == "execute_result"]
     assert data["application/json"] == ["via js", [1]]
+
+
+def test_one_workflow_from_every_engine_and_python_in_the_kernel(kc):
+    reply, _ = execute(kc, "%%python\n"
+                           "import llmspell_kernel\n"
+                           "session = llmspell_kernel.session()\n"
+                           "js_step = session.run('(x) => x + \" js\"', 'js')\n"
+                           "tengo_step = session.run('func(x) { return x + \" tengo\" }', 'tengo')\n"
+                           "py_step = lambda x: x + ' python'")
+    assert reply["status"] == "ok", reply
+    reply, outputs = execute(kc, "%%spell lua --in js_step,tengo_step,py_step\n"
+                                 "local lua_step = function(x) return x .. ' lua' end\n"
+                                 "return Workflow.sequential({steps = {lua_step, js_step, tengo_step, 'relay', py_step}})"
+                                 ":run('all').output")
+    assert reply["status"] == "ok", reply
+    assert result_text(outputs) == "all lua js tengo python"
+    # a State value made in JavaScript, read in Lua and Tengo
+    execute(kc, "%%spell js\nglobalThis.made = new State({from: 'js', n: 1});\nawait State.set('made_ref', 1)")
+    reply, _ = execute(kc, "%%python\nmade = session.run('made', 'js')")
+    assert reply["status"] == "ok", reply
+    reply, outputs = execute(kc, "%%spell lua --in made\nreturn made:get('from') .. ' ' .. made:version()")
+    assert result_text(outputs) == "js 0"
+    reply, outputs = execute(kc, '%%spell tengo --in made\nmade.set("n", 2).get("n")')
+    assert result_text(outputs) == "2"
