@@ -62,13 +62,54 @@ def test_events_keep_their_order_and_the_newest_n(backend):
 def test_sqlite_has_a_schema_version_and_refuses_a_newer_one(tmp_path):
     path = tmp_path / "s.sqlite3"
     store = SQLiteStore(path)
-    assert store.schema_version == 1
+    assert store.schema_version == 2
     store.close()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         db.execute("PRAGMA user_version = 99")
     with pytest.raises(ApiError, match="newer llmspell"):
         SQLiteStore(path)
+
+
+def test_agents_round_trip(backend):
+    record = {"name": "w", "definition": {"name": "w", "model": "mock/echo", "tools": ["uuid"]},
+              "conversation": [{"role": "user", "content": "hi"}], "usage": {"calls": 1, "prompt_tokens": 1}}
+    backend.save_agent(record)
+    backend.save_agent({**record, "conversation": []})  # a save replaces
+    assert backend.load_agents() == [{**record, "conversation": []}]
+    backend.delete_agent("w")
+    assert backend.load_agents() == []
+
+
+def test_a_version_1_file_is_migrated(tmp_path):
+    from llmspell_kernel.runtime.store.sqlite import MIGRATIONS
+
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as db:  # a file as the first release wrote it
+        db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+        db.execute("INSERT INTO changes VALUES (1, '', 'k', 'set', 'null', '1', '{}', 1.0)")
+    store = SQLiteStore(path)
+    assert store.schema_version == 2
+    assert [c["new"] for c in store.load_changes()] == [1] and store.load_agents() == []
+    store.close()
+
+
+def test_agents_and_conversations_survive_a_restart(data_home):
+    with Session(offline=True, session="crew") as first:
+        first.run("local w = Agent.create({name = 'writer', system = 'Be brief.', tools = {'uuid'}, api_key = 'sk-secret'})\n"
+                  "w:chat('first')\nw:chat('second')\nw:run('a run counts too')\n"
+                  "Agent.create({name = 'gone'})\nAgent.remove('gone')", "lua")
+    assert b"sk-secret" not in session_path("crew").read_bytes()  # a key never reaches the store
+    with Session(offline=True, session="crew") as second:
+        assert second.run("return Agent.list()", "lua") == ["writer"]
+        info = second.run("return Agent.get('writer'):info()", "lua")
+        assert info["system"] == "Be brief." and info["tools"] == ["uuid"] and info["usage"]["calls"] == 3
+        assert [m["content"] for m in second.run("return Agent.get('writer'):history()", "lua")] == [
+            "first", "first", "second", "second"]
+        assert second.run('const w = await Agent.get("writer"); await w.chat("third")', "js") == "third"
+        second.run("Agent.get('writer'):reset()", "lua")
+    with Session(offline=True, session="crew") as third:
+        assert third.run("return Agent.get('writer'):history()", "lua") == []
 
 
 def test_a_named_session_resumes_history_events_and_versions(data_home):

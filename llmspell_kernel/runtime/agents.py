@@ -64,6 +64,8 @@ class Agent:
     timeout: float | None = None
     conversation: list[dict[str, Any]] = field(default_factory=list)
     usage: UsageTotals = field(default_factory=UsageTotals)
+    definition: dict[str, Any] = field(default_factory=dict, repr=False)  # the options it was made from
+    on_change: Callable[[Agent], None] | None = field(default=None, repr=False)  # persists it
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -101,6 +103,7 @@ class Agent:
         output = self._answer(history + turn, input=message, on_chunk=on_chunk)
         with self._lock:
             self.conversation += [*turn, {"role": "assistant", "content": _as_text(output)}]
+        self._changed()
         return output
 
     def history(self) -> list[dict[str, Any]]:
@@ -110,13 +113,27 @@ class Agent:
     def reset(self) -> None:
         with self._lock:
             self.conversation.clear()
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self)
+
+    def record(self) -> dict[str, Any]:
+        """What a store keeps of it: its definition (never an API key), conversation and usage."""
+        with self._lock:
+            return {"name": self.name, "definition": dict(self.definition), "conversation": list(self.conversation),
+                    "usage": self.usage.to_dict()}
 
     def _answer(self, messages: list[dict[str, Any]], *, input: str,
                 on_chunk: Callable[[str], None] | None, overrides: dict[str, Any] | None = None) -> Any:
         settings = {**self._settings(), **(overrides or {})}
         with acting_as(agent=self.name), self.bus.span("agent", {"agent": self.name, "input": input},
                                                        source=f"agent:{self.name}") as span:
-            output = self._loop(messages, on_chunk, settings)
+            try:
+                output = self._loop(messages, on_chunk, settings)
+            finally:
+                self._changed()  # usage moved, even when the run failed
             span["output"] = output
             return output
 
@@ -230,11 +247,14 @@ def _as_text(value: Any) -> str:
 
 
 class AgentRegistry:
-    def __init__(self, llm: LLMClient, tools: ToolRegistry, bus: EventBus) -> None:
+    def __init__(self, llm: LLMClient, tools: ToolRegistry, bus: EventBus, backend: Any = None) -> None:
         self.llm, self.tools, self.bus = llm, tools, bus
         self._agents: dict[str, Agent] = {}
         self._lock = threading.Lock()
         self._counter = itertools.count(1)
+        self._backend = backend  # a persistent store: agents come back with their conversations
+        for record in backend.load_agents() if backend is not None else ():
+            self._restore(record)
 
     def create(self, opts: dict[str, Any] | None = None) -> Agent:
         opts = dict(opts or {})
@@ -247,7 +267,6 @@ class AgentRegistry:
             if not isinstance(tool, str):
                 raise ApiError("agent option `tools` takes tool names or tool handles")
             self.tools.get(tool)  # an unknown tool is an error now, not at the first call
-        responses = opts.get("responses")
         iterations = opts.get("max_iterations", 10)
         if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
             raise ApiError(f"max_iterations must be a positive integer, not {iterations!r}")
@@ -257,16 +276,36 @@ class AgentRegistry:
                 raise ApiError(f"agent name must be a string, not {type(name).__name__}")
             if name in self._agents:
                 raise ApiError(f"an agent named {name!r} already exists (Agent.get({name!r}) returns it)")
-            agent = Agent(
-                name=name, model=opts.get("model"), system=opts.get("system") or opts.get("system_prompt"),
-                tools=tools, llm=self.llm, registry=self.tools, bus=self.bus,
-                temperature=opts.get("temperature"), max_tokens=opts.get("max_tokens"),
-                max_iterations=iterations, response_format=opts.get("response_format"),
-                script=MockScript(_as_list(responses)) if responses is not None else None,
-                api_base=opts.get("api_base"), api_key=opts.get("api_key"), timeout=opts.get("timeout"),
-            )
-            self._agents[name] = agent
+            agent = self._agents[name] = self._build({**opts, "name": name, "tools": tools,
+                                                      "max_iterations": iterations})
+        self._save(agent)
         return agent
+
+    def _build(self, opts: dict[str, Any]) -> Agent:
+        responses = opts.get("responses")
+        return Agent(
+            name=opts["name"], model=opts.get("model"), system=opts.get("system") or opts.get("system_prompt"),
+            tools=list(opts.get("tools") or []), llm=self.llm, registry=self.tools, bus=self.bus,
+            temperature=opts.get("temperature"), max_tokens=opts.get("max_tokens"),
+            max_iterations=opts.get("max_iterations", 10), response_format=opts.get("response_format"),
+            script=MockScript(_as_list(responses)) if responses is not None else None,
+            api_base=opts.get("api_base"), api_key=opts.get("api_key"), timeout=opts.get("timeout"),
+            definition={k: v for k, v in opts.items() if k != "api_key"},  # a key never reaches the store
+            on_change=self._save if self._backend is not None else None,
+        )
+
+    def _restore(self, record: dict[str, Any]) -> None:
+        """An agent from the store. Its tools are checked when it calls them: script tools come back later."""
+        agent = self._build(record["definition"])
+        agent.conversation = list(record.get("conversation") or [])
+        usage = record.get("usage") or {}
+        agent.usage = UsageTotals(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0),
+                                  usage.get("cost", 0.0), usage.get("calls", 0))
+        self._agents[agent.name] = agent
+
+    def _save(self, agent: Agent) -> None:
+        if self._backend is not None:
+            self._backend.save_agent(agent.record())
 
     def _fresh_name(self) -> str:
         while True:
@@ -288,7 +327,10 @@ class AgentRegistry:
 
     def remove(self, name: str) -> bool:
         with self._lock:
-            return self._agents.pop(name, None) is not None
+            existed = self._agents.pop(name, None) is not None
+        if existed and self._backend is not None:
+            self._backend.delete_agent(name)
+        return existed
 
     def __iter__(self):
         return iter(list(self._agents.values()))

@@ -56,7 +56,7 @@ class Session:
                              retry=RetryPolicy(tries=cfg.llm_retries), timeout=cfg.llm_timeout,
                              breaker=CircuitBreaker(cfg.llm_breaker_failures, cfg.llm_breaker_cooldown))
         self.tools = ToolRegistry(self.events, self.sandbox)
-        self.agents = AgentRegistry(self.llm, self.tools, self.events)
+        self.agents = AgentRegistry(self.llm, self.tools, self.events, backend=self.store if persistent else None)
         self.artifacts = ArtifactStore(self.events)
         self.workflows = WorkflowBuilder(self)
         self.params: dict[str, Any] = {}

@@ -6,7 +6,7 @@ import base64
 import json
 from typing import Any, Protocol
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class StoreBackend(Protocol):
@@ -25,6 +25,15 @@ class StoreBackend(Protocol):
 
     def save_event(self, event: dict[str, Any]) -> None:
         """Append one event."""
+
+    def load_agents(self) -> list[dict[str, Any]]:
+        """Every saved agent: {name, definition, conversation, usage}."""
+
+    def save_agent(self, record: dict[str, Any]) -> None:
+        """Create or replace an agent's record."""
+
+    def delete_agent(self, name: str) -> None:
+        """Forget an agent."""
 
     def close(self) -> None:
         """Release the backend (flush what is pending)."""

@@ -12,6 +12,7 @@ class MemoryStore:
     def __init__(self) -> None:
         self._changes: list[dict[str, Any]] = []
         self._events: deque[dict[str, Any]] = deque(maxlen=100_000)
+        self._agents: dict[str, dict[str, Any]] = {}
 
     def load_changes(self) -> list[dict[str, Any]]:
         return list(self._changes)
@@ -24,6 +25,15 @@ class MemoryStore:
 
     def save_event(self, event: dict[str, Any]) -> None:
         self._events.append(event)
+
+    def load_agents(self) -> list[dict[str, Any]]:
+        return list(self._agents.values())
+
+    def save_agent(self, record: dict[str, Any]) -> None:
+        self._agents[record["name"]] = record
+
+    def delete_agent(self, name: str) -> None:
+        self._agents.pop(name, None)
 
     def close(self) -> None:
         pass

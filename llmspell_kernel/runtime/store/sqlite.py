@@ -23,6 +23,10 @@ MIGRATIONS = [
                          time REAL NOT NULL, source TEXT, engine TEXT, parent_id TEXT, duration REAL, data TEXT);
     CREATE INDEX events_type ON events(type);
     """,
+    """
+    CREATE TABLE agents (name TEXT PRIMARY KEY, definition TEXT NOT NULL, conversation TEXT NOT NULL,
+                         usage TEXT NOT NULL);
+    """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
@@ -81,6 +85,22 @@ class SQLiteStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (event["id"], event["type"], event["time"], event["source"], event.get("engine"),
                  event.get("parent_id"), event.get("duration"), encode(event["data"])))
+
+    def load_agents(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute("SELECT name, definition, conversation, usage FROM agents ORDER BY name").fetchall()
+        return [{"name": name, "definition": decode(definition), "conversation": decode(conversation),
+                 "usage": decode(usage)} for name, definition, conversation, usage in rows]
+
+    def save_agent(self, record: dict[str, Any]) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO agents (name, definition, conversation, usage) VALUES (?, ?, ?, ?)",
+                (record["name"], encode(record["definition"]), encode(record["conversation"]), encode(record["usage"])))
+
+    def delete_agent(self, name: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM agents WHERE name = ?", (name,))
 
     def events_after(self, seq: int) -> list[tuple[int, dict[str, Any]]]:
         """Events saved after the row `seq`, with their row numbers (to follow a live session)."""
