@@ -8,6 +8,7 @@ runtime namespace so they persist between `run` calls.
 from __future__ import annotations
 
 import ast as P
+import copy
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -150,6 +151,8 @@ class CodeGen(ExprGen):
         outer_cur, outer_pre, outer_loops, outer_flags = self.cur, self.pre, self.loops, self.flags
         self.cur, self.pre, self.loops, self.flags = fi, [], [], {}
         outer_blocks, self.pyblocks = self.pyblocks, 0
+        outer_facts = self.facts()  # defining a function runs none of its code
+        self.inb = self.upper = frozenset()
         body: list[P.stmt] = []
         decl = self.declarations(fi)
         body.extend(decl)
@@ -188,6 +191,7 @@ class CodeGen(ExprGen):
         body.extend(stmts)
         self.cur, self.pre, self.loops, self.flags = outer_cur, outer_pre, outer_loops, outer_flags
         self.pyblocks = outer_blocks
+        self.inb, self.upper = outer_facts
         posargs = [P.arg(arg=p.py) for p in (params[:-1] if fi.varargs else params)]
         vararg = P.arg(arg=params[-1].py) if fi.varargs and params else None
         boxed_free = self.boxed_free(fi)
@@ -286,7 +290,10 @@ class CodeGen(ExprGen):
             test = self.truth(n.cond)
             out.extend(self.pre)
             self.pre = []
+            outer_facts = self.facts()
+            self.bound_facts(n.cond)
             body = self.sub_block(n.body.stmts)
+            self.keep_facts(outer_facts)
             orelse: list[P.stmt] = []
             if n.else_ is not None:
                 saved = self.pre
@@ -349,6 +356,8 @@ class CodeGen(ExprGen):
         return sym, e, cond.op == "<="
 
     def for_stmt(self, n: Any) -> list[P.stmt]:
+        # an iteration may follow code that ended any fact: loops start without any
+        self.inb = self.upper = frozenset()
         rl = self.range_loop(n)
         if rl is not None:
             return self.for_range(n, *rl)
@@ -370,6 +379,9 @@ class CodeGen(ExprGen):
         chunked = self.pyblocks + 2 + loop_nesting(n.body) <= 18
         blocks = 2 if chunked else 1
         self.pyblocks += blocks
+        if n.cond is not None:
+            # (the countdown form runs the budget hook between the condition and the body)
+            self.bound_facts(n.cond, with_inb=chunked)
         if chunked:
             body = self.block_stmts(n.body.stmts) + post
         else:
@@ -377,11 +389,12 @@ class CodeGen(ExprGen):
             out.append(tinit)
             body = tick + self.block_stmts(n.body.stmts) + post
         self.pyblocks -= blocks
+        self.inb = self.upper = frozenset()
         self.pre = saved
         self.loops.pop()
         if chunked:
             # while True:
-            #     for _ in _TICK_R:          # a range(_TICK_N): no per-iteration countdown
+            #     for _ in _TICK_R:          # _TICK_N items: no per-iteration countdown
             #         if not cond: break
             #         body
             #     else:
@@ -401,8 +414,34 @@ class CodeGen(ExprGen):
             loop = P.While(test=C(True), body=[*cond_pre, brk, *body], orelse=[])
         else:
             loop = P.While(test=test, body=body, orelse=[])
+        if chunked:
+            loop = self.version_on_flags(loop, n)
         out.append(at(loop, n.line, n.col))
         return out
+
+    def version_on_flags(self, loop: P.stmt, n: Any) -> P.stmt:
+        """A loop that tests type flags of variables it never assigns (`x[i] if _k_x_list
+        else ...`): emit a copy with those flags true, chosen once before the loop, so the
+        usual case runs no type tests; otherwise the general loop runs. Innermost loops
+        without nested functions only (the code is doubled)."""
+        if not self.flags or loop_nesting(n.body) > 0:
+            return loop
+        flag_var = {fl: py for (py, _t), fl in self.flags.items()}
+        used: set[str] = set()
+        stored: set[str] = set()
+        for node in P.walk(loop):
+            if isinstance(node, (P.FunctionDef, P.Lambda)):
+                return loop
+            if isinstance(node, P.Name):
+                if isinstance(node.ctx, P.Store):
+                    stored.add(node.id)
+                elif node.id in flag_var:
+                    used.add(node.id)
+        chosen = sorted(fl for fl in used if flag_var[fl] not in stored and fl not in stored)
+        if not chosen:
+            return loop
+        fast = _FlagsTrue(set(chosen)).visit(copy.deepcopy(loop))
+        return at(P.If(test=and_(*[N(fl) for fl in chosen]), body=[fast], orelse=[loop]), n.line, n.col)
 
     def for_range(self, n: Any, sym: Any, e: Any, inclusive: bool) -> list[P.stmt]:
         out = self.inline_stmt(n.init)
@@ -426,6 +465,7 @@ class CodeGen(ExprGen):
         self.pyblocks += 1
         body = self.block_stmts(n.body.stmts) or [P.Pass()]
         self.pyblocks -= 1
+        self.inb = self.upper = frozenset()
         self.lower = saved_lower
         self.pre = saved
         self.loops.pop()
@@ -434,6 +474,7 @@ class CodeGen(ExprGen):
         return out
 
     def for_in(self, n: Any) -> list[P.stmt]:
+        self.inb = self.upper = frozenset()
         it = self.expr(n.iterable)
         line, col = last_pos(n.iterable)
         it_call = at(call("_o_iter", it, N("_TICK_N"), N("_tick")), line, col)
@@ -454,6 +495,7 @@ class CodeGen(ExprGen):
         self.pyblocks += 1
         body = body + self.block_stmts(n.body.stmts)
         self.pyblocks -= 1
+        self.inb = self.upper = frozenset()
         self.pre = saved
         self.loops.pop()
         loop = P.For(target=P.Tuple(elts=targets, ctx=P.Store()), iter=it_call, body=body or [P.Pass()], orelse=[],
@@ -470,6 +512,12 @@ class CodeGen(ExprGen):
         return [at(assign(ST(o.py), value), line, col)]
 
     def assign(self, n: Any, target: Any, rhs: Any, op: str) -> list[P.stmt]:
+        out = self.assign_stmts(n, target, rhs, op)
+        if type(target) is A.Ident and n.syms is not None:
+            self.kill_sym(orig(n.syms))  # (after the right side, which still sees the facts)
+        return out
+
+    def assign_stmts(self, n: Any, target: Any, rhs: Any, op: str) -> list[P.stmt]:
         sels: list = []
         base = target
         while type(base) in (A.IndexExpr, A.SelectorExpr):
@@ -485,6 +533,8 @@ class CodeGen(ExprGen):
                 return self.store(sym, self.expr(rhs), False, line, col)
             if op in ("=", ":="):
                 if type(rhs) is A.CallExpr and self.is_self_append(rhs, o):
+                    if op == "=" and len(rhs.args) == 2 and o in self.unaliased and self.index_appendable(rhs.args[1]):
+                        return self.append_index(self.expr(rhs.args[0]), rhs.args[1], line, col)
                     args = [self.expr(a) for a in rhs.args]
                     value = at(call("_o_append_self", *args), rhs.line, rhs.col)
                     if op == "=" and len(args) == 2 and o in self.unaliased:
@@ -576,6 +626,36 @@ class CodeGen(ExprGen):
             stmts.append(at(P.If(test=dct, body=[fast_d], orelse=[at(inner, line, col)]), line, col))
         return stmts
 
+    def index_appendable(self, e: Any) -> bool:
+        """`y[i]` with y a plain variable and i an int >= 0 not known to be in range."""
+        if type(e) is not A.IndexExpr or type(e.expr) is not A.Ident or type(e.index) is not A.Ident:
+            return False
+        if self.known_in_range(e) or self.kind(e.index) != "int" or not self.nonneg(e.index):
+            return False
+        if self.pyblocks + 2 > 18:  # a try takes Python blocks too (20 at most)
+            return False
+        return all(is_simple(self.read_sym(x.sym)) for x in (e.expr, e.index))
+
+    def append_index(self, r: P.expr, e: Any, line: int, col: int) -> list[P.stmt]:
+        """r = append(r, y[i]) on an unshared r, i an int >= 0: y[i] on a Python list either
+        reads the element or raises IndexError, the out-of-range case (undefined). Nothing
+        has run yet when it raises, so the handler appends undefined; no bounds test."""
+        y, i = self.expr(e.expr), self.expr(e.index)
+        ipos = last_pos(e.index)
+
+        def push(v: P.expr) -> P.stmt:
+            return at(expr_stmt(P.Call(func=P.Attribute(value=r, attr="append", ctx=P.Load()), args=[v],
+                                       keywords=[])), line, col)
+
+        fast = P.Try(body=[push(at(P.Subscript(value=y, slice=i, ctx=P.Load()), *ipos))],
+                     handlers=[P.ExceptHandler(type=N("IndexError"), name=None, body=[push(C(None))])],
+                     orelse=[], finalbody=[])
+        fast = at(fast, line, col)
+        if self.kind(e.expr) == "list":
+            return [fast]
+        slow = push(at(call("_o_index", y, i), *ipos))
+        return [at(P.If(test=self.tis(y, "list"), body=[fast], orelse=[slow]), line, col)]
+
     def compound(self, bop: str, cur: P.expr, r: P.expr, lk: Any, rk: Any, n: Any,
                  ln: Any = None, rn: Any = None) -> P.expr:
         if bop == "&^":
@@ -634,6 +714,38 @@ class CodeGen(ExprGen):
 
     def captures_self(self, rhs: Any, o: Any) -> bool:
         return type(rhs) is A.FuncLit and any(s is o for s in rhs.scope.free)
+
+
+class _FlagsTrue(P.NodeTransformer):
+    """Replace the given flags by True and fold the tests they decide."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+
+    def visit_Name(self, node: P.Name) -> P.AST:
+        if node.id in self.names and isinstance(node.ctx, P.Load):
+            return P.copy_location(C(True), node)
+        return node
+
+    def visit_IfExp(self, node: P.IfExp) -> P.AST:
+        self.generic_visit(node)
+        return node.body if is_true(node.test) else node
+
+    def visit_If(self, node: P.If) -> Any:
+        self.generic_visit(node)
+        return node.body if is_true(node.test) else node
+
+    def visit_BoolOp(self, node: P.BoolOp) -> P.AST:
+        self.generic_visit(node)
+        if isinstance(node.op, P.Or):
+            return node.values[0] if is_true(node.values[0]) else node
+        rest = [v for v in node.values if not is_true(v)]
+        if not rest:
+            return P.copy_location(C(True), node)
+        if len(rest) == 1:
+            return rest[0]
+        node.values = rest
+        return node
 
 
 class _InlineFlags(P.NodeTransformer):
@@ -718,7 +830,7 @@ def _calls_only_self(node: Any, sym: Any, arity: int) -> bool:
 
 def counters(records: list, kinds: dict) -> dict:
     """Int variables declared `x := <literal>` and otherwise only incremented by one: x never
-    goes below the literal (wrapping around would take 2**63 increments)."""
+    goes below the literal (wrapping around would take over 2**62 increments)."""
     by_sym: dict = {}
     for sym, rhs, op in records:
         by_sym.setdefault(sym, []).append((rhs, op))
@@ -728,7 +840,8 @@ def counters(records: list, kinds: dict) -> dict:
             continue
         starts = [r.value for r, op in recs if op == ":=" and type(r) is A.IntLit]
         steps = [1 for r, op in recs if op == "+=" and type(r) is A.IntLit and r.value == 1]
-        if len(starts) == 1 and len(starts) + len(steps) == len(recs):
+        # (a start near MAX would wrap around after a few increments)
+        if len(starts) == 1 and len(starts) + len(steps) == len(recs) and starts[0] <= 1 << 62:
             out[sym] = starts[0]
     return out
 
@@ -863,6 +976,11 @@ def insert_flags(stmts: list[P.stmt], by_var: dict[str, list[P.stmt]], done: set
             insert_flags(s.orelse, by_var, done)
 
 
+def stable_rhs_of(gen: CodeGen, records: list) -> dict:
+    """Right side of each local assigned exactly once (its value never changes)."""
+    return {s: rhs for s, rhs, op in records if op == ":=" and rhs is not None and gen.flag_syms.get(s.py) is s}
+
+
 def stable_syms(records: list) -> dict:
     """Function locals assigned exactly once (a parameter or one `:=`), by python name."""
     count: dict = {}
@@ -979,6 +1097,7 @@ def compile_chunk(file: A.File, filename: str, src_key: str, builtins: list[str]
     collect_assigns(file, records)
     gen = CodeGen(res, filename)
     gen.flag_syms = stable_syms(records)
+    gen.stable_rhs = stable_rhs_of(gen, records)
     gen.unaliased = unaliased_arrays(file)
     # globals declared by this chunk can only be assigned by this chunk's code
     # while it runs, so they join the inference; persisted ones never do

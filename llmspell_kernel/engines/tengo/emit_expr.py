@@ -28,7 +28,7 @@ from .pyast import (
     type_is,
     walrus,
 )
-from .resolver import FreeSym
+from .resolver import FreeSym, Sym
 
 _ARITH = {"+": P.Add(), "-": P.Sub(), "*": P.Mult()}
 _SLOW = {
@@ -38,10 +38,55 @@ _SLOW = {
 }
 _CMP = {">": P.Gt(), ">=": P.GtE()}
 _INT_OPS = frozenset({"+", "-", "*", "/", "%", "&", "|", "^", "&^", "<<", ">>"})
+# builtins that run no user code and change no array's length: calling them keeps
+# the bounds facts (`i < len(x)`) a loop or `if` condition established
+_PURE_BUILTINS = frozenset({
+    "len", "append", "string", "int", "bool", "float", "char", "bytes", "copy", "type_name",
+    "is_int", "is_float", "is_string", "is_bool", "is_char", "is_bytes", "is_array", "is_map",
+    "is_error", "is_undefined", "is_function", "is_callable", "is_immutable_array",
+    "is_immutable_map", "is_iterable", "is_time",
+})
 
 
 def orig(sym: Any) -> Any:
     return sym.orig if isinstance(sym, FreeSym) else sym
+
+
+def _is_len_call(n: Any) -> bool:
+    f = n.func
+    return (type(f) is A.Ident and f.sym is not None and orig(f.sym).scope == "builtin"
+            and orig(f.sym).name == "len" and len(n.args) == 1 and not n.ellipsis)
+
+
+def _conjuncts(n: Any) -> list:
+    """The comparisons that all hold when `a && b && ...` is true."""
+    while type(n) is A.ParenExpr:
+        n = n.expr
+    if type(n) is A.BinaryExpr and n.op == "&&":
+        return _conjuncts(n.lhs) + _conjuncts(n.rhs)
+    return [n] if type(n) is A.BinaryExpr else []
+
+
+def _impure_call(n: Any) -> bool:
+    """Whether evaluating n may call user code or a builtin that changes an array."""
+    t = type(n)
+    if t is A.CallExpr:
+        f = n.func
+        if not (type(f) is A.Ident and f.sym is not None and orig(f.sym).scope == "builtin"
+                and orig(f.sym).name in _PURE_BUILTINS):
+            return True
+    elif t is A.ImportExpr:
+        return True
+    elif t is A.FuncLit or t is A.Ident:
+        return False
+    for f in getattr(t, "FIELDS", ()):
+        if f in ("sym", "scope", "syms", "ksym", "vsym"):
+            continue
+        v = getattr(n, f, None)
+        for x in (v if isinstance(v, list) else [v]):
+            if isinstance(x, A.Node) and _impure_call(x):
+                return True
+    return False
 
 
 def last_pos(n: Any) -> tuple[int, int]:
@@ -79,6 +124,14 @@ class ExprGen:
     # parameters after an early-return guard like `if n < 2 { return n }`)
     lower: dict = {}  # noqa: RUF012
     loops: list
+    # Bounds facts from a true condition `i < len(x)` (see bound_facts), valid for the code
+    # generated after it until something may invalidate them. Code is generated in the
+    # order it runs, so a fact is dropped as soon as the generator passes a call (user code
+    # may splice x) or an assignment to i or x. `inb`: (x, i) with i < len(x), as symbols;
+    # `upper`: ints i < len(...) <= MAX, so i + 1 cannot overflow (only assignments end it).
+    stable_rhs: dict = {}  # local assigned exactly once -> its right side  # noqa: RUF012
+    inb: frozenset = frozenset()
+    upper: frozenset = frozenset()
 
     def tis(self, x: P.expr, tname: str) -> P.expr:
         """`type(x) is T`; for a variable assigned only once in this function, a local
@@ -161,6 +214,47 @@ class ExprGen:
             return k1 if k1 is not None and k1 == self.kind(n.false) else None
         return None
 
+    # -- bounds facts -------------------------------------------------------
+    def bound_facts(self, cond: Any, with_inb: bool = True) -> None:
+        """Add the facts a true condition gives: each `i < len(x)` (or `len(x) > i`) conjunct,
+        with i a plain int local of this function, bounds i; if x is also a local assigned
+        once, then x[i] is in range (while x is a list and nothing spliced it)."""
+        if _impure_call(cond):
+            return  # a call after the comparison could change len(x) before the body runs
+        inb, upper = set(self.inb), set(self.upper)
+        for term in _conjuncts(cond):
+            op, a, b = term.op, term.lhs, term.rhs
+            if op == ">":
+                a, b = b, a
+            elif op != "<":
+                continue
+            if type(a) is not A.Ident or type(b) is not A.CallExpr or not _is_len_call(b):
+                continue
+            i = orig(a.sym)
+            if not (isinstance(i, Sym) and i.owner is self.cur and not i.captured and self.kinds.get(i) == "int"):
+                continue
+            upper.add(i)
+            x = b.args[0]
+            if with_inb and type(x) is A.Ident and x.sym is not None:
+                xs = orig(x.sym)
+                if self.flag_syms is not None and self.flag_syms.get(xs.py) is xs and xs.owner is self.cur:
+                    inb.add((xs, i))
+        self.inb, self.upper = frozenset(inb), frozenset(upper)
+
+    def kill_sym(self, sym: Any) -> None:
+        """An assignment to sym ends the facts about it."""
+        if any(sym in f for f in self.inb):
+            self.inb = frozenset(f for f in self.inb if sym not in f)
+        if sym in self.upper:
+            self.upper = self.upper - {sym}
+
+    def facts(self) -> tuple[frozenset, frozenset]:
+        return self.inb, self.upper
+
+    def keep_facts(self, saved: tuple[frozenset, frozenset]) -> None:
+        """Back to the facts of an outer region, less those the inner region ended."""
+        self.inb, self.upper = saved[0] & self.inb, saved[1] & self.upper
+
     # -- reads -------------------------------------------------------------
     def read_sym(self, sym: Any) -> P.expr:
         o = orig(sym)
@@ -239,6 +333,7 @@ class ExprGen:
         if t is A.ImmutableExpr:
             return at(call("_o_imm", self.expr(n.expr)), n.line, n.col)
         if t is A.ImportExpr:
+            self.inb = frozenset()  # runs the module's code
             kind, name = n.target
             if kind == "std":
                 return at(call("_mod", C(name)), n.line, n.col)
@@ -283,15 +378,23 @@ class ExprGen:
         first = P.Tuple(elts=[la, rb], ctx=P.Load())
         return and_(first, self.tis(a, lt) if lt else None, self.tis(b, rt) if rt else None), a, b
 
-    def nonneg(self, n: Any) -> bool:
+    def nonneg(self, n: Any, depth: int = 0) -> bool:
         """Statically known to be an int >= 0."""
         t = type(n)
         if t is A.IntLit:
             return n.value >= 0
         if t is A.ParenExpr:
-            return self.nonneg(n.expr)
+            return self.nonneg(n.expr, depth)
         if t is A.Ident:
-            return self.lower.get(orig(n.sym), -1) >= 0
+            o = orig(n.sym)
+            if self.lower.get(o, -1) >= 0:
+                return True
+            # a local assigned once (`mid := len(a) / 2`): whatever its value is
+            rhs = self.stable_rhs.get(o)
+            return rhs is not None and depth < 4 and self.nonneg(rhs, depth + 1)
+        if t is A.BinaryExpr and n.op in ("/", "%"):
+            # int / c and int % c with c > 0 keep a non-negative int non-negative
+            return type(n.rhs) is A.IntLit and n.rhs.value > 0 and self.nonneg(n.lhs, depth)
         if t is A.CallExpr and type(n.func) is A.Ident and n.func.sym is not None:
             s = orig(n.func.sym)
             return s.scope == "builtin" and s.name == "len" and len(n.args) == 1 and not n.ellipsis
@@ -385,6 +488,8 @@ class ExprGen:
         # x + k stays in int64 iff x <= MAX - k (k >= 0) or x >= MIN - k (k < 0)
         if k < 0 and lb is not None and lb + k >= MINI:
             test = self.tis(x1, "int") if xk != "int" else C(True)  # known bound: cannot underflow
+        elif k == 1 and xk == "int" and type(xn) is A.Ident and xn.sym is not None and orig(xn.sym) in self.upper:
+            test = C(True)  # x < len(...) <= MAX: x + 1 cannot overflow
         elif xk == "int":
             test = cmp(x1, P.LtE(), C(MAXI - k)) if k >= 0 else cmp(x1, P.GtE(), C(MINI - k))
         else:
@@ -455,6 +560,7 @@ class ExprGen:
         if self.clone is not None and type(f) is A.Ident and orig(f.sym) is self.clone[0]:
             # inside the int clone, a self-call (int arguments) goes straight to the clone
             args = [self.expr(a) for a in n.args]
+            self.inb = frozenset()
             return at(P.Call(func=N(self.clone[1]), args=args, keywords=[]), n.line, n.col)
         if type(f) is A.Ident and orig(f.sym).scope == "builtin" and not n.ellipsis:
             name = orig(f.sym).name
@@ -462,7 +568,8 @@ class ExprGen:
                 if self.kind(n.args[0]) == "list":
                     return at(call("len", self.expr(n.args[0])), n.line, n.col)
                 a1, a2 = self.once(self.expr(n.args[0]))
-                test = P.BoolOp(op=P.Or(), values=[self.tis(a1, "list"), self.tis(a2, "dict")])
+                # (no flag for the dict test: it runs only for non-arrays)
+                test = P.BoolOp(op=P.Or(), values=[self.tis(a1, "list"), type_is(a2, "dict")])
                 e = ifexp(test, call("len", a2), call("B_len", a2))
                 return at(e, n.line, n.col)
             if name == "string" and len(n.args) == 1 and self.kind(n.args[0]) in ("int", "str"):
@@ -474,13 +581,26 @@ class ExprGen:
         if n.ellipsis and args:
             last = args.pop()
             args.append(P.Starred(value=call("_o_spread", last), ctx=P.Load()))
+        if not (type(f) is A.Ident and orig(f.sym).scope == "builtin" and orig(f.sym).name in _PURE_BUILTINS):
+            self.inb = frozenset()  # the call runs after its arguments: facts hold up to here
         return at(P.Call(func=fe, args=args, keywords=[]), n.line, n.col)
 
     def index_expr(self, n: Any) -> P.expr:
         x = self.expr(n.expr)
         i = self.expr(n.index)
         line, col = last_pos(n.index)
+        if self.known_in_range(n):
+            # x[i] with i < len(x) known from a condition (and i >= 0): no bounds test
+            fast = P.Subscript(value=x, slice=i, ctx=P.Load())
+            return at(ifexp(self.tis(x, "list") if self.kind(n.expr) != "list" else C(True), fast,
+                            call("_o_index", x, i)), line, col)
         return at(self.fast_index(x, i, self.kind(n.index), self.kind(n.expr), self.nonneg(n.index)), line, col)
+
+    def known_in_range(self, n: Any) -> bool:
+        x, i = n.expr, n.index
+        if type(x) is not A.Ident or type(i) is not A.Ident or x.sym is None or i.sym is None:
+            return False
+        return (orig(x.sym), orig(i.sym)) in self.inb and self.nonneg(i)
 
     def fast_index(self, x: P.expr, i: P.expr, ik: Any, xk: Any = None, nonneg: bool = False) -> P.expr:
         if ik == "str" and xk == "dict":
@@ -510,14 +630,17 @@ class ExprGen:
         if (n.low is not None and self.kind(n.low) != "int") or (n.high is not None and self.kind(n.high) != "int"):
             return slow
         is_list = self.tis(x, "list") if self.kind(n.expr) != "list" else None
+        lo_ok = n.low is not None and self.nonneg(n.low)  # no need to test 0 <= lo
         if n.low is None:
-            test = and_(is_list, cmp(hi, P.GtE(), C(0)))
+            test = and_(is_list, None if self.nonneg(n.high) else cmp(hi, P.GtE(), C(0)))
             sl = P.Slice(lower=None, upper=hi, step=None)
         elif n.high is None:
-            test = and_(is_list, P.Compare(left=C(0), ops=[P.LtE(), P.LtE()], comparators=[lo, call("len", x)]))
+            test = and_(is_list, cmp(lo, P.LtE(), call("len", x)) if lo_ok else
+                        P.Compare(left=C(0), ops=[P.LtE(), P.LtE()], comparators=[lo, call("len", x)]))
             sl = P.Slice(lower=lo, upper=None, step=None)
         else:
-            test = and_(is_list, P.Compare(left=C(0), ops=[P.LtE(), P.LtE()], comparators=[lo, hi]))
+            test = and_(is_list, cmp(lo, P.LtE(), hi) if lo_ok else
+                        P.Compare(left=C(0), ops=[P.LtE(), P.LtE()], comparators=[lo, hi]))
             sl = P.Slice(lower=lo, upper=hi, step=None)
         return ifexp(test, P.Subscript(value=x, slice=sl, ctx=P.Load()), slow)
 

@@ -29,13 +29,19 @@ def walrus(name: str, value: P.expr) -> P.NamedExpr:
     return P.NamedExpr(target=ST(name), value=value)
 
 
+def cls(x: P.expr) -> P.Attribute:
+    # `x.__class__` is type(x) for every value Tengo code sees (host values arrive converted
+    # or wrapped in Opaque), and on CPython 3.11 an attribute load beats a global load + call
+    return P.Attribute(value=x, attr="__class__", ctx=P.Load())
+
+
 def type_is(x: P.expr, tname: str) -> P.Compare:
-    return P.Compare(left=call("type", x), ops=[P.Is()], comparators=[N(tname)])
+    return P.Compare(left=cls(x), ops=[P.Is()], comparators=[N(tname)])
 
 
 def both_type(a: P.expr, b: P.expr, tname: str) -> P.Compare:
     # type(a) is type(b) is T: evaluates a then b, then short-circuits on T only
-    return P.Compare(left=call("type", a), ops=[P.Is(), P.Is()], comparators=[call("type", b), N(tname)])
+    return P.Compare(left=cls(a), ops=[P.Is(), P.Is()], comparators=[cls(b), N(tname)])
 
 
 def in_range(x: P.expr) -> P.Compare:

@@ -27,6 +27,7 @@ TICK_EVERY = 10000
 MAX_FRAMES = 1024
 
 _BUILTIN_LIST = list(BUILTINS)
+_TICK_LIST = [None] * TICK_EVERY
 
 _BASE_NS: dict[str, Any] = {
     "_o_add": ops.add, "_o_sub": ops.sub, "_o_mul": ops.mul, "_o_quo": ops.quo, "_o_rem": ops.rem,
@@ -171,7 +172,8 @@ class TengoRuntime:
         self.tick_every = TICK_EVERY if not max_allocs else max(1, min(TICK_EVERY, max_allocs))
         ns = dict(_BASE_NS)
         ns["_TICK_N"] = self.tick_every
-        ns["_TICK_R"] = range(self.tick_every)
+        # chunked loops iterate over this (a list: no int objects to create per iteration)
+        ns["_TICK_R"] = _TICK_LIST if self.tick_every == TICK_EVERY else [None] * self.tick_every
         ns["_tick"] = self._tick
         ns["_mod"] = self._module
         self.ns = ns
