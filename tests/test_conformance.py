@@ -9,7 +9,7 @@ import pytest
 from llmspell_kernel.conformance import check, main, spell_names
 
 SUITE = Path(__file__).parent / "conformance"
-ENGINES = ["lua", "tengo"]  # JavaScript joins when its NAME.js files are written
+ENGINES = ["lua", "tengo", "js"]
 
 
 @pytest.mark.parametrize("engine", ENGINES)

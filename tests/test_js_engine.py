@@ -189,6 +189,33 @@ def test_an_awaited_promise_that_never_settles_fails_clearly(js):
         js("await new Promise(() => {})")
 
 
+def test_an_integer_a_js_number_cannot_hold_exactly_is_refused(js):
+    # it was rounded in silence (2**70 + 1 arrived as 1.1805916207174113e+21); Lua and Tengo refuse past 64 bits
+    js.session.state.set("big", 2**70 + 1)
+    js.session.state.set("edge", 2**53 - 1)
+    with pytest.raises(ConversionError, match=r"1180591620717411303425 does not fit JavaScript's safe integers"):
+        js("await State.get('big')")
+    assert js("await State.get('edge')") == 2**53 - 1
+    # a JS number past 2**53 is a double: it crosses as a float, so it can come back
+    assert js("await State.set('n', 2**60)\nconst n = await State.get('n')\nn === 2**60") is True
+    assert js.session.state.get("n") == 2**60 and js("12345678901234567890n") == 12345678901234567890
+
+
+def test_a_string_with_a_lone_surrogate_is_refused_like_invalid_utf8(js):
+    # it surfaced as an InternalError (UnicodeEncodeError) from deep inside the call
+    with pytest.raises(ConversionError, match="lone surrogate is not valid UTF-8"):
+        js("await Artifact.store('raw.bin', '\\ud800')")
+    assert js("await State.set('ok', '😀 \\\\ud800')\nawait State.get('ok')") == "😀 \\ud800"  # a pair, an escape
+
+
+def test_a_js_step_run_by_an_async_workflow_acts_as_the_workflow(js):
+    # the step is posted to the engine's thread; it ran there as the cell, not as the workflow
+    js("await (await Workflow.sequential({name: 'wf', steps: [async (x) => { await State.set('out', x); return x }]}))"
+       ".run('v')")
+    [change] = js.session.state.history("out")
+    assert change.author == {"engine": "js", "chunk": "test", "workflow": "wf"}
+
+
 def test_the_cell_rewrite_keeps_lines():
     source = "const a = 1\nlet {b, c} = {b: 2, c: 3}, d\nfunction f() {}\nclass K {}\na + b"
     body = as_async_body(source, "run")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -26,6 +27,45 @@ from ..errors import ConversionError, SpellError
 from .base import ScriptFunction
 
 _MARK = "\\u0000"  # how JSON text spells the NUL that starts a marker key
+_LONG_DIGITS = re.compile(r"\d{16}")  # an integer this long may be past Number.MAX_SAFE_INTEGER
+_MAX_SAFE = 2**53 - 1
+
+
+def _check_safe_integers(value: Any) -> None:
+    """Refuse an integer that a JS number cannot hold exactly, as Lua and Tengo refuse one past 64 bits."""
+    if type(value) is int:
+        if abs(value) > _MAX_SAFE:
+            raise ConversionError(f"the integer {value} does not fit JavaScript's safe integers (2**53 - 1)")
+    elif isinstance(value, dict):
+        for item in value.values():
+            _check_safe_integers(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check_safe_integers(item)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_no_surrogates(value: Any) -> None:
+    """Refuse a string with a lone surrogate, as Lua and Tengo refuse a string that is not valid UTF-8."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value):
+            raise ConversionError("a JavaScript string with a lone surrogate is not valid UTF-8 and cannot cross "
+                                  "to Python; send binary data as a Uint8Array")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_no_surrogates(key)
+            _check_no_surrogates(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check_no_surrogates(item)
+
+
+def _js_integer(digits: str) -> int | float:
+    value = int(digits)
+    return value if abs(value) <= _MAX_SAFE else float(value)
 
 
 class JsBridge:
@@ -52,10 +92,13 @@ class JsBridge:
     # Python -> JSON for JS -----------------------------------------------------------------
     def encode(self, value: Any) -> str:
         try:
-            return json.dumps(value, default=self._default, allow_nan=False, ensure_ascii=False,
+            text = json.dumps(value, default=self._default, allow_nan=False, ensure_ascii=False,
                               separators=(",", ":"))
         except ValueError as exc:  # NaN or a cycle
             raise ConversionError(f"a value cannot cross into JavaScript: {exc}") from None
+        if _LONG_DIGITS.search(text):  # JSON.parse would round an integer past 2**53 in silence
+            _check_safe_integers(value)
+        return text
 
     def _default(self, obj: Any) -> Any:
         if type(obj) is ScriptFunction and obj.engine is self.engine:
@@ -105,9 +148,15 @@ class JsBridge:
 
     # JSON from JS -> Python -------------------------------------------------------------------
     def decode(self, text: str) -> Any:
+        # a JS number past 2**53 is a double: it stays a float, so that it can cross back (encode refuses such ints)
+        parse_int = _js_integer if _LONG_DIGITS.search(text) else None
         if _MARK not in text:
-            return json.loads(text)
-        return json.loads(text, object_hook=self._marker)
+            value = json.loads(text, parse_int=parse_int)
+        else:
+            value = json.loads(text, object_hook=self._marker, parse_int=parse_int)
+        if _SURROGATE_ESCAPE.search(text):  # JSON.stringify escapes a lone surrogate, and only that
+            _check_no_surrogates(value)
+        return value
 
     def _marker(self, obj: dict) -> Any:
         if len(obj) != 1:

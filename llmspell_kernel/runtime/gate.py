@@ -10,6 +10,7 @@ nesting stays strict, which is what an engine's C stack needs.
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections import deque
@@ -21,10 +22,11 @@ T = TypeVar("T")
 
 
 class _Job:
-    __slots__ = ("args", "done", "error", "fn", "gate", "requester", "result")
+    __slots__ = ("args", "context", "done", "error", "fn", "gate", "requester", "result")
 
     def __init__(self, gate: EngineGate, fn: Callable[..., Any], args: tuple) -> None:
         self.gate, self.fn, self.args = gate, fn, args
+        self.context = contextvars.copy_context()  # the poster's author and parent event travel with the call
         self.requester = _mailbox()  # woken when the job is done
         self.done = threading.Event()
         self.result: Any = None
@@ -32,7 +34,7 @@ class _Job:
 
     def run(self) -> None:
         try:
-            self.result = self.fn(*self.args)
+            self.result = self.context.run(self.fn, *self.args)
         except BaseException as exc:  # handed to the waiting thread, which re-raises it
             self.error = exc
         finally:

@@ -1,0 +1,17 @@
+const seen = [];
+const sub = await Event.on("job.*", (e) => { seen.push(e.type + ":" + e.data.n); });
+const id = await Event.emit("job.start", {n: 1});
+await Event.emit("job.done", {n: 2});
+await Event.emit("other", {n: 3});
+display(await json.encode(seen));
+display(typeof id);
+display(await json.encode(await Event.off(sub)));
+display(await json.encode(await Event.off(sub)));
+await Event.emit("job.late", {n: 4});
+display(seen.length);
+const jobs = await Event.list({type: "job.*"});
+display(jobs.length);
+display(await json.encode([jobs[0].type, jobs[0].data, jobs[0].id === id, jobs[0].source]));
+display((await Event.list({type: "job.*", limit: 1})).length);
+display((await Event.list({type: "job.*", since: id}))[0].type);
+display((await Event.list({source: "nobody"})).length);

@@ -1,0 +1,13 @@
+await State.set("count", 1);
+for (let i = 1; i <= 5; i++) await State.update("count", (n) => n + i);
+display(await State.get("count"));
+display(await State.update("fresh", (old) => old == null ? "was nil" : "had value"));
+display(await State.get("fresh"));
+const s = await State.scope("agent:writer");
+await s.set("draft", "scoped");
+display(await json.encode([await s.get("draft"), await State.get("draft", "not at root")]));
+display(await json.encode(await s.keys()));
+display(await json.encode(await State.keys()));
+display(await s.update("n", (v) => (v ?? 10) * 2));
+display(await s.get("n"));
+display((await s.history())[0].key);
