@@ -1,4 +1,4 @@
-"""What a user reads when a cell fails, in each kernel: the script's place, no Python internals (unless
+"""What a user reads when a cell fails, in each kernel (Lua, Tengo, JavaScript): the script's place, no Python internals (unless
 debug=true), and provider failures that name the provider, the model and the reason."""
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from test_kernel import execute
 CALL = {
     "lua": "return LLM.complete('hi', {{model = 'openai/fake-model', api_base = '{url}'}})",
     "tengo": 'LLM.complete("hi", {{model: "openai/fake-model", api_base: "{url}"}})',
+    "js": 'await LLM.complete("hi", {{model: "openai/fake-model", api_base: "{url}"}})',
 }
-BROKEN = {"lua": "local t = nil\nreturn t.x", "tengo": "zero := 0\n1 / zero"}
+BROKEN = {"lua": "local t = nil\nreturn t.x", "tengo": "zero := 0\n1 / zero", "js": "const t = null;\nt.x"}
 
 
-@pytest.fixture(scope="module", params=["lua", "tengo"])
+@pytest.fixture(scope="module", params=["lua", "tengo", "js"])
 def kernel(request, tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k not in ("LLMSPELL_OFFLINE", "OPENAI_API_KEY")}
     km, kc = start_new_kernel(kernel_name=f"llmspell-{request.param}", cwd=str(tmp_path_factory.mktemp("err")),
