@@ -14,8 +14,10 @@ from test_kernel import execute
 CALL = {
     "lua": "State.set('before', 1)\nreturn LLM.complete('hold on', {{model = 'openai/fake-model', api_base = '{url}'}})",
     "tengo": 'State.set("before", 1)\nLLM.complete("hold on", {{model: "openai/fake-model", api_base: "{url}"}})',
+    "js": 'await State.set("before", 1)\nawait LLM.complete("hold on", {{model: "openai/fake-model", api_base: "{url}"}})',
 }
-AFTER = {"lua": "return State.get('before') + 1", "tengo": 'State.get("before") + 1'}
+AFTER = {"lua": "return State.get('before') + 1", "tengo": 'State.get("before") + 1',
+         "js": '(await State.get("before")) + 1'}
 
 
 @pytest.fixture
@@ -24,7 +26,7 @@ def server():
         yield fake
 
 
-@pytest.mark.parametrize("engine", ["lua", "tengo"])
+@pytest.mark.parametrize("engine", ["lua", "tengo", "js"])
 def test_interrupting_a_model_call(engine, server, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "LLMSPELL_OFFLINE"}
     env["OPENAI_API_KEY"] = "sk-test-fake"

@@ -21,6 +21,7 @@ serving calls that other threads post to this engine (`runtime/gate.py`).
 from __future__ import annotations
 
 import bisect
+import contextvars
 import dataclasses
 import functools
 import heapq
@@ -96,6 +97,11 @@ class JavaScriptEngine(ScriptEngine):
         self.output = OutputLimiter(self.limits.max_output)
         self.bridge = JsBridge(self)
         self._requests: dict[int, Future] = {}  # host calls in flight, by request id
+        # blocking calls not started yet: they start when JS has nothing left to run, together (on the pool,
+        # so `Promise.all` overlaps them) or, when alone, on this thread, where the stop button reaches them
+        self._unstarted: dict[int, tuple[Any, Any]] = {}  # request id -> (call, the caller's context)
+        self._sigint_outside: Any = None  # the SIGINT handler the cell replaced, for a call run inline
+        self._inline = False  # a blocking call runs on the main thread right now
         self._request_ids = itertools.count(1)
         self._timers: list[tuple[float, int]] = []
         self._timer_ids = itertools.count(1)
@@ -201,7 +207,9 @@ class JavaScriptEngine(ScriptEngine):
                     raise InternalError(f"TypeError: {exc}", engine=self.name) from exc
                 raise usage from None
 
-        return self.track(self.session.submit(run))
+        rid = self.track(Future())
+        self._unstarted[rid] = (run, contextvars.copy_context())
+        return rid
 
     def _host_invoke(self, fid: int, text: str) -> str:
         try:
@@ -330,11 +338,12 @@ class JavaScriptEngine(ScriptEngine):
         if self._depth != 1 or threading.current_thread() is not threading.main_thread() \
                 or signal.getsignal(signal.SIGINT) is None:  # None: a handler set outside Python, left alone
             return fn(*args)
-        previous = signal.signal(signal.SIGINT, self._sigint)
+        previous = self._sigint_outside = signal.signal(signal.SIGINT, self._sigint)
         try:
             return fn(*args)
         finally:
             signal.signal(signal.SIGINT, previous)
+            self._sigint_outside = None
 
     def _run_chunk(self, code: str, chunk: str, path: Path | None) -> Any:
         return self._on_main_thread(self._run_cell, code, chunk, path)
@@ -394,6 +403,7 @@ class JavaScriptEngine(ScriptEngine):
         for future in self._requests.values():
             future.cancel()
         self._requests.clear()
+        self._unstarted.clear()
         self._timers.clear()
         try:
             self._ops["forget"]()
@@ -415,6 +425,9 @@ class JavaScriptEngine(ScriptEngine):
             if not self._requests and not self._timers:
                 self._ops["drop"](slot)
                 raise ScriptRuntimeError("the code awaits a Promise that nothing will ever settle", engine=self.name)
+            if self._unstarted:
+                self._start_calls()
+                continue
             self._wait()
         text = self._ops["outcome"](slot)
         env = self.bridge.decode(text)
@@ -437,6 +450,38 @@ class JavaScriptEngine(ScriptEngine):
             error = self.note_interrupt()
         if error is not None:
             raise error
+
+    def _start_calls(self) -> None:
+        """Start the blocking calls JS made since it last waited.
+
+        Several start together on the session's pool, so they overlap. One alone, with nothing
+        else in flight and no timer due, runs here on the main thread instead: the kernel's stop
+        button (SIGINT) then interrupts it where it waits, and an HTTP request is dropped at once.
+        """
+        calls, self._unstarted = self._unstarted, {}
+        alone = (len(calls) == 1 and len(self._requests) == 1 and not self._timers and self._deadline is None
+                 and self._sigint_outside is not None and threading.current_thread() is threading.main_thread())
+        for rid, (run, context) in calls.items():
+            if not alone:
+                self._requests[rid] = self.session.submit(context.run, run)
+                continue
+            future, previous = self._requests[rid], signal.signal(signal.SIGINT, self._sigint_outside)
+            self._inline = True
+            try:
+                future.set_result(context.run(run))
+            except KeyboardInterrupt:
+                future.set_exception(self.note_interrupt())
+            except BaseException as exc:  # the Promise rejects with it
+                future.set_exception(exc)
+            finally:
+                self._inline = False
+                signal.signal(signal.SIGINT, previous)
+
+    def interrupt(self) -> None:
+        """Stop the running chunk; a call running inline on the main thread is woken as SIGINT would."""
+        super().interrupt()
+        if self._inline:
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
 
     def _settle_ready(self) -> bool:
         done = [rid for rid, future in self._requests.items() if future.done()]
