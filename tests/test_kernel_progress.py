@@ -85,3 +85,18 @@ def test_display_of_an_agent_is_a_card(kc):
     card = data["text/markdown"]
     assert "**Agent `carded`**" in card and "model `mock/echo`" in card and "`uuid`" in card
     assert "| 1 | 2 | 2 | $0.0000 |" in card
+
+
+def test_streamed_text_reaches_the_cell_chunk_by_chunk(kc):
+    msg_id = kc.execute("LLM.stream('one two three four')\nAgent.create({name = 'streamer'}):stream('five six')")
+    chunks = []
+    while True:
+        msg = kc.get_iopub_msg(timeout=20)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream":
+            chunks.append(msg["content"]["text"])
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    assert "".join(chunks) == "one two three fourfive six"
+    assert len(chunks) >= 6  # one message per chunk, as each arrived, not one at the end
