@@ -7,9 +7,7 @@ Python; 10 parallel agent steps of 200 ms each ≤ 300 ms wall.
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import statistics
 import sys
 import time
@@ -17,6 +15,8 @@ from pathlib import Path
 
 os.environ.setdefault("LLMSPELL_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the fake OpenAI server
+
+from results import save  # bench/results.py
 
 from llmspell_kernel.runtime.llm import LLMRequest
 from llmspell_kernel.runtime.session import Session
@@ -94,13 +94,8 @@ def parallel_workflow(runs: int = 5) -> dict:
 
 
 def main() -> None:
-    results = {"agent_run": agent_overhead(), "state_get": state_get_vs_lupa(),
-               "parallel_workflow_10x200ms": parallel_workflow(),
-               "machine": {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                           "python": platform.python_version()}}
-    out = Path(__file__).with_suffix(".json")
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    save(__file__, {"agent_run": agent_overhead(), "state_get": state_get_vs_lupa(),
+                    "parallel_workflow_10x200ms": parallel_workflow()})
 
 
 if __name__ == "__main__":

@@ -6,14 +6,13 @@ Targets (issue 4): session start + trivial spell ≤ 2 ms and ≤ 2 MB with the 
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import statistics
 import sys
 import time
 import tracemalloc
-from pathlib import Path
+
+from results import save  # bench/results.py
 
 os.environ.setdefault("LLMSPELL_OFFLINE", "1")
 
@@ -104,11 +103,7 @@ def main() -> None:
                "targets": {"median_ms": 2.0, "total_kb": 2048}}
     results["api_calls"] = api_calls()
     results["fib30"] = fib30()
-    results["machine"] = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                          "python": platform.python_version()}
-    out = Path(__file__).with_suffix(".json")
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    save(__file__, results)
 
 
 if __name__ == "__main__":

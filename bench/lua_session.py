@@ -5,14 +5,13 @@ Run: python bench/lua_session.py [runs]. Writes bench/lua_session.json. Never pa
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import statistics
 import sys
 import time
 import tracemalloc
-from pathlib import Path
+
+from results import save  # bench/results.py
 
 os.environ.setdefault("LLMSPELL_OFFLINE", "1")
 
@@ -51,11 +50,7 @@ def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     results = {"bare_lupa": measure(bare_lupa, runs), "llmspell_lua_session": measure(llmspell_session, runs)}
     results["ratio_time"] = results["llmspell_lua_session"]["median_ms"] / results["bare_lupa"]["median_ms"]
-    results["machine"] = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                          "python": platform.python_version()}
-    out = Path(__file__).with_suffix(".json")
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    save(__file__, results)
 
 
 if __name__ == "__main__":

@@ -6,12 +6,10 @@ When the JavaScript engine is present, Lua → JS is measured too.
 
 from __future__ import annotations
 
-import json
-import os
-import platform
 import statistics
 import time
-from pathlib import Path
+
+from results import save  # bench/results.py
 
 from llmspell_kernel.engines import engine_names
 from llmspell_kernel.runtime.session import Session
@@ -43,11 +41,7 @@ def main() -> None:
             lua.set_global("f", session.run(source, engine))
             results[f"lua_to_{engine}_us"] = per_call_us(session.run(loop_code, "lua"))
             results[f"lua_to_{engine}_ratio"] = results[f"lua_to_{engine}_us"] / results["lua_to_lua_us"]
-    results["machine"] = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                          "python": platform.python_version()}
-    out = Path(__file__).with_suffix(".json")
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    save(__file__, results)
 
 
 if __name__ == "__main__":

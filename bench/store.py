@@ -6,13 +6,12 @@ Targets (issue 9): write ≤ 1 ms and read ≤ 0.2 ms for SQLite.
 
 from __future__ import annotations
 
-import json
-import os
-import platform
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from results import save  # bench/results.py
 
 from llmspell_kernel.runtime.session import Session
 
@@ -42,11 +41,7 @@ def main() -> None:
             with Session(offline=True, store=store) as session:
                 results.update(measure(label, session))
     results["targets"] = {"sqlite_set_us": 1000, "sqlite_get_us": 200}
-    results["machine"] = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                          "python": platform.python_version()}
-    out = Path(__file__).with_suffix(".json")
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    save(__file__, results)
 
 
 if __name__ == "__main__":

@@ -5,13 +5,12 @@ Run: python bench/tengo_session.py [runs]. Writes bench/tengo_session.json. Neve
 
 from __future__ import annotations
 
-import json
 import os
-import platform
 import statistics
 import sys
 import time
-from pathlib import Path
+
+from results import save  # bench/results.py
 
 os.environ.setdefault("LLMSPELL_OFFLINE", "1")
 
@@ -44,11 +43,7 @@ def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     results = {"bare_tengo_runtime": measure(bare_runtime, runs),
                "llmspell_tengo_session": measure(llmspell_session, runs)}
-    results["machine"] = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
-                          "python": platform.python_version()}
-    out = Path(__file__).with_suffix(".json")
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(json.dumps(results, indent=2))
+    save(__file__, results)
 
 
 if __name__ == "__main__":
