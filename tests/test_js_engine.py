@@ -146,6 +146,15 @@ def test_an_unhandled_rejection_is_reported(js):
         == "caught"
 
 
+def test_a_failing_future_awaited_through_async_is_not_an_unhandled_rejection(js):
+    code = ("const failing = (new Agent({model: 'mock/script', responses: []})).runAsync('x')\n"
+            "let r\ntry { await Async.CALL } catch (e) { r = e.name }\nr")
+    assert js(code.replace("CALL", "await(failing)")) == "LLMError"
+    assert js(code.replace("CALL", "all([failing, 1])")) == "LLMError"
+    with pytest.raises(ScriptRuntimeError, match="unhandled promise rejection: LLMError: mock/script"):
+        js("(new Agent({model: 'mock/script', responses: []})).runAsync('never awaited')\nawait Spell.sleep(1)\n1")
+
+
 def test_a_loop_is_stopped_by_the_time_limit_and_the_context_survives(js):
     js("let kept = 'yes'")
     began = time.monotonic()

@@ -37,7 +37,11 @@
       case "bigint": return {[M + "i"]: raw.toString()};
       case "object":
         if (raw === null) return null;
-        if (raw[HID] !== undefined) return {[M + "h"]: raw[HID]};
+        if (raw[HID] !== undefined) {
+          // a future handed to Python (Async.await, Async.all) is awaited there: its failure is not unhandled
+          if (raw instanceof Promise) raw.then(undefined, () => {});
+          return {[M + "h"]: raw[HID]};
+        }
         if (raw instanceof Promise) return {[M + "p"]: promiseId(raw)};
         if (ArrayBuffer.isView(raw)) return {[M + "b"]: Array.from(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength))};
         if (raw instanceof ArrayBuffer) return {[M + "b"]: Array.from(new Uint8Array(raw))};

@@ -1,0 +1,13 @@
+local function message(f, ...) local _, e = pcall(f, ...) return (tostring(e):gsub("^[^:]*:%d+: ", "")) end
+local ok_agent = Agent.create({name = "fine"})
+local bad_agent = Agent.create({name = "empty", model = "mock/script", responses = {}})
+local good = ok_agent:run_async("good")
+local bad = bad_agent:run_async("bad")
+display(message(Async.all, {good, bad}))
+display(Async.await(good))
+display(message(Async.await, bad))
+display(json.encode(bad:done()))
+local wf = Workflow.sequential({steps = {function(x) error("wf step failed") end}})
+local r = Async.await(wf:run_async("x"))
+display(r.status)
+display(json.encode(Async.all({ok_agent:run_async("a"), "plain", 3})))

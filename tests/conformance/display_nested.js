@@ -1,0 +1,11 @@
+display({user: {name: "Ada", tags: ["a", "b"]}, n: 1.5, ok: true});
+display([[1, 2], [3, [4, 5]]]);
+display({});
+display(true);
+display(-7);
+display(2.25);
+display("line one\nline two");
+display(await json.decode('{"empty_list": [], "empty_map": {}}'));
+display(await (await State.new({outer: {inner: 1}})).set("more", 2));
+Display.json({z: {y: {x: {}}}});
+Display.markdown("* a\n* b");

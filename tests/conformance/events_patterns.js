@@ -1,0 +1,25 @@
+const seen = [];
+const sub = await Event.on("order.*", (e) => { seen.push(e.type); });
+const all = await Event.on("*", (e) => { if (e.type.slice(0, 5) === "order") seen.push("any:" + e.type); });
+await Event.emit("order.created", {id: 1});
+await Event.emit("invoice.sent", {});
+await Event.off(sub);
+await Event.emit("order.paid", {id: 1});
+await Event.off(all);
+await Event.emit("order.shipped", {});
+display(await json.encode(seen));
+const first = await Event.emit("batch", {n: 1});
+await Event.emit("batch", {n: 2});
+await Event.emit("batch", {n: 3});
+let ns = [];
+for (const e of await Event.list({type: "batch", since: first})) ns.push(e.data.n);
+display(await json.encode(ns));
+ns = [];
+for (const e of await Event.list({type: "batch", limit: 2})) ns.push(e.data.n);
+display(await json.encode(ns));
+display((await Event.list({type: "order.*"})).length + " " + (await Event.list({limit: 1})).length);
+await Tool.call("uuid", {});
+const sources = (await Event.list({type: "tool.call"}))[0].source;
+display((await Event.list({type: "tool.*", source: sources})).length);
+display((await Event.list({source: "nobody"})).length);
+try { await Event.list({colour: "red"}); } catch (e) { display(e.message); }

@@ -1,0 +1,10 @@
+local function message(f, ...) local _, e = pcall(f, ...) return (tostring(e):gsub("^[^:]*:%d+: ", "")) end
+display(Prompt.render("{% for u in users %}{{ loop.index }}. {{ u.name | upper }}{% if not loop.last %}, {% endif %}{% endfor %}", {users = {{name = "ada"}, {name = "bob"}}}))
+display(Prompt.render("{{ items | join(' + ') }} = {{ items | sum }}", {items = {1, 2, 3}}))
+display(Prompt.render("{{ missing | default('none') }} / {{ text | length }} / {{ text | title }}", {text = "hello world"}))
+display(Prompt.render("{% for k, v in cfg | dictsort %}{{ k }}={{ v }};{% endfor %}", {cfg = {b = 2, a = 1}}))
+display(Prompt.render("{{ '%s-%s' | format(a, b) }}", {a = "x", b = "y"}))
+display(message(Prompt.render, "{{ user.name }}", {}))
+display(message(Prompt.render, "{{ cycler.__init__.__globals__ }}", {}))
+display(message(Prompt.render, "{{ x | no_such_filter }}", {x = 1}))
+display(message(Prompt.render, "{% for %}", {}))

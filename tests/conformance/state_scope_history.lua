@@ -1,0 +1,23 @@
+local function message(f, ...) local _, e = pcall(f, ...) return (tostring(e):gsub("^[^:]*:%d+: ", "")) end
+local a = State.scope("agent:a")
+local b = State.scope("agent:b")
+a:set("x", 1)
+b:set("x", 2)
+a:set("x", 3)
+State.set("x", "root")
+display(json.encode({a:get("x"), b:get("x"), State.get("x")}))
+local ha = {}
+for _, c in ipairs(a:history()) do ha[#ha + 1] = json.encode(c.old) .. "->" .. json.encode(c.new) end
+display(json.encode(ha))
+display(#b:history("x") .. " " .. #State.history("x"))
+b:delete("x")
+display(json.encode({b:get("x", "gone"), a:get("x")}))
+display(json.encode(b:keys()))
+State.set("n", 1)
+display(message(State.update, "n", function(old) error("refused " .. old) end))
+display(State.get("n"))
+display(message(a.update, "x", function(old) error("scoped refusal") end))
+display(a:get("x"))
+local v = State.version()
+pcall(State.update, "n", function(old) error("again") end)
+display(State.version() == v)

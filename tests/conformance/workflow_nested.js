@@ -1,0 +1,14 @@
+const inner = await Workflow.sequential({name: "inner", steps: [(x) => x + 1, (x) => x * 2]});
+const outer = await Workflow.sequential({name: "outer", steps: [inner, (x) => x - 3, inner]});
+const r = await outer.run(4);
+display(r.status + " " + r.output);
+display(await json.encode([r.steps[0].name, r.steps[0].output, r.steps[2].output]));
+const par = await Workflow.parallel({name: "par", steps: [inner, (x) => -x]});
+display(await json.encode((await (await Workflow.sequential({steps: [par, (l) => l[0] + l[1]]})).run(5)).output));
+const broken = await Workflow.sequential({name: "broken", steps: [(x) => { throw new Error("deep failure"); }]});
+const r2 = await (await Workflow.sequential({name: "wrapper", steps: [(x) => x, broken]})).run("in");
+display(r2.status + " " + r2.steps[1].status);
+display(r2.error.includes("deep failure"));
+const wf_events = [];
+for (const e of await Event.list({type: "workflow.*"})) wf_events.push(e.type + ":" + e.data.workflow);
+display(await json.encode(wf_events));

@@ -1,0 +1,15 @@
+local function message(f, ...) local _, e = pcall(f, ...) return (tostring(e):gsub("^[^:]*:%d+: ", "")) end
+Tool.register({name = "greet", description = "greets", params = {type = "object", properties = {who = {type = "string"}}, required = {"who"}},
+  fn = function(args) return "hello " .. args.who end})
+local r = Workflow.sequential({steps = {{tool = "greet"}}}):run({who = "Ada"})
+display(r.status .. " " .. r.output)
+local fixed = Workflow.sequential({steps = {{tool = "greet", args = {who = "fixed"}}}}):run({who = "ignored"})
+display(fixed.output)
+local chain = Workflow.sequential({steps = {function(x) return {expression = x .. "*2"} end, {tool = "calculator"}}}):run("21")
+display(chain.output)
+local bad = Workflow.sequential({steps = {{tool = "greet"}}}):run({who = 5})
+display(bad.status .. " " .. bad.steps[1].status)
+display(bad.steps[1].error)
+local missing = Workflow.sequential({steps = {{tool = "greet"}}}):run({})
+display(missing.steps[1].error)
+display(message(Workflow.sequential, {steps = {{tool = "greet", args = "who"}}}))
