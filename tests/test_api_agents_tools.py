@@ -122,3 +122,12 @@ def test_display_forms_and_sleep(spell, capsys):
 def test_llm_failures_in_offline_mode_are_clear(spell):
     with pytest.raises(LLMError, match="mock/script needs `responses`"):
         spell(lua="LLM.complete('x', {model = 'mock/script'})", tengo='LLM.complete("x", {model: "mock/script"})', js="await LLM.complete('x', {model: 'mock/script'})")
+
+
+def test_bad_response_formats_and_chat_roles_are_refused_at_once(spell):
+    with pytest.raises(ApiError, match='response_format must be "text", "json" or a JSON schema'):
+        spell(lua="Agent.create({response_format = 'yaml'})", tengo='Agent.create({response_format: "yaml"})',
+              js='await Agent.create({response_format: "yaml"})')
+    with pytest.raises(ApiError, match="unknown role\\(s\\) wizard; roles are system, user, assistant and tool"):
+        spell(lua="LLM.chat({{role = 'wizard', content = 'x'}})", tengo='LLM.chat([{role: "wizard", content: "x"}])',
+              js='await LLM.chat([{role: "wizard", content: "x"}])')

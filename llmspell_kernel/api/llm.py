@@ -47,6 +47,10 @@ class LLMApi(Namespace):
         """Send a conversation `[{role, content}]`; returns the reply text."""
         if not isinstance(messages, list) or not all(isinstance(m, dict) and "role" in m for m in messages):
             raise ApiError("LLM.chat(messages): messages must be a list of {role, content} maps")
+        roles = {m["role"] for m in messages} - {"system", "user", "assistant", "tool"}
+        if roles:
+            raise ApiError(f"LLM.chat(messages): unknown role(s) {', '.join(sorted(map(str, roles)))}; "
+                           "roles are system, user, assistant and tool")
         return self.session.llm.call(self._request(messages, opts)).text
 
     @api(blocking=True, example=("LLM", "Tell a story", "<fn>"))

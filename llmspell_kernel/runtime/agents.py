@@ -270,6 +270,9 @@ class AgentRegistry:
         iterations = opts.get("max_iterations", 10)
         if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
             raise ApiError(f"max_iterations must be a positive integer, not {iterations!r}")
+        fmt = opts.get("response_format")
+        if fmt not in (None, "text", "json") and not isinstance(fmt, dict):
+            raise ApiError(f'response_format must be "text", "json" or a JSON schema (a map), not {fmt!r}')
         with self._lock:
             name = opts.get("name") or self._fresh_name()
             if not isinstance(name, str):

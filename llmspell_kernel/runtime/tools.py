@@ -46,7 +46,8 @@ class Tool:
             path = ".".join(str(p) for p in first.absolute_path)
             if first.validator == "required":
                 missing = first.message.split("'")[1] if "'" in first.message else first.message
-                raise ApiError(f"tool {self.name!r}: missing required argument {missing!r}")
+                full = f"{path}.{missing}" if path else missing  # inside a nested map or a list item
+                raise ApiError(f"tool {self.name!r}: missing required argument {full!r}")
             where = f"argument {path!r}" if path else "arguments"
             raise ApiError(f"tool {self.name!r}: {where}: {first.message}")
 

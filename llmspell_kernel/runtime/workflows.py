@@ -292,7 +292,7 @@ class WorkflowBuilder:
         branches = []
         for i, branch in enumerate(_as_list(d.get("branches")), 1):
             if not isinstance(branch, dict) or not callable(branch.get("when")) or "step" not in branch:
-                raise ApiError(f"{what}: branch {i} must be a map {{when = function, step = ...}}")
+                raise ApiError(f"{what}: branch {i} must be a map of `when` (a function) and `step`")
             branches.append(Branch(branch["when"], self._step(what, branch["step"], i)))
         if not branches:
             raise ApiError(f"{what}: `branches` must be a non-empty list")
