@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from llmspell_kernel.runtime.store.base import SCHEMA_VERSION
+
 
 @pytest.fixture
 def cli(tmp_path):
@@ -38,7 +40,7 @@ def test_sessions_from_the_command_line(cli, tmp_path):
     listing = ok(cli("session", "list"))
     assert listing.startswith("work") and "4 versions" in listing
     shown = json.loads(ok(cli("session", "show", "work")))
-    assert shown["version"] == 4 and shown["keys"] == ["runs", "user"] and shown["schema_version"] == 1
+    assert shown["version"] == 4 and shown["keys"] == ["runs", "user"] and shown["schema_version"] == SCHEMA_VERSION
     assert json.loads(ok(cli("state", "work"))) == {"runs": 2, "user": {"name": "Ada", "runs": 2}}
     assert json.loads(ok(cli("state", "work", "--at", "2"))) == {"runs": 1, "user": {"name": "Ada", "runs": 1}}
     assert json.loads(ok(cli("state", "work", "--diff", "1", "4"))) == {"added": ["user"], "changed": ["runs"],
