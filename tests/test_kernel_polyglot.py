@@ -100,3 +100,17 @@ def test_one_workflow_from_every_engine_and_python_in_the_kernel(kc):
     assert result_text(outputs) == "js 0"
     reply, outputs = execute(kc, '%%spell tengo --in made\nmade.set("n", 2).get("n")')
     assert result_text(outputs) == "2"
+
+
+def test_a_javascript_agent_calls_a_tengo_tool_in_the_kernel(kc):
+    reply, _ = execute(kc, "%%spell tengo\n"
+                           'Tool.register({name: "tengo_triple", description: "triple", params: {type: "object"},\n'
+                           "               fn: func(args) { return args.n * 3 }})")
+    assert reply["status"] == "ok", reply
+    reply, outputs = execute(kc, "%%spell js\n"
+                                 "const tripler = await Agent.create({model: 'mock/script', tools: ['tengo_triple'],\n"
+                                 "  responses: [{tool: 'tengo_triple', args: {n: 14}}, 'tripled']});\n"
+                                 "[await tripler.run('triple 14'), (await Event.list({type: 'tool.result'})).at(-1).data]")
+    assert reply["status"] == "ok", reply
+    [data] = [c["data"] for kind, c in outputs if kind == "execute_result"]
+    assert data["application/json"] == ["tripled", {"name": "tengo_triple", "result": 42}]
