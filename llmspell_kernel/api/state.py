@@ -19,8 +19,8 @@ def _map(value: Any, what: str) -> dict[str, Any]:
     return value
 
 
-_INT64 = (-(2**63), 2**63 - 1)
-_SCALARS = (str, float, bool)
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_PLAIN = frozenset({str, float, bool, type(None)})  # values every engine takes as they are
 
 
 def _fast_get(methods: Any, view: StateView, miss: Any):
@@ -28,9 +28,10 @@ def _fast_get(methods: Any, view: StateView, miss: Any):
     head = view.store.head(view.scope)
 
     def get(key: Any = None, default: Any = None, *extra: Any) -> Any:
-        if not extra and type(key) is str and key and "." not in key:
+        if key.__class__ is str and "." not in key and key and not extra:
             value = head.get(key, default)
-            if value is None or type(value) in _SCALARS or (type(value) is int and _INT64[0] <= value <= _INT64[1]):
+            kind = value.__class__
+            if kind in _PLAIN or (kind is int and _INT64_MIN <= value <= _INT64_MAX):
                 return value
         return miss
 
