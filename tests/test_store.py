@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,10 +21,43 @@ from llmspell_kernel.runtime.session import Session
 from llmspell_kernel.runtime.store import MemoryStore, session_path
 from llmspell_kernel.runtime.store.sqlite import SQLiteStore
 
+REDIS_URL = os.environ.get("LLMSPELL_TEST_REDIS", "redis://127.0.0.1:6379/15")
 
-@pytest.fixture(params=["memory", "sqlite"])
+
+def redis_or_skip() -> str:
+    """The test Redis (started by .ci/run, or `redis-server --daemonize yes` for development)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {REDIS_URL}: start one with `redis-server --daemonize yes`")
+    return REDIS_URL
+
+
+@pytest.fixture
+def redis_session():
+    """A fresh session name on the test Redis; its keys are deleted afterwards."""
+    import uuid
+
+    import redis
+
+    url, name = redis_or_skip(), f"test-{uuid.uuid4().hex[:10]}"
+    yield url, name
+    client = redis.Redis.from_url(url)
+    for key in client.scan_iter(f"llmspell:{name}:*"):
+        client.delete(key)
+
+
+@pytest.fixture(params=["memory", "sqlite", "redis"])
 def backend(request, tmp_path):
-    store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "s.sqlite3")
+    if request.param == "redis":
+        from llmspell_kernel.runtime.store.redis import RedisStore
+
+        url, name = request.getfixturevalue("redis_session")
+        store = RedisStore(url, name)
+    else:
+        store = MemoryStore() if request.param == "memory" else SQLiteStore(tmp_path / "s.sqlite3")
     yield store
     store.close()
 
@@ -206,3 +240,57 @@ def test_the_session_magic_switches_to_a_named_session(data_home):
     finally:
         ip.run_line_magic("unload_ext", "llmspell_kernel")
     assert Path(session_path("magic-notes")).is_file()
+
+
+def test_two_sessions_share_one_redis_store(redis_session):
+    url, name = redis_session
+    with Session(offline=True, store=url, session=name) as a, Session(offline=True, store=url, session=name) as b:
+        heard = []
+        b.run("Event.on('ping', function(e) heard_n = e.data.n end)", "lua")
+        b.events.on("ping", lambda event: heard.append(event.data["n"]))
+        a.run("State.set('from_a', 1)\nEvent.emit('ping', {n = 7})", "lua")
+        assert b.run("return State.get('from_a')", "lua") == 1  # B reads what A committed
+        deadline = time.monotonic() + 5
+        while not heard and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert heard == [7]  # A's event reached B's subscribers, live
+        assert b.run("return State.set('from_b', 2)", "lua") == 2  # versions continue across kernels
+        assert a.run("return State.history()[2].key", "lua") == "from_b"
+
+        def bump(session):
+            for _ in range(300):
+                session.state.update("n", lambda v: (v or 0) + 1)
+
+        threads = [threading.Thread(target=bump, args=(s,)) for s in (a, b)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert a.state.get("n") == b.state.get("n") == 600  # no update lost between the two processes
+        history = [c.version for c in b.state.history()]
+        assert history == list(range(1, len(history) + 1))
+
+
+def test_two_kernels_share_one_redis_session(redis_session, tmp_path):
+    from test_kernel import execute
+
+    url, name = redis_session
+    env = {**os.environ, "LLMSPELL_STORE": url, "LLMSPELL_SESSION": name}
+    kernels = [start_new_kernel(kernel_name="llmspell-lua", cwd=str(tmp_path), env=env) for _ in range(2)]
+    try:
+        (_, kc_a), (_, kc_b) = kernels
+        loop = "for i = 1, 1000 do State.update('count', function(n) return (n or 0) + 1 end) end\nEvent.emit('done', {})"
+        ids = [kc.execute(loop) for kc in (kc_a, kc_b)]  # both run at once
+        for kc, msg_id in zip((kc_a, kc_b), ids, strict=True):
+            while True:
+                reply = kc.get_shell_msg(timeout=120)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    assert reply["content"]["status"] == "ok", reply["content"]
+                    break
+        reply, outputs = execute(kc_b, "return {State.get('count'), #Event.list({type = 'done'})}")
+        [result] = [c for kind, c in outputs if kind == "execute_result"]
+        assert result["data"]["application/json"] == [2000, 2]  # and B saw A's `done` event
+    finally:
+        for km, kc in kernels:
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)

@@ -25,6 +25,8 @@ _PLAIN = frozenset({str, float, bool, type(None)})  # values every engine takes 
 
 def _fast_get(methods: Any, view: StateView, miss: Any):
     """`State.get` of a top-level key holding a scalar: one dict lookup, no conversion, no copy."""
+    if view.store.shared:  # other processes write: every read must catch up first, on the full path
+        return lambda *args: miss
     head = view.store.head(view.scope)
 
     def get(key: Any = None, default: Any = None, *extra: Any) -> Any:

@@ -25,9 +25,9 @@ _ids = itertools.count(1)
 _PROCESS_TAG = os.urandom(2).hex()
 
 
-def new_event_id() -> str:
-    """Sortable within a process, unique across processes sharing a store."""
-    return f"ev-{time.time_ns():x}-{_PROCESS_TAG}-{next(_ids):06d}"
+def new_event_id(origin: str = _PROCESS_TAG) -> str:
+    """Sortable within a process, unique across processes sharing a store; `origin` tags the bus that made it."""
+    return f"ev-{time.time_ns():x}-{origin}-{next(_ids):06d}"
 
 
 @dataclass
@@ -76,6 +76,8 @@ class EventBus:
         self._lock = threading.RLock()
         self._sub_ids = itertools.count(1)
         self._local = threading.local()  # re-entrancy guard for failing handlers
+        # in every id this bus makes: events read back from a shared store are told apart by it
+        self.origin = f"{_PROCESS_TAG}{os.urandom(2).hex()}"
 
     @property
     def capacity(self) -> int:
@@ -89,6 +91,21 @@ class EventBus:
                                         source=record.get("source") or "", engine=record.get("engine"),
                                         parent_id=record.get("parent_id"), duration=record.get("duration"),
                                         id=record["id"], time=record["time"]))
+
+    def receive(self, record: dict[str, Any]) -> None:
+        """An event another process emitted on a shared store: recorded and dispatched, not saved again."""
+        if f"-{self.origin}-" in record["id"]:
+            return  # our own, coming back from the store
+        self.restore([record])
+        event = self._ring[-1]
+        with self._lock:
+            subs = [s for s in self._subs.values() if fnmatch.fnmatchcase(event.type, s.pattern)]
+        for sink in list(self._sinks):
+            if getattr(sink, "local_only", False):
+                continue
+            sink(event)
+        for sub in subs:
+            self._dispatch(sub, event)
 
     def add_sink(self, sink: Callable[[Event], None]) -> None:
         """A sink sees every event (store backends, widgets); it must not raise."""
@@ -115,6 +132,7 @@ class EventBus:
             engine=author.engine,
             parent_id=parent_id if parent_id is not None else current_parent(),
             duration=duration,
+            id=new_event_id(self.origin),
         )
         with self._lock:
             self._ring.append(event)

@@ -47,7 +47,9 @@ class Session:
         persistent = self.store.name != "memory"
         if persistent:  # a resumed session: its events, then its versions
             self.events.restore(self.store.load_events(cfg.event_capacity))
-            self.events.add_sink(lambda event: self.store.save_event(event.to_dict()))
+            self.events.add_sink(self._save_event)
+            if getattr(self.store, "shared", False):  # other kernels' events arrive as they happen
+                self.store.follow_events(self.events.receive)
         self.state = StateStore(self.events, backend=self.store if persistent else None)
         self.state_view = StateView(self.state, ROOT)
         self.state_schemas: dict[str, Any] = {}
@@ -65,6 +67,11 @@ class Session:
         self._engines_lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._api = None
+
+    def _save_event(self, event: Any) -> None:
+        self.store.save_event(event.to_dict())
+
+    _save_event.local_only = True  # events received from other processes are in the store already
 
     # the API and the engines ------------------------------------------------
     @property

@@ -115,6 +115,7 @@ class StateStore:
     def __init__(self, bus: EventBus | None = None, backend: Any = None) -> None:
         self._bus = bus
         self._backend = backend  # a persistent store: each change is saved before it is applied
+        self._shared = bool(getattr(backend, "shared", False))
         self._lock = threading.RLock()
         self._snapshots: list[PMap] = [pmap()]  # index = version number
         self._changes: list[Change] = []  # _changes[i] made version i + 1
@@ -139,8 +140,22 @@ class StateStore:
             self._snapshots.append(snapshot)
             self._changes.append(change)
             self._touched[(change.scope, _split(change.key)[0])] = change.version
-        self._heads = {scope: dict(data) for scope, data in self._snapshots[-1].items()}
-        self._heads.setdefault(ROOT, {})
+        for scope, head in self._heads.items():  # the mirrors stay the same objects: fast paths hold them
+            head.clear()
+            head.update(self._snapshots[-1].get(scope, pmap()))
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes write to this store's backend (Redis): reads catch up first."""
+        return self._shared
+
+    def sync(self) -> None:
+        """Catch up with the versions other processes committed to a shared backend."""
+        if self._shared:
+            with self._lock:
+                records = self._backend.changes_since(len(self._changes))
+                if records:
+                    self._replay(records)
 
     # reading --------------------------------------------------------------
     @property
@@ -156,9 +171,11 @@ class StateStore:
 
     @property
     def version(self) -> int:
+        self.sync()
         return len(self._snapshots) - 1
 
     def scope_map(self, scope: str = ROOT, version: int | None = None) -> PMap:
+        self.sync()
         snap = self._snapshots[self._check_version(version) if version is not None else -1]
         return snap.get(scope, pmap())
 
@@ -179,6 +196,7 @@ class StateStore:
         return {k: plain_copy(v) for k, v in self.scope_map(scope, version).items()}
 
     def history(self, key: str | None = None, *, scope: str | None = ROOT) -> list[Change]:
+        self.sync()
         with self._lock:
             changes = list(self._changes)
         if scope is not None:
@@ -201,12 +219,21 @@ class StateStore:
         self._validators.append(validator)
 
     def set(self, key: str, value: Any, *, scope: str = ROOT) -> int:
-        with self._lock:
-            return self._commit(scope, key, "set", plain_copy(value))
+        value = plain_copy(value)
+        return self._retrying(lambda: self._commit(scope, key, "set", value))
 
     def delete(self, key: str, *, scope: str = ROOT) -> int:
-        with self._lock:
-            return self._commit(scope, key, "delete", None)
+        return self._retrying(lambda: self._commit(scope, key, "delete", None))
+
+    def _retrying(self, commit: Callable[[], int]) -> int:
+        """Commit on the latest version; with a shared backend, catch up and retry when another process won."""
+        while True:
+            with self._lock:
+                self.sync()
+                try:
+                    return commit()
+                except _Conflict:
+                    continue
 
     def update(self, key: str, fn: Callable[[Any], Any], *, scope: str = ROOT) -> int:
         """Atomic read-modify-write without holding the lock while `fn` runs.
@@ -222,15 +249,23 @@ class StateStore:
                 old = lookup(self.scope_map(scope), key)
             new = fn(plain_copy(old))
             with self._lock:
+                self.sync()
                 if self._touched.get(top, 0) == seen:
-                    return self._commit(scope, key, "update", plain_copy(new))
+                    try:
+                        return self._commit(scope, key, "update", plain_copy(new))
+                    except _Conflict:  # another process committed meanwhile: run fn on its value
+                        continue
 
     def rollback(self, version: int) -> int:
         """Restore the whole store as it was at `version`, as a new version."""
-        with self._lock:
+
+        def commit() -> int:
             target = self._snapshots[self._check_version(version)]
-            return self._append(target, Change(self.version + 1, ROOT, "*", "rollback", self.version, version,
+            latest = len(self._snapshots) - 1
+            return self._append(target, Change(latest + 1, ROOT, "*", "rollback", latest, version,
                                                current_author().as_dict(), time.time()), touched=None)
+
+        return self._retrying(commit)
 
     def _commit(self, scope: str, key: str, op: str, value: Any) -> int:
         current = self._snapshots[-1]
@@ -240,11 +275,14 @@ class StateStore:
         top = _split(key)[0]
         for validate in self._validators:
             validate(scope, top, new_data.get(top))
-        change = Change(self.version + 1, scope, key, op, old, value, current_author().as_dict(), time.time())
+        change = Change(len(self._snapshots), scope, key, op, old, value, current_author().as_dict(), time.time())
         return self._append(current.set(scope, new_data), change, touched=(scope, top))
 
     def _append(self, snapshot: PMap, change: Change, touched: tuple[str, str] | None) -> int:
-        if self._backend is not None:
+        if self._shared:
+            if not self._backend.commit(change.record()):  # its version was taken by another process
+                raise _Conflict
+        elif self._backend is not None:
             self._backend.save_change(change.record())  # durable first: a failed save changes nothing
         self._snapshots.append(snapshot)
         self._changes.append(change)
@@ -277,6 +315,10 @@ class StateStore:
         if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version <= self.version:
             raise ApiError(f"no state version {version!r}: versions run from 0 to {self.version}")
         return version
+
+
+class _Conflict(Exception):
+    """A shared backend refused a commit: another process wrote that version first."""
 
 
 def _related(changed: str, asked: str) -> bool:

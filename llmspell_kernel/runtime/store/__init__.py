@@ -34,6 +34,10 @@ def session_path(name: str) -> Path:
 
 def open_store(config: Any) -> StoreBackend:
     store, name = config.store, config.session
+    if isinstance(store, str) and store.startswith(("redis://", "rediss://", "unix://")):
+        from .redis import RedisStore
+
+        return RedisStore(store, session=name or "default")
     if store in (None, "", "sqlite") and not name:
         return MemoryStore()
     if store == "memory":
