@@ -7,7 +7,6 @@ so a namespace or handle type added to `table.py` appears with no change here.
 
 from __future__ import annotations
 
-import argparse
 import math
 import re
 import sys
@@ -18,6 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
+from .generated import generated_file_main
 from .spec import Alias, ApiFunction
 from .table import ALIASES, HANDLES, NAMESPACES, alias_functions, global_names
 
@@ -214,21 +214,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m llmspell_kernel.api.reference", description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file differs from the table; write nothing")
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="the file (default: docs/api.md)")
-    args = parser.parse_args(argv)
-    text = render()
-    current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
-    if args.check:
-        if current != text:
-            print(f"{args.output} is stale: run `python -m llmspell_kernel.api.reference`", file=sys.stderr)
-            return 1
-        return 0
-    if current != text:
-        args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(text, encoding="utf-8")
-    return 0
+    return generated_file_main(argv, module="llmspell_kernel.api.reference", default=DEFAULT_OUTPUT, render=render)
 
 
 if __name__ == "__main__":

@@ -8,13 +8,13 @@ handles at once, and multi-word names also have their camelCase forms (as the en
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from importlib.resources import files
 from pathlib import Path
 from types import SimpleNamespace
 
+from .generated import generated_file_main
 from .spec import ApiFunction
 from .table import ALIASES, HANDLES, NAMESPACES, alias_functions
 
@@ -169,20 +169,7 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale; write nothing")
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write (default: the package's copy)")
-    args = parser.parse_args(argv)
-    text = render()
-    current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
-    if args.check:
-        if current != text:
-            print(f"{args.output} is stale: run python -m llmspell_kernel.api.typescript", file=sys.stderr)
-            return 1
-        return 0
-    if current != text:
-        args.output.write_text(text, encoding="utf-8")
-    return 0
+    return generated_file_main(argv, module="llmspell_kernel.api.typescript", default=OUTPUT, render=render)
 
 
 if __name__ == "__main__":
