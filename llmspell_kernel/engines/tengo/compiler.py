@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import ast as A
-from .emit_expr import ExprGen, last_pos, orig
+from .emit_expr import ExprGen, calls_beyond, last_pos, orig
 from .pyast import (
     ST,
     C,
@@ -163,7 +163,7 @@ class CodeGen(ExprGen):
         # tick themselves), which its caller's tick accounts for. So the tick goes before
         # the first statement that may call user code, not at the entry: the base case of
         # a recursion (`if n < 2 { return n }`) costs nothing.
-        first_call = next((i for i, st in enumerate(n.body.stmts) if makes_calls(st)), None)
+        first_call = next((i for i, st in enumerate(n.body.stmts) if calls_beyond(st, _NO_CALLBACK_BUILTINS)), None)
         tick = (first_call, self.tick(n.line, n.col)) if first_call is not None else None
         if tick is not None:
             body.append(P.Nonlocal(names=["_bud"]))
@@ -997,30 +997,6 @@ _NO_CALLBACK_BUILTINS = frozenset({
     "is_map", "is_error", "is_undefined", "is_function", "is_callable", "is_immutable_array",
     "is_immutable_map", "is_iterable", "is_time", "time", "format", "range",
 })
-
-
-def makes_calls(node: Any) -> bool:
-    """Whether a function body may call user code (nested function bodies excluded)."""
-    t = type(node)
-    if t is A.CallExpr:
-        f = node.func
-        if not (type(f) is A.Ident and orig(f.sym).scope == "builtin" and orig(f.sym).name in _NO_CALLBACK_BUILTINS):
-            return True
-    elif t is A.ImportExpr:
-        return True
-    elif t is A.FuncLit or t is A.Ident:
-        return False
-    for f in getattr(t, "FIELDS", ()):
-        if f in ("sym", "scope", "syms", "ksym", "vsym"):
-            continue
-        v = getattr(node, f, None)
-        if isinstance(v, list):
-            for x in v:
-                if isinstance(x, A.Node) and makes_calls(x):
-                    return True
-        elif isinstance(v, A.Node) and makes_calls(v):
-            return True
-    return False
 
 
 def infer_kinds(res: Resolver, records: list) -> dict:

@@ -67,13 +67,13 @@ def _conjuncts(n: Any) -> list:
     return [n] if type(n) is A.BinaryExpr else []
 
 
-def _impure_call(n: Any) -> bool:
-    """Whether evaluating n may call user code or a builtin that changes an array."""
+def calls_beyond(n: Any, allowed: frozenset[str]) -> bool:
+    """Whether evaluating n may call user code or a builtin outside `allowed` (nested function bodies excluded)."""
     t = type(n)
     if t is A.CallExpr:
         f = n.func
         if not (type(f) is A.Ident and f.sym is not None and orig(f.sym).scope == "builtin"
-                and orig(f.sym).name in _PURE_BUILTINS):
+                and orig(f.sym).name in allowed):
             return True
     elif t is A.ImportExpr:
         return True
@@ -84,7 +84,7 @@ def _impure_call(n: Any) -> bool:
             continue
         v = getattr(n, f, None)
         for x in (v if isinstance(v, list) else [v]):
-            if isinstance(x, A.Node) and _impure_call(x):
+            if isinstance(x, A.Node) and calls_beyond(x, allowed):
                 return True
     return False
 
@@ -219,7 +219,7 @@ class ExprGen:
         """Add the facts a true condition gives: each `i < len(x)` (or `len(x) > i`) conjunct,
         with i a plain int local of this function, bounds i; if x is also a local assigned
         once, then x[i] is in range (while x is a list and nothing spliced it)."""
-        if _impure_call(cond):
+        if calls_beyond(cond, _PURE_BUILTINS):  # a call could shrink an array through an alias
             return  # a call after the comparison could change len(x) before the body runs
         inb, upper = set(self.inb), set(self.upper)
         for term in _conjuncts(cond):
