@@ -344,16 +344,19 @@ def b_type_name(*args: Any) -> str:
     return type_name(args[0])
 
 
+def format_args(fn_type: str, args: tuple) -> tuple[str, list]:
+    """The format string and its values, checked as `format`, `fmt.sprintf` and `fmt.printf` check them."""
+    if not args:
+        raise wrong_args(fn_type)
+    if type(args[0]) is not str:
+        raise bad_type(fn_type, "format", "string", args[0])
+    return args[0], list(args[1:])
+
+
 @builtin("format")
 def b_format(*args: Any) -> Any:
-    if not args:
-        raise wrong_args("builtin-function:format")
-    f = args[0]
-    if type(f) is not str:
-        raise bad_type("builtin-function:format", "format", "string", f)
-    if len(args) == 1:
-        return f
-    return format_values(f, list(args[1:]))
+    f, values = format_args("builtin-function:format", args)
+    return format_values(f, values) if values else f
 
 
 @builtin("range")
