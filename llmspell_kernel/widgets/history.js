@@ -2,18 +2,7 @@
 // against its parent and the whole state as a collapsible tree. Rollback asks for a confirmation,
 // then sends {action: "rollback", version} to Python, which calls State.rollback.
 
-// the same small element helper as timeline.js (each anywidget module loads on its own)
-function h(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (value !== undefined && value !== null) node.setAttribute(key, value);
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
+// h(tag, props, ...children) comes from dom.js, which Python puts before this module
 
 // a JSON value as nested <details>: maps and lists fold, scalars show as JSON
 function tree(value, label) {

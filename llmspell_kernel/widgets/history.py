@@ -12,7 +12,6 @@ import fnmatch
 import json
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 import anywidget
@@ -21,10 +20,10 @@ import traitlets
 from ..runtime.context import Author, acting_as
 from ..runtime.events import Event
 from ..runtime.state import Change, StateStore
+from . import HERE, esm
 from .batch import Batcher
 from .handle import SessionWidget
 
-HERE = Path(__file__).parent
 MAX_VERSIONS = 500  # newest first; older ones are reached through the key filter
 MAX_VALUE = 2_000  # characters of one value in a diff row
 
@@ -68,7 +67,7 @@ def _short(value: Any) -> str:
 
 
 class StateHistory(SessionWidget, anywidget.AnyWidget):
-    _esm = HERE / "history.js"
+    _esm = esm("history.js")
     _css = HERE / "widgets.css"
 
     versions = traitlets.List(help="[{version, time, author, op, key, summary}], newest first").tag(sync=True)

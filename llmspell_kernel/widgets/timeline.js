@@ -2,17 +2,7 @@
 // the page (tree indent, badge, status, waterfall bar), the filter bar and the selected row's detail,
 // and sends back only what the user chose: filter, page, selected row.
 
-function h(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (value !== undefined && value !== null) node.setAttribute(key, value);
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
-  }
-  return node;
-}
+// h(tag, props, ...children) comes from dom.js, which Python puts before this module
 
 function ms(value) {
   if (value === null || value === undefined) return "…";

@@ -9,18 +9,17 @@ selected row are traits the browser sets; the detail of the selected row comes b
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Any
 
 import anywidget
 import traitlets
 
 from ..runtime.events import Event, EventBus
+from . import HERE, esm
 from .batch import Batcher
 from .handle import SessionWidget
 from .spans import SpanTree
 
-HERE = Path(__file__).parent
 FILTER_FIELDS = ("type", "engine", "status", "search")
 
 
@@ -40,7 +39,7 @@ def timeline_filter(value: Any) -> dict[str, str]:
 
 
 class EventTimeline(SessionWidget, anywidget.AnyWidget):
-    _esm = HERE / "timeline.js"
+    _esm = esm("timeline.js")
     _css = HERE / "widgets.css"
 
     rows = traitlets.List(help="the visible page of rows").tag(sync=True)
