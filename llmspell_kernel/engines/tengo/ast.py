@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 
@@ -10,6 +11,21 @@ class Node:
 
     def pos(self) -> tuple[int, int]:
         return (self.line, self.col)
+
+
+_NOT_CHILDREN = frozenset({"sym", "scope", "syms", "ksym", "vsym"})  # the resolver's links, not syntax
+
+
+def children(node: Any) -> Iterator[Node]:
+    """The syntax nodes directly inside `node`, in field order (what every compiler walk visits)."""
+    for f in getattr(type(node), "FIELDS", ()):
+        if f in _NOT_CHILDREN:
+            continue
+        v = getattr(node, f, None)
+        if isinstance(v, list):
+            yield from (x for x in v if isinstance(x, Node))
+        elif isinstance(v, Node):
+            yield v
 
 
 def _node(name: str, fields: tuple[str, ...]) -> type:

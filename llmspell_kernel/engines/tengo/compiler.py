@@ -134,13 +134,8 @@ class CodeGen(ExprGen):
             if t is A.CallExpr and type(x.func) is A.Ident and orig(x.func.sym) is bound:
                 if any(self.kind(a) != "int" for a in x.args):
                     ok = False
-            for f in getattr(t, "FIELDS", ()):
-                if f in ("sym", "scope", "syms", "ksym", "vsym"):
-                    continue
-                v = getattr(x, f, None)
-                for e in (v if isinstance(v, list) else [v]):
-                    if isinstance(e, A.Node):
-                        walk(e)
+            for e in A.children(x):
+                walk(e)
         walk(n.body)
         self.kinds, self.clone = saved
         return ok
@@ -690,16 +685,8 @@ class CodeGen(ExprGen):
             t = type(x)
             if t in (A.AssignStmt, A.IncDecStmt) and x.syms is not None and orig(x.syms) is sym:
                 found.append(x)
-            for f in getattr(t, "FIELDS", ()):
-                if f in ("sym", "scope", "syms", "ksym", "vsym"):
-                    continue
-                v = getattr(x, f, None)
-                if isinstance(v, list):
-                    for e in v:
-                        if isinstance(e, A.Node):
-                            walk(e)
-                elif isinstance(v, A.Node):
-                    walk(v)
+            for e in A.children(x):
+                walk(e)
         walk(node)
         return bool(found)
 
@@ -818,14 +805,7 @@ def _calls_only_self(node: Any, sym: Any, arity: int) -> bool:
             return False
     if t is A.Ident:
         return True
-    for f in getattr(t, "FIELDS", ()):
-        if f in ("sym", "scope", "syms", "ksym", "vsym"):
-            continue
-        v = getattr(node, f, None)
-        for x in (v if isinstance(v, list) else [v]):
-            if isinstance(x, A.Node) and not _calls_only_self(x, sym, arity):
-                return False
-    return True
+    return all(_calls_only_self(x, sym, arity) for x in A.children(node))
 
 
 def counters(records: list, kinds: dict) -> dict:
@@ -851,14 +831,7 @@ def loop_nesting(node: Any) -> int:
     t = type(node)
     if t is A.FuncLit or t is A.Ident:
         return 0
-    best = 0
-    for f in getattr(t, "FIELDS", ()):
-        if f in ("sym", "scope", "syms", "ksym", "vsym"):
-            continue
-        v = getattr(node, f, None)
-        for x in (v if isinstance(v, list) else [v]):
-            if isinstance(x, A.Node):
-                best = max(best, loop_nesting(x))
+    best = max((loop_nesting(x) for x in A.children(node)), default=0)
     return best + (1 if t is A.ForStmt or t is A.ForInStmt else 0)
 
 
@@ -870,16 +843,8 @@ def _idents(node: Any, out: list) -> None:
     if t is A.FuncLit:
         _idents(node.body, out)
         return
-    for f in getattr(t, "FIELDS", ()):
-        if f in ("sym", "scope", "syms", "ksym", "vsym"):
-            continue
-        v = getattr(node, f, None)
-        if isinstance(v, list):
-            for x in v:
-                if isinstance(x, A.Node):
-                    _idents(x, out)
-        elif isinstance(v, A.Node):
-            _idents(v, out)
+    for x in A.children(node):
+        _idents(x, out)
 
 
 def _is_append_of(rhs: Any, o: Any) -> bool:
@@ -937,16 +902,8 @@ def unaliased_arrays(file: Any) -> set:
             bad.update(x for x in (n.ksym, n.vsym) if x is not None)
         elif t is A.FuncLit:
             bad.update(n.scope.params)
-        for f in getattr(t, "FIELDS", ()):
-            if f in ("sym", "scope", "syms", "ksym", "vsym"):
-                continue
-            v = getattr(n, f, None)
-            if isinstance(v, list):
-                for x in v:
-                    if isinstance(x, A.Node):
-                        visit(x)
-            elif isinstance(v, A.Node):
-                visit(v)
+        for x in A.children(n):
+            visit(x)
 
     visit(file)
     cands = {o for o in good - bad if isinstance(o, Sym) and o.owner is not None and not o.captured

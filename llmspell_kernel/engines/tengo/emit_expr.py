@@ -79,14 +79,7 @@ def calls_beyond(n: Any, allowed: frozenset[str]) -> bool:
         return True
     elif t is A.FuncLit or t is A.Ident:
         return False
-    for f in getattr(t, "FIELDS", ()):
-        if f in ("sym", "scope", "syms", "ksym", "vsym"):
-            continue
-        v = getattr(n, f, None)
-        for x in (v if isinstance(v, list) else [v]):
-            if isinstance(x, A.Node) and calls_beyond(x, allowed):
-                return True
-    return False
+    return any(calls_beyond(x, allowed) for x in A.children(n))
 
 
 def last_pos(n: Any) -> tuple[int, int]:
