@@ -18,15 +18,30 @@ def session(tmp_path):
         yield s
 
 
-@pytest.fixture
-def lua(session):
-    """Run Lua code in the test's session and return its value."""
+def runner(session, engine: str):
+    """A function that runs code of one engine in the test's session and returns its value."""
 
     def run(code: str, **kwargs):
-        return session.run(code, "lua", chunk=kwargs.pop("chunk", "test"), **kwargs)
+        return session.run(code, engine, chunk=kwargs.pop("chunk", "test"), **kwargs)
 
     run.session = session
+    run.engine = session.engine(engine)
     return run
+
+
+@pytest.fixture
+def lua(session):
+    return runner(session, "lua")
+
+
+@pytest.fixture
+def tengo(session):
+    return runner(session, "tengo")
+
+
+@pytest.fixture
+def js(session):
+    return runner(session, "js")
 
 
 ENGINES = ["lua", "tengo", "js"]

@@ -26,16 +26,6 @@ from llmspell_kernel.errors import (
 from llmspell_kernel.runtime.session import Session
 
 
-@pytest.fixture
-def js(session):
-    def run(code: str, **kwargs):
-        return session.run(code, "js", chunk=kwargs.pop("chunk", "test"), **kwargs)
-
-    run.session = session
-    run.engine = session.engine("js")
-    return run
-
-
 def test_the_engine_is_found_by_name_extension_and_shebang():
     assert find_engine(name="javascript") == "js" and find_engine(name="node") == "js"
     assert find_engine(path="spell.mjs") == "js"

@@ -25,17 +25,6 @@ from llmspell_kernel.errors import (
 )
 
 
-@pytest.fixture
-def tengo(session):
-    """Run Tengo code in the test's session and return its value."""
-
-    def run(code: str, **kwargs):
-        return session.run(code, "tengo", chunk=kwargs.pop("chunk", "test"), **kwargs)
-
-    run.session = session
-    return run
-
-
 def test_values_cross_as_plain_python(tengo):
     assert tengo("1 + 1") == 2
     assert tengo("1.5") == 1.5
