@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 
 from ..errors import ApiError, LLMError, SpellError
+from .checks import as_list, positive_int
 from .context import acting_as
 from .events import EventBus
 from .llm import LLMClient, LLMRequest, LLMResponse, MockScript, Usage
@@ -228,9 +229,7 @@ def _run_overrides(opts: Any) -> dict[str, Any]:
     unknown = set(opts) - RUN_OPTIONS
     if unknown:
         raise ApiError(f"unknown run option(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(RUN_OPTIONS))}")
-    iterations = opts.get("max_iterations", 1)
-    if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
-        raise ApiError(f"max_iterations must be a positive integer, not {iterations!r}")
+    positive_int(opts.get("max_iterations", 1), "max_iterations")
     return dict(opts)
 
 
@@ -262,14 +261,12 @@ class AgentRegistry:
         if unknown:
             raise ApiError(f"unknown agent option(s): {', '.join(sorted(unknown))}; "
                            f"known: {', '.join(sorted(AGENT_OPTIONS))}")
-        tools = [t if isinstance(t, str) else getattr(t, "name", None) for t in _as_list(opts.get("tools"))]
+        tools = [t if isinstance(t, str) else getattr(t, "name", None) for t in as_list(opts.get("tools"))]
         for tool in tools:
             if not isinstance(tool, str):
                 raise ApiError("agent option `tools` takes tool names or tool handles")
             self.tools.get(tool)  # an unknown tool is an error now, not at the first call
-        iterations = opts.get("max_iterations", 10)
-        if not isinstance(iterations, int) or isinstance(iterations, bool) or iterations < 1:
-            raise ApiError(f"max_iterations must be a positive integer, not {iterations!r}")
+        iterations = positive_int(opts.get("max_iterations", 10), "max_iterations")
         fmt = opts.get("response_format")
         if fmt not in (None, "text", "json") and not isinstance(fmt, dict):
             raise ApiError(f'response_format must be "text", "json" or a JSON schema (a map), not {fmt!r}')
@@ -291,7 +288,7 @@ class AgentRegistry:
             tools=list(opts.get("tools") or []), llm=self.llm, registry=self.tools, bus=self.bus,
             temperature=opts.get("temperature"), max_tokens=opts.get("max_tokens"),
             max_iterations=opts.get("max_iterations", 10), response_format=opts.get("response_format"),
-            script=MockScript(_as_list(responses)) if responses is not None else None,
+            script=MockScript(as_list(responses)) if responses is not None else None,
             api_base=opts.get("api_base"), api_key=opts.get("api_key"), timeout=opts.get("timeout"),
             definition={k: v for k, v in opts.items() if k != "api_key"},  # a key never reaches the store
             on_change=self._save if self._backend is not None else None,
@@ -340,12 +337,3 @@ class AgentRegistry:
 
     def __len__(self) -> int:
         return len(self._agents)
-
-
-def _as_list(value: Any) -> list[Any]:
-    """Script tables arrive as lists, or as empty maps when empty."""
-    if value is None or value == {}:
-        return []
-    if isinstance(value, (list, tuple)):
-        return list(value)
-    return [value]

@@ -17,6 +17,7 @@ from typing import Any
 from pyrsistent import PMap, pmap
 
 from ..errors import ApiError
+from .checks import is_int
 from .context import current_author
 from .events import EventBus
 
@@ -312,7 +313,7 @@ class StateStore:
         return change.version
 
     def _check_version(self, version: int) -> int:
-        if not isinstance(version, int) or isinstance(version, bool) or not 0 <= version <= self.version:
+        if not is_int(version) or not 0 <= version <= self.version:
             raise ApiError(f"no state version {version!r}: versions run from 0 to {self.version}")
         return version
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ApiError, SpellError
+from .checks import as_list, is_int, positive_int
 from .context import acting_as, under_parent
 from .events import EventBus, elapsed_ms
 from .gate import wait_futures
@@ -279,8 +280,8 @@ class WorkflowBuilder:
     def _parallel(self, what: str, name: str, d: dict) -> Workflow:
         steps = self._steps(what, d.get("steps"))
         limit = d.get("max_concurrency")
-        if limit is not None and (not _is_int(limit) or limit < 1):
-            raise ApiError(f"{what}: max_concurrency must be a positive integer, not {limit!r}")
+        if limit is not None:
+            positive_int(limit, f"{what}: max_concurrency")
         merge = d.get("merge", "list")
         if merge not in ("list", "map") and not callable(merge):
             raise ApiError(f'{what}: merge must be "list", "map" or a function, not {merge!r}')
@@ -290,7 +291,7 @@ class WorkflowBuilder:
 
     def _conditional(self, what: str, name: str, d: dict) -> Workflow:
         branches = []
-        for i, branch in enumerate(_as_list(d.get("branches")), 1):
+        for i, branch in enumerate(as_list(d.get("branches")), 1):
             if not isinstance(branch, dict) or not callable(branch.get("when")) or "step" not in branch:
                 raise ApiError(f"{what}: branch {i} must be a map of `when` (a function) and `step`")
             branches.append(Branch(branch["when"], self._step(what, branch["step"], i)))
@@ -304,8 +305,7 @@ class WorkflowBuilder:
         limit = d.get("max_iterations")
         if limit is None:
             raise ApiError(f"{what}: max_iterations is required (a loop must end)")
-        if not _is_int(limit) or limit < 1:
-            raise ApiError(f"{what}: max_iterations must be a positive integer, not {limit!r}")
+        positive_int(limit, f"{what}: max_iterations")
         until = d.get("until")
         if until is not None and not callable(until):
             raise ApiError(f"{what}: `until` must be a function (output, i) -> boolean")
@@ -315,7 +315,7 @@ class WorkflowBuilder:
                         max_iterations=limit)
 
     def _steps(self, what: str, steps: Any) -> list[Step]:
-        items = _as_list(steps)
+        items = as_list(steps)
         if not items:
             raise ApiError(f"{what}: `steps` must be a non-empty list")
         return [self._step(what, item, i) for i, item in enumerate(items, 1)]
@@ -330,7 +330,7 @@ class WorkflowBuilder:
             options, spec = spec, spec["step"]
         target, default_name = self._target(what, spec, index)
         retry = options.get("retry", 0)
-        if not _is_int(retry) or retry < 0:
+        if not is_int(retry) or retry < 0:
             raise ApiError(f"{what}: step {index}: retry must be a count (0 or more), not {retry!r}")
         on_error = options.get("on_error", "fail")
         if on_error not in ("fail", "skip"):
@@ -365,16 +365,6 @@ class WorkflowBuilder:
             return spec, f"step_{index}"
         raise ApiError(f"{what}: step {index} must be an agent (handle or name), a tool step (a map of `tool` "
                        f"and `args`), a function or a workflow, not {type(spec).__name__}")
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None or value == {}:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _truthy(value: Any) -> bool:
