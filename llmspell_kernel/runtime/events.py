@@ -86,26 +86,16 @@ class EventBus:
     def restore(self, records: list[dict[str, Any]]) -> None:
         """Put saved events back in the ring (a resumed session), without dispatching them."""
         with self._lock:
-            for record in records:
-                self._ring.append(Event(type=record["type"], data=record.get("data") or {},
-                                        source=record.get("source") or "", engine=record.get("engine"),
-                                        parent_id=record.get("parent_id"), duration=record.get("duration"),
-                                        id=record["id"], time=record["time"]))
+            self._ring.extend(_from_record(record) for record in records)
 
     def receive(self, record: dict[str, Any]) -> None:
-        """An event another process emitted on a shared store: recorded and dispatched, not saved again."""
-        if f"-{self.origin}-" in record["id"]:
-            return  # our own, coming back from the store
-        self.restore([record])
-        event = self._ring[-1]
-        with self._lock:
-            subs = [s for s in self._subs.values() if fnmatch.fnmatchcase(event.type, s.pattern)]
-        for sink in list(self._sinks):
-            if getattr(sink, "local_only", False):
-                continue
-            sink(event)
-        for sub in subs:
-            self._dispatch(sub, event)
+        """An event another bus emitted on a shared store: recorded and dispatched like one of ours."""
+        if not self.is_own(record["id"]):  # ours come back from the store too
+            self._publish(_from_record(record))
+
+    def is_own(self, event_id: str) -> bool:
+        """Whether this bus made the event (every id carries its maker's origin tag)."""
+        return f"-{self.origin}-" in event_id
 
     def add_sink(self, sink: Callable[[Event], None]) -> None:
         """A sink sees every event (store backends, widgets); it must not raise."""
@@ -134,14 +124,18 @@ class EventBus:
             duration=duration,
             id=new_event_id(self.origin),
         )
+        self._publish(event)
+        return event
+
+    def _publish(self, event: Event) -> None:
+        """Record an event in the ring, then hand it to the sinks and the matching subscribers."""
         with self._lock:
             self._ring.append(event)
-            subs = [s for s in self._subs.values() if fnmatch.fnmatchcase(type, s.pattern)]
+            subs = [s for s in self._subs.values() if fnmatch.fnmatchcase(event.type, s.pattern)]
         for sink in list(self._sinks):
             sink(event)
         for sub in subs:
             self._dispatch(sub, event)
-        return event
 
     def _dispatch(self, sub: _Subscription, event: Event) -> None:
         try:
@@ -217,6 +211,13 @@ class EventBus:
             self.emit(f"{kind}.error", result, source=source, parent_id=start.id, duration=elapsed_ms(began))
             raise
         self.emit(f"{kind}.complete", result, source=source, parent_id=start.id, duration=elapsed_ms(began))
+
+
+def _from_record(record: dict[str, Any]) -> Event:
+    """An event as `Event.to_dict` gave it (from a store)."""
+    return Event(type=record["type"], data=record.get("data") or {}, source=record.get("source") or "",
+                 engine=record.get("engine"), parent_id=record.get("parent_id"), duration=record.get("duration"),
+                 id=record["id"], time=record["time"])
 
 
 def _default_source(author) -> str:

@@ -69,9 +69,8 @@ class Session:
         self._api = None
 
     def _save_event(self, event: Any) -> None:
-        self.store.save_event(event.to_dict())
-
-    _save_event.local_only = True  # events received from other processes are in the store already
+        if self.events.is_own(event.id):  # events received from other processes are in the store already
+            self.store.save_event(event.to_dict())
 
     # the API and the engines ------------------------------------------------
     @property
