@@ -5,6 +5,7 @@ Exit codes: 0 ok, 1 internal error, 2 usage, 3 script error, 4 timeout, 5 sandbo
 
 from __future__ import annotations
 
+import itertools
 import sys
 import time
 from pathlib import Path
@@ -96,7 +97,7 @@ def _watch(session: Any, file: Path, engine: str, params: dict[str, str], timeou
 def _mtimes(file: Path) -> dict[Path, int]:
     """Modification times of the spell and of the modules it may import (same extension, same folder tree)."""
     found = {file: file.stat().st_mtime_ns}
-    for path in list(file.parent.rglob(f"*{file.suffix}"))[:500]:
+    for path in itertools.islice(file.parent.rglob(f"*{file.suffix}"), 500):  # stop early in a large tree
         if not any(part.startswith(".") for part in path.relative_to(file.parent).parts):
             found[path] = path.stat().st_mtime_ns
     return found
