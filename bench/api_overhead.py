@@ -16,7 +16,7 @@ from pathlib import Path
 os.environ.setdefault("LLMSPELL_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the fake OpenAI server
 
-from results import save  # bench/results.py
+from results import per_call_us, save  # bench/results.py
 
 from llmspell_kernel.runtime.llm import LLMRequest
 from llmspell_kernel.runtime.session import Session
@@ -24,28 +24,17 @@ from llmspell_kernel.runtime.session import Session
 N = 2000
 
 
-def per_call_us(fn, n: int, repeats: int = 7) -> float:
-    """Median over `repeats` of the mean microseconds per call of a batch of `n`."""
-    fn(10)  # warm up
-    samples = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        fn(n)
-        samples.append((time.perf_counter() - began) / n * 1e6)
-    return statistics.median(samples)
-
-
 def agent_overhead() -> dict:
     with Session(offline=True) as session:
         session.run("bench_agent = Agent.create({name = 'bench', model = 'mock/echo'})", "lua")
         loop = session.run("return function(n) for i = 1, n do bench_agent:run('hello world') end end", "lua")
-        run_us = per_call_us(loop, N // 4)
+        run_us = per_call_us(loop, N // 4, repeats=7)
 
         def provider_only(n: int) -> None:
             for _ in range(n):
                 session.llm.call(LLMRequest(model="mock/echo", messages=[{"role": "user", "content": "hello world"}]))
 
-        provider_us = per_call_us(provider_only, N // 4)
+        provider_us = per_call_us(provider_only, N // 4, repeats=7)
     return {"agent_run_us": run_us, "provider_call_us": provider_us, "overhead_us": run_us - provider_us,
             "target_overhead_us": 1000}
 
@@ -61,11 +50,11 @@ def state_get_vs_lupa() -> dict:
     bare = lua54.LuaRuntime()
     bare.globals().get = get
     bare_loop = bare.eval("function(n) local v for i = 1, n do v = get('k') end return v end")
-    bare_us = per_call_us(bare_loop, N * 10)
+    bare_us = per_call_us(bare_loop, N * 10, repeats=7)
     with Session(offline=True) as session:
         session.run("State.set('k', 42)", "lua")
         loop = session.run("return function(n) local v for i = 1, n do v = State.get('k') end return v end", "lua")
-        ours_us = per_call_us(loop, N * 10)
+        ours_us = per_call_us(loop, N * 10, repeats=7)
     return {"bare_lupa_call_us": bare_us, "state_get_us": ours_us, "ratio": ours_us / bare_us, "target_ratio": 2.0}
 
 

@@ -12,7 +12,7 @@ import sys
 import time
 import tracemalloc
 
-from results import save  # bench/results.py
+from results import per_call_us, save  # bench/results.py
 
 os.environ.setdefault("LLMSPELL_OFFLINE", "1")
 
@@ -52,16 +52,10 @@ def llmspell_session() -> int:
     return heap
 
 
-def per_call_us(session, code: str, n: int) -> float:
+def api_call_us(session, code: str, n: int) -> float:
     """Microseconds per iteration of an async loop of `n` awaited calls (median of 5)."""
     session.run(f"globalThis.bench = async (n) => {{ for (let i = 0; i < n; i++) {{ {code} }} }}", "js")
-    session.run("await bench(10)", "js")
-    samples = []
-    for _ in range(5):
-        began = time.perf_counter()
-        session.run(f"await bench({n})", "js")
-        samples.append((time.perf_counter() - began) / n * 1e6)
-    return statistics.median(samples)
+    return per_call_us(lambda count: session.run(f"await bench({count})", "js"), n)
 
 
 def api_calls(n: int = 2000) -> dict:
@@ -70,11 +64,11 @@ def api_calls(n: int = 2000) -> dict:
     with Session(offline=True) as session:
         session.run("await State.set('k', 42)\nglobalThis.agentForBench = new Agent({model: 'mock/echo'})", "js")
         return {
-            "empty_await_us": per_call_us(session, "await null", n),
-            "state_get_us": per_call_us(session, "await State.get('k')", n),
-            "json_encode_us": per_call_us(session, "await json.encode({a: [1, 2, 3]})", n),
-            "agent_run_mock_us": per_call_us(session, "await agentForBench.run('hello world')", n // 10),
-            "spell_sleep_0_us": per_call_us(session, "await Spell.sleep(0)", n // 10),
+            "empty_await_us": api_call_us(session, "await null", n),
+            "state_get_us": api_call_us(session, "await State.get('k')", n),
+            "json_encode_us": api_call_us(session, "await json.encode({a: [1, 2, 3]})", n),
+            "agent_run_mock_us": api_call_us(session, "await agentForBench.run('hello world')", n // 10),
+            "spell_sleep_0_us": api_call_us(session, "await Spell.sleep(0)", n // 10),
         }
 
 

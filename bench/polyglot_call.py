@@ -6,10 +6,7 @@ When the JavaScript engine is present, Lua → JS is measured too.
 
 from __future__ import annotations
 
-import statistics
-import time
-
-from results import save  # bench/results.py
+from results import per_call_us, save  # bench/results.py
 
 from llmspell_kernel.engines import engine_names
 from llmspell_kernel.runtime.session import Session
@@ -18,28 +15,18 @@ CALLS = 20_000
 TARGETS = {"tengo": "func(x) { return x + 1 }", "js": "(x) => x + 1"}
 
 
-def per_call_us(loop, repeats: int = 5) -> float:
-    loop(100)
-    samples = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        loop(CALLS)
-        samples.append((time.perf_counter() - began) / CALLS * 1e6)
-    return statistics.median(samples)
-
-
 def main() -> None:
     results: dict = {}
     with Session(offline=True) as session:
         lua = session.engine("lua")
         loop_code = "return function(n) local v = 0 for i = 1, n do v = f(v) end return v end"
         lua.set_global("f", session.run("return function(x) return x + 1 end", "lua"))
-        results["lua_to_lua_us"] = per_call_us(session.run(loop_code, "lua"))
+        results["lua_to_lua_us"] = per_call_us(session.run(loop_code, "lua"), CALLS, warmup=100)
         for engine, source in TARGETS.items():
             if engine not in engine_names():
                 continue
             lua.set_global("f", session.run(source, engine))
-            results[f"lua_to_{engine}_us"] = per_call_us(session.run(loop_code, "lua"))
+            results[f"lua_to_{engine}_us"] = per_call_us(session.run(loop_code, "lua"), CALLS, warmup=100)
             results[f"lua_to_{engine}_ratio"] = results[f"lua_to_{engine}_us"] / results["lua_to_lua_us"]
     save(__file__, results)
 

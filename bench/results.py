@@ -1,10 +1,13 @@
-"""What every benchmark does with its figures: add the machine, write `<script>.json` beside it, print them."""
+"""What every benchmark shares: timing a batch of calls, and saving the figures with the machine."""
 
 from __future__ import annotations
 
 import json
 import os
 import platform
+import statistics
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,3 +28,15 @@ def save(script: str, results: dict[str, Any]) -> None:
     text = json.dumps(results, indent=2)
     Path(script).with_suffix(".json").write_text(text + "\n")
     print(text)
+
+
+def per_call_us(batch: Callable[[int], object], n: int, repeats: int = 5, warmup: int = 10) -> float:
+    """Median over `repeats` of the mean microseconds per call, where `batch(n)` makes n calls."""
+    if warmup:
+        batch(warmup)
+    samples = []
+    for _ in range(repeats):
+        began = time.perf_counter()
+        batch(n)
+        samples.append((time.perf_counter() - began) / n * 1e6)
+    return statistics.median(samples)

@@ -8,31 +8,32 @@ LLMSPELL_BENCH_REDIS, default redis://127.0.0.1:6379/14) is measured too.
 from __future__ import annotations
 
 import os
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
-from results import save  # bench/results.py
+from results import per_call_us, save  # bench/results.py
 
 from llmspell_kernel.runtime.session import Session
 
 
-def timed_us(fn, n: int) -> float:
-    samples = []
-    for _ in range(5):
-        began = time.perf_counter()
-        for i in range(n):
-            fn(i)
-        samples.append((time.perf_counter() - began) / n * 1e6)
-    return statistics.median(samples)
-
-
 def measure(label: str, session: Session) -> dict:
     state, bus = session.state, session.events
-    return {f"{label}_set_us": timed_us(lambda i: state.set("k", i), 2000),
-            f"{label}_get_us": timed_us(lambda i: state.get("k"), 20000),
-            f"{label}_events_per_s": 1e6 / timed_us(lambda i: bus.emit("bench.tick", {"i": i}), 5000)}
+
+    def sets(n: int) -> None:
+        for i in range(n):
+            state.set("k", i)
+
+    def gets(n: int) -> None:
+        for _ in range(n):
+            state.get("k")
+
+    def emits(n: int) -> None:
+        for i in range(n):
+            bus.emit("bench.tick", {"i": i})
+
+    return {f"{label}_set_us": per_call_us(sets, 2000, warmup=0),
+            f"{label}_get_us": per_call_us(gets, 20000, warmup=0),
+            f"{label}_events_per_s": 1e6 / per_call_us(emits, 5000, warmup=0)}
 
 
 def _reachable(url: str) -> bool:
