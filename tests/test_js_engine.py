@@ -63,11 +63,9 @@ def test_promise_all_overlaps_model_calls(monkeypatch, tmp_path):
                     "await LLM.complete('warm up: the provider is imported on first use', opts)", "js")
         code = ("const a = new Agent({...opts, name: 'a'}), b = new Agent({...opts, name: 'b'})\n"
                 "await Promise.all([a.run('x'), b.run('y')])")
-        began = time.perf_counter()
         assert sorted(session.run(code, "js")) == ["one", "two"]
-        wall = time.perf_counter() - began
         assert server.calls == 3
-        assert wall < 0.7, f"two 400 ms calls under Promise.all took {wall:.2f} s: they did not overlap"
+        assert server.peak_in_flight == 2, "the two calls under Promise.all did not overlap"
 
 
 def test_timers_and_sleep_run_on_the_engine_loop(js):

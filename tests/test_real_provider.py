@@ -330,4 +330,4 @@ def test_parallel_workflow_of_ten_agents_overlaps(session, server):
     assert result["status"] == "completed" and result["output"] == ["ping"] * 10
     assert server.calls == 10
     print(f"parallel workflow, 10 agents x 200 ms: {wall * 1000:.0f} ms")
-    assert wall < 0.6, f"10 parallel 200 ms calls took {wall:.2f} s"
+    assert server.peak_in_flight == 10, "the ten model calls were not all in flight at once"

@@ -23,6 +23,16 @@ def _slow_tool(session, seconds: float, log: list[tuple[float, float]] | None = 
     session.tools.register("wait", wait, "waits", {"type": "object", "properties": {"tag": {"type": "string"}}})
 
 
+def _peak_concurrency(log: list[tuple[float, float]]) -> int:
+    """How many logged calls were running at the same moment, at most."""
+    points = sorted([(end, -1) for _, end in log] + [(began, 1) for began, _ in log])
+    running = peak = 0
+    for _, delta in points:
+        running += delta
+        peak = max(peak, running)
+    return peak
+
+
 def test_sequential_chains_agents_tools_functions_and_workflows(spell):
     result = spell(lua="""
         Agent.create({name = 'echoer'})
@@ -213,7 +223,6 @@ def test_parallel_merges_as_list_map_or_function(spell):
 def test_parallel_branches_overlap_and_respect_max_concurrency(spell):
     log: list[tuple[float, float]] = []
     _slow_tool(spell.session, 0.2, log)
-    began = time.perf_counter()
     result = spell(lua="""
         local steps = {}
         for i = 1, 4 do steps[i] = {tool = 'wait', args = {tag = 't' .. i}} end
@@ -227,9 +236,9 @@ def test_parallel_branches_overlap_and_respect_max_concurrency(spell):
         for (let i = 1; i <= 4; i++) { steps.push({tool: 'wait', args: {tag: 't' + i}}) }
         await (await Workflow.parallel({steps: steps})).run()
     """)
-    wall = time.perf_counter() - began
     assert result["output"] == ["t1", "t2", "t3", "t4"]
-    assert wall < 0.6, f"4 × 200 ms branches took {wall:.2f} s: they did not overlap"
+    # Overlap is read from when each call ran, not from wall time, which a loaded CI machine stretches.
+    assert _peak_concurrency(log) == 4, "the four branches did not all run at once"
 
     log.clear()
     spell(lua="""
@@ -245,12 +254,7 @@ def test_parallel_branches_overlap_and_respect_max_concurrency(spell):
         for (let i = 1; i <= 4; i++) { untagged.push({tool: 'wait', args: {}}) }
         await (await Workflow.parallel({steps: untagged, max_concurrency: 2})).run()
     """)
-    points = sorted([(b, 1) for b, _ in log] + [(e, -1) for _, e in log])
-    running = peak = 0
-    for _, delta in points:
-        running += delta
-        peak = max(peak, running)
-    assert peak == 2
+    assert _peak_concurrency(log) == 2
 
 
 def test_parallel_script_steps_run_under_the_engine_lock_without_deadlock(spell):

@@ -107,6 +107,8 @@ class FakeOpenAI:
         self._requests: list[RecordedRequest] = []
         self._ids = itertools.count(1)
         self.abandoned = 0  # requests whose client hung up while the reply was delayed
+        self._in_flight = 0
+        self.peak_in_flight = 0  # the most chat requests being answered at one moment: proves overlap
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -182,6 +184,15 @@ class FakeOpenAI:
         with self._lock:
             self._requests.append(request)
             return self._queue.popleft() if self._queue else Reply()
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     def _next_id(self) -> str:
         return f"chatcmpl-fake{next(self._ids)}"
@@ -285,6 +296,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not isinstance(body, dict):
             self._json(400, _error_body("the body is not a JSON object", "invalid_request_error"))
             return
+        self.fake._enter()
         try:
             if not self.fake._sleep(reply.delay, self.connection):
                 return
@@ -298,6 +310,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._complete(body, reply)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout)
             self.close_connection = True
+        finally:
+            self.fake._leave()
 
     # answers -------------------------------------------------------------------
     def _content(self, body: dict[str, Any], reply: Reply) -> str | None:
