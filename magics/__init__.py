@@ -166,10 +166,11 @@ def _register_completer(ipython: Any) -> None:
         from IPython.core.completer import SimpleCompletion, context_matcher
     except ImportError:  # an older IPython: cells still run, without spell completion
         return
-    from ..introspect import complete, spell_cell
 
     @context_matcher()
     def spell_matcher(context: Any) -> dict[str, Any]:
+        from ..introspect import complete, spell_cell  # on the first Tab, not while the kernel starts
+
         cell = spell_cell(context.full_text)
         lines = context.full_text.split("\n")
         cursor = sum(len(line) + 1 for line in lines[: context.cursor_line]) + context.cursor_position

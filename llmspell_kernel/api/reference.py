@@ -15,8 +15,6 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, StrictUndefined
-
 from .generated import generated_file_main
 from .spec import Alias, ApiFunction
 from .table import ALIASES, HANDLES, NAMESPACES, alias_functions, global_names
@@ -207,6 +205,8 @@ def context() -> dict[str, Any]:
 
 def render() -> str:
     """docs/api.md as the table describes it now."""
+    from jinja2 import Environment, StrictUndefined  # only for the docs: kernels import this module for help
+
     env = Environment(keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined,
                       autoescape=False)
     template = env.from_string(files(__package__).joinpath("reference.md.j2").read_text(encoding="utf-8"))

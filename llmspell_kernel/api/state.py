@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonschema
-
 from ..errors import ApiError
 from ..runtime.state import StateValue, StateView
 from .spec import HandleType, Namespace, api
@@ -138,6 +136,8 @@ class StateApi(Namespace):
     @api(example=("State", "user", {"type": "object", "required": ["name"]}))
     def schema(self, key: str, json_schema: dict[str, Any]) -> bool:
         """Attach a JSON schema to a top-level key; writes that do not match it are refused."""
+        import jsonschema  # seconds to import where rfc3987-syntax is installed: only when a schema is used
+
         try:
             jsonschema.Draft202012Validator.check_schema(json_schema)
         except jsonschema.SchemaError as exc:

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
-
 from ..errors import ApiError, LLMError, SpellError
 from .checks import as_list, positive_int
 from .context import acting_as
@@ -211,6 +209,8 @@ class Agent:
         except json.JSONDecodeError as exc:
             raise ApiError(f"the reply is not valid JSON ({exc.msg})") from None
         if isinstance(fmt, dict):
+            import jsonschema  # seconds to import where rfc3987-syntax is installed: only when a schema is used
+
             errors = list(jsonschema.Draft202012Validator(fmt).iter_errors(value))
             if errors:
                 path = ".".join(str(p) for p in errors[0].absolute_path) or "(root)"

@@ -1,0 +1,1 @@
+"""The benchmark groups: each module's `run(options)` returns its figures."""

@@ -1,0 +1,151 @@
+"""The Tengo benchmark programs, each with the same algorithm hand-written in CPython.
+
+A program's source is a template over `n` (its size); it leaves its answer in the global `out`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str
+    tengo: str  # `{n}` stands for the size
+    python: Callable[[int], object]
+    n: int  # the full size
+    quick_n: int
+
+    def source(self, n: int) -> str:
+        return self.tengo.replace("{n}", str(n))
+
+
+FIB = """
+fib := func(n) { if n < 2 { return n }; return fib(n-1) + fib(n-2) }
+out := fib({n})
+"""
+
+
+def py_fib(n: int) -> int:
+    def fib(k: int) -> int:
+        return k if k < 2 else fib(k - 1) + fib(k - 2)
+    return fib(n)
+
+
+LOOP_SUM = """
+sum := 0
+for i := 1; i <= {n}; i++ { sum += i }
+out := sum
+"""
+
+
+def py_loop_sum(n: int) -> int:
+    total, i = 0, 1
+    while i <= n:
+        total += i
+        i += 1
+    return total
+
+
+STRING_BUILD = """
+build := func(n) {
+  s := ""
+  for i := 0; i < n; i++ { s += string(i % 10) }
+  return s
+}
+out := len(build({n}))
+"""
+
+
+def py_string_build(n: int) -> int:
+    s = ""
+    for i in range(n):
+        s += str(i % 10)
+    return len(s)
+
+
+MAP_OPS = """
+m := {}
+for i := 0; i < {n}; i++ { m["k" + string(i)] = i }
+sum := 0
+for i := 0; i < {n}; i++ { sum += m["k" + string(i)] }
+out := sum
+"""
+
+
+def py_map_ops(n: int) -> int:
+    m = {}
+    for i in range(n):
+        m["k" + str(i)] = i
+    total = 0
+    for i in range(n):
+        total += m["k" + str(i)]
+    return total
+
+
+SORT_CLOSURE = """
+merge_sort := func(arr, less) {
+  if len(arr) <= 1 { return arr }
+  mid := len(arr) / 2
+  left := merge_sort(arr[:mid], less)
+  right := merge_sort(arr[mid:], less)
+  result := []
+  i := 0
+  j := 0
+  for i < len(left) && j < len(right) {
+    if less(left[i], right[j]) {
+      result = append(result, left[i])
+      i++
+    } else {
+      result = append(result, right[j])
+      j++
+    }
+  }
+  for i < len(left) { result = append(result, left[i]); i++ }
+  for j < len(right) { result = append(result, right[j]); j++ }
+  return result
+}
+arr := []
+seed := 42
+for i := 0; i < {n}; i++ {
+  seed = (seed * 1103515245 + 12345) % 2147483648
+  arr = append(arr, seed % 100000)
+}
+sorted := merge_sort(arr, func(a, b) { return a < b })
+out := sorted[0] * 100000 + sorted[len(sorted) - 1]
+"""
+
+
+def py_sort_closure(n: int) -> int:
+    def merge_sort(arr: list, less: Callable[[int, int], bool]) -> list:
+        if len(arr) <= 1:
+            return arr
+        mid = len(arr) // 2
+        left, right = merge_sort(arr[:mid], less), merge_sort(arr[mid:], less)
+        result, i, j = [], 0, 0
+        while i < len(left) and j < len(right):
+            if less(left[i], right[j]):
+                result.append(left[i])
+                i += 1
+            else:
+                result.append(right[j])
+                j += 1
+        result.extend(left[i:])
+        result.extend(right[j:])
+        return result
+    arr, seed = [], 42
+    for _ in range(n):
+        seed = (seed * 1103515245 + 12345) % 2147483648
+        arr.append(seed % 100000)
+    ordered = merge_sort(arr, lambda a, b: a < b)
+    return ordered[0] * 100000 + ordered[-1]
+
+
+PROGRAMS = [
+    Program("fib30", FIB, py_fib, 30, 15),
+    Program("loop_sum", LOOP_SUM, py_loop_sum, 10_000_000, 10_000),
+    Program("string_build", STRING_BUILD, py_string_build, 200_000, 2_000),
+    Program("map_ops", MAP_OPS, py_map_ops, 200_000, 2_000),
+    Program("sort_closure", SORT_CLOSURE, py_sort_closure, 50_000, 500),
+]
