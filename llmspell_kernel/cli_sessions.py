@@ -22,7 +22,7 @@ from .runtime.store.base import decode, encode
 from .runtime.store.sqlite import SQLiteStore
 
 EXPORT_FORMAT = "llmspell-session"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2 added agents, tools and checkpoints; a version 1 file still imports
 ALL = 2**62  # "every event" for load_events
 
 
@@ -92,10 +92,11 @@ def session_show(name: str) -> None:
 @click.argument("name")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="the file (default: stdout)")
 def session_export(name: str, output: Path | None) -> None:
-    """Write a session (its state changes and events) as one JSON file."""
+    """Write a session (state changes, events, agents, tools and checkpoints) as one JSON file."""
     store = _open(name)
     document = {"format": EXPORT_FORMAT, "format_version": EXPORT_VERSION, "session": name,
-                "changes": store.load_changes(), "events": store.load_events(ALL)}
+                "changes": store.load_changes(), "events": store.load_events(ALL), "agents": store.load_agents(),
+                "tools": store.load_tools(), "checkpoints": store.list_checkpoints()}
     store.close()
     text = encode(document)
     if output is None:
@@ -127,6 +128,12 @@ def session_import(file: Any, name: str | None) -> None:
         store.save_change(change)
     for event in document["events"]:
         store.save_event(event)
+    for agent in document.get("agents", []):
+        store.save_agent(agent)
+    for tool in document.get("tools", []):
+        store.save_tool(tool)
+    for checkpoint in document.get("checkpoints", []):
+        store.save_checkpoint(checkpoint)
     click.echo(f"imported {len(document['changes'])} versions and {len(document['events'])} events as {name!r}")
     store.close()
 

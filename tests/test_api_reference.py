@@ -38,6 +38,8 @@ Artifact.store("report.md", "# Tides")
 NEEDS = {
     "Agent.get": 'Agent.create({name = "writer"})',
     "Agent.remove": 'Agent.create({name = "writer"})',
+    "Workflow.resume": 'Workflow.sequential({steps = {{tool = "uuid", args = {}}}})'
+                       ':run(nil, {checkpoint = true, run_id = "run-1a2b3c4d5e6f"})',
 }
 
 

@@ -53,13 +53,20 @@ def test_sessions_from_the_command_line(cli, tmp_path):
 
 
 def test_export_import_and_delete(cli, tmp_path):
-    ok(cli("run", "-e", "lua", "/dev/stdin", "--session", "src", input="State.set('blob', 'x')\nState.set('n', 1)"))
+    ok(cli("run", "-e", "lua", "/dev/stdin", "--session", "src", input=(
+        "State.set('blob', 'x')\nState.set('n', 1)\nAgent.create({name = 'scribe'})\n"
+        "Tool.register({name = 'shout', fn = function(a) return a.text:upper() end})\n"
+        "Workflow.sequential({steps = {'scribe'}}):run('hi', {checkpoint = true, run_id = 'r'})")))
     ok(cli("session", "export", "src", "-o", "src.json"))
     document = json.loads((tmp_path / "src.json").read_text())
-    assert document["format"] == "llmspell-session" and document["format_version"] == 1
+    assert document["format"] == "llmspell-session" and document["format_version"] == 2
     assert [c["key"] for c in document["changes"]] == ["blob", "n"]
+    assert [a["name"] for a in document["agents"]] == ["scribe"] and [t["name"] for t in document["tools"]] == ["shout"]
     assert "imported 2 versions" in ok(cli("session", "import", "src.json", "--name", "copy"))
     assert json.loads(ok(cli("state", "copy"))) == {"blob": "x", "n": 1}
+    copied = ok(cli("run", "-e", "lua", "/dev/stdin", "--session", "copy", input=(
+        "return {Tool.call('shout', {text = 'a'}), Agent.get('scribe').name, Workflow.resume('r').output}")))
+    assert json.loads(copied) == ["A", "scribe", "hi"]
     again = cli("session", "import", "src.json")
     assert again.returncode == 2 and "a session named 'src' exists" in again.stderr
     assert "deleted 'copy'" in ok(cli("session", "delete", "copy", "--yes"))

@@ -276,7 +276,9 @@ JS_RECEIVERS = {
     "workflow": 'await Workflow.sequential({name: "pipeline", steps: [(x) => x]})',
     "timeline": "await Event.timeline()",
 }
-JS_NEEDS = {"Agent.get": 'new Agent({name: "writer"})', "Agent.remove": 'new Agent({name: "writer"})'}
+JS_NEEDS = {"Agent.get": 'new Agent({name: "writer"})', "Agent.remove": 'new Agent({name: "writer"})',
+            "Workflow.resume": 'await (await Workflow.sequential({steps: [{tool: "uuid", args: {}}]}))'
+                               '.run(null, {checkpoint: true, run_id: "run-1a2b3c4d5e6f"})'}
 EXAMPLES = [f for t in [*NAMESPACES, *HANDLES] for f in t.functions().values() if f.example is not None]
 
 

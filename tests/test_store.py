@@ -96,7 +96,7 @@ def test_events_keep_their_order_and_the_newest_n(backend):
 def test_sqlite_has_a_schema_version_and_refuses_a_newer_one(tmp_path):
     path = tmp_path / "s.sqlite3"
     store = SQLiteStore(path)
-    assert store.schema_version == 2
+    assert store.schema_version == 3
     store.close()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -115,6 +115,28 @@ def test_agents_round_trip(backend):
     assert backend.load_agents() == []
 
 
+def test_tools_round_trip(backend):
+    shout = {"name": "shout", "description": "loud", "params": {"type": "object"}, "engine": "lua",
+             "source": "function(args) return args.text:upper() end"}
+    backend.save_tool(shout)
+    backend.save_tool({**shout, "name": "again", "engine": "js", "source": "(a) => a"})
+    backend.save_tool({**shout, "description": "louder"})  # a save replaces
+    assert backend.load_tools() == [{**shout, "name": "again", "engine": "js", "source": "(a) => a"},
+                                    {**shout, "description": "louder"}]
+    backend.delete_tool("again")
+    assert [t["name"] for t in backend.load_tools()] == ["shout"]
+
+
+def test_checkpoints_round_trip(backend):
+    first = {"run_id": "run-1", "time": 2.0, "status": "running", "done": {"0": {"output": b"\x01"}}}
+    backend.save_checkpoint({"run_id": "run-0", "time": 1.0, "status": "completed", "done": {}})
+    backend.save_checkpoint(first)
+    backend.save_checkpoint({**first, "status": "failed"})  # a save replaces
+    assert backend.load_checkpoint("run-1") == {**first, "status": "failed"}
+    assert backend.load_checkpoint("nope") is None
+    assert [c["run_id"] for c in backend.list_checkpoints()] == ["run-0", "run-1"]
+
+
 def test_a_version_1_file_is_migrated(tmp_path):
     from llmspell_kernel.runtime.store.sqlite import MIGRATIONS
 
@@ -123,8 +145,9 @@ def test_a_version_1_file_is_migrated(tmp_path):
         db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
         db.execute("INSERT INTO changes VALUES (1, '', 'k', 'set', 'null', '1', '{}', 1.0)")
     store = SQLiteStore(path)
-    assert store.schema_version == 2
+    assert store.schema_version == 3
     assert [c["new"] for c in store.load_changes()] == [1] and store.load_agents() == []
+    assert store.load_tools() == [] and store.list_checkpoints() == []
     store.close()
 
 

@@ -231,6 +231,14 @@ def test_the_whole_api_table_is_bound(tengo):
         assert cls.__name__ == handle.api_name and cls.__tengo_attrs__ == set(handle.functions())
 
 
+TENGO_NEEDS = {
+    "Agent.get": 'Agent.create({name: "writer"})',
+    "Agent.remove": 'Agent.create({name: "writer"})',
+    "Workflow.resume": 'Workflow.sequential({steps: [{tool: "uuid", args: {}}]})'
+                       '.run(undefined, {checkpoint: true, run_id: "run-1a2b3c4d5e6f"})',
+}
+
+
 @pytest.mark.parametrize("fn", [f for t in [*NAMESPACES, *HANDLES] for f in t.functions().values()
                                 if f.example is not None], ids=lambda f: f.qualname)
 def test_every_api_example_runs_in_tengo(session, fn, monkeypatch):
@@ -248,8 +256,7 @@ def test_every_api_example_runs_in_tengo(session, fn, monkeypatch):
     }
     setup = ['fs.write("notes/today.md", "# Today")', 'fs.write("notes/old.md", "old")',
              'State.set("user", {name: "Ada"})', 'State.set("draft", "...")', 'Artifact.store("report.md", "# Tides")']
-    if fn.qualname in ("Agent.get", "Agent.remove"):
-        setup.append('Agent.create({name: "writer"})')
+    setup.append(TENGO_NEEDS.get(fn.qualname, ""))
     receiver, *args = fn.example
     if receiver in receivers:
         setup.append(f"{receiver} := {receivers[receiver]}")

@@ -51,6 +51,21 @@ class WorkflowApi(Namespace):
         """
         return self.session.workflows.build("loop", definition)
 
+    @api(blocking=True, example=("Workflow", "run-1a2b3c4d5e6f"))
+    def resume(self, run_id: str) -> dict[str, Any]:
+        """Continue a checkpointed run (`wf.run(input, {checkpoint = true})`) from its first unfinished step.
+
+        Works after a crash or a restart of a named session: the workflow is rebuilt from the
+        checkpoint, and a step that had finished returns its recorded output without running
+        again. Returns the run's result map, as `run` does.
+        """
+        return self.session.workflows.resume(run_id)
+
+    @api(example=("Workflow",))
+    def runs(self) -> list[dict[str, Any]]:
+        """The checkpointed runs of this session, oldest first: `{run_id, workflow, status, steps_done, time}`."""
+        return self.session.workflows.runs()
+
 
 class WorkflowMethods(HandleType):
     """A workflow handle: run it now or in the background."""
@@ -58,19 +73,22 @@ class WorkflowMethods(HandleType):
     api_name = "WorkflowHandle"
     wraps = Workflow
 
-    @api(blocking=True, example=("workflow", "draft"))
-    def run(self, workflow: Workflow, input: Any = None) -> dict[str, Any]:
+    @api(blocking=True, example=("workflow", "draft", {"checkpoint": True}))
+    def run(self, workflow: Workflow, input: Any = None, options: dict[str, Any] | None = None) -> dict[str, Any]:
         """Run the workflow on `input`. Returns `{status, output, error?, steps}`; a failing step does not raise.
 
         `status` is "completed" or "failed"; each of `steps` is `{name, status, output, error,
-        duration}` with a status of "completed", "failed" or "skipped".
+        duration}` with a status of "completed", "failed" or "skipped". With `options`
+        `{checkpoint = true, run_id?}` each finished step is recorded in the session's store and
+        the result has a `run_id` for `Workflow.resume`; such a workflow's functions are stored
+        by source, so they may use their arguments and globals but no captured local variables.
         """
-        return workflow.run(input)
+        return self.session.workflows.run(workflow, input, options)
 
     @api(example=("workflow", "draft"))
-    def run_async(self, workflow: Workflow, input: Any = None) -> Any:
-        """Start a run and return a future of its result."""
-        return self.session.submit(workflow.run, input)
+    def run_async(self, workflow: Workflow, input: Any = None, options: dict[str, Any] | None = None) -> Any:
+        """Start a run (with the options of `run`) and return a future of its result."""
+        return self.session.submit(self.session.workflows.run, workflow, input, options)
 
     @api(example=("workflow",))
     def info(self, workflow: Workflow) -> dict[str, Any]:

@@ -8,6 +8,7 @@ threads, the time budget, interrupts, metrics and the author context.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -16,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..errors import InterruptedSpell, SpellError, TimeLimitError
+from ..errors import ApiError, InterruptedSpell, ScriptSyntaxError, SpellError, TimeLimitError
 from ..runtime.context import acting_as
 from ..runtime.gate import EngineGate
+
+_SURROGATE = re.compile("[\ud800-\udfff]")  # Python text that is not valid UTF-8
 
 
 class ScriptFunction:
@@ -31,6 +34,10 @@ class ScriptFunction:
 
     def __call__(self, *args: Any) -> Any:
         return self.engine.call_function(self.ref, args)
+
+    def source(self) -> str:
+        """The function's source, as an expression its engine compiles again (ApiError if it cannot be stored)."""
+        return self.engine.function_source(self.ref)
 
     def __repr__(self) -> str:
         return f"<{self.engine.name} function{' ' + self.name if self.name else ''}>"
@@ -107,6 +114,22 @@ class ScriptEngine(ABC):
         """A global's value as a Python value (for completion and help); KeyError if there is none."""
         raise KeyError(name)
 
+    def function_source(self, ref: Any) -> str:
+        """A function's source text, for storing it (a tool, a checkpointed step); ApiError when it cannot be."""
+        raise ApiError(f"{self.display_name} functions cannot be stored")
+
+    def compile_function(self, source: str) -> ScriptFunction:
+        """Make a function again from what `function_source` gave. Not run as a cell: this may happen
+        inside a running cell of the same engine (a step that resumes), which a cell would wait for."""
+        value = self.gate.run(self._compile_function, source)
+        if not isinstance(value, ScriptFunction):
+            raise ApiError(f"stored {self.display_name} source is not a function: {source[:80]!r}")
+        return value
+
+    def _compile_function(self, source: str) -> Any:
+        """Evaluate a function's source in the engine (under its gate); return the value as a Python value."""
+        raise ApiError(f"{self.display_name} functions cannot be stored")
+
     def is_complete(self, code: str) -> str:
         """Whether `code` is a whole chunk: "complete", "incomplete" (more lines to come) or "invalid"."""
         return "unknown"
@@ -115,6 +138,9 @@ class ScriptEngine(ABC):
     def execute(self, code: str, *, chunk: str = "chunk", timeout: float | None = None,
                 path: Path | None = None) -> Any:
         """Run a chunk of source; returns its value. Failures raise SpellError."""
+        if not code.isascii() and (bad := _SURROGATE.search(code)):  # no engine can encode it (quickjs crashed)
+            raise ScriptSyntaxError(f"the chunk holds a lone surrogate ({bad.group()!a}), which is not valid UTF-8",
+                                    engine=self.name, chunk=chunk, line=code.count("\n", 0, bad.start()) + 1)
         with acting_as(engine=self.name, chunk=chunk), \
                 self.session.events.span("spell", {"engine": self.name, "chunk": chunk}, source=self.name):
             return self.gate.run(self._budgeted, self._run_chunk, (code, chunk, path), timeout, True)

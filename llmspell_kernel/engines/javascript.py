@@ -61,9 +61,10 @@ from .output import OutputLimiter
 
 PRELUDE = files(__package__).joinpath("javascript_prelude.js").read_text(encoding="utf-8")
 STACK_BYTES = 1024 * 1024  # QuickJS's own stack limit: deep recursion is a LimitError, never a crash
-_OPS = ("bind", "setValues", "settle", "fire", "state", "outcome", "drop", "callFn", "release", "forget",
+_OPS = ("bind", "setValues", "settle", "fire", "state", "outcome", "drop", "callFn", "fnSource", "release", "forget",
         "setGlobal", "setBase", "globals", "getGlobal")
 _FRAME = re.compile(r"^\s*at (?:(?P<name>.*?) \()?<input>(?::(?P<line>\d+))?\)?\s*$")
+_FUNCTION_EXPRESSION = re.compile(r"(async\s*)?(function\b|\(|[A-Za-z_$][\w$]*\s*=>)")
 _WAIT = 0.25  # seconds between budget checks while waiting on host calls
 
 
@@ -382,6 +383,27 @@ class JavaScriptEngine(ScriptEngine):
 
     def _call(self, ref: Any, args: tuple) -> Any:
         return self._on_main_thread(self._call_function, ref, args)
+
+    def _compile_function(self, source: str) -> Any:
+        return self._on_main_thread(self._evaluate_function, source)
+
+    def _evaluate_function(self, source: str) -> Any:
+        try:
+            self._compile_source(f"globalThis.__ls_stored = ({source});", "stored function")
+            value = self.bridge.decode(self._ops["getGlobal"]("__ls_stored")).get("v")
+            self._compile_source("delete globalThis.__ls_stored;", "stored function")
+        except self._quickjs.JSException as exc:
+            raise self._error_from_text(str(exc)).located(chunk="stored function") from None
+        return value
+
+    def function_source(self, ref: Any) -> str:
+        source = self.gate.run(self._on_main_thread, self._ops["fnSource"], ref)
+        if "[native code]" in source:
+            raise ApiError("a built-in or bound JavaScript function cannot be stored; "
+                           "wrap it in a function of your own")
+        if not _FUNCTION_EXPRESSION.match(source):  # a method or accessor: its text is no expression
+            raise ApiError("a JavaScript method cannot be stored; use a function or an arrow function")
+        return source
 
     def _call_function(self, ref: Any, args: tuple) -> Any:
         try:

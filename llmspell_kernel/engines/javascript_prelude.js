@@ -5,6 +5,8 @@
 (function () {
   "use strict";
   const G = globalThis;
+  // the originals: a script may replace JSON's methods, never the engine's own plumbing
+  const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
   const host = {
     call: G.__ls_host_call, start: G.__ls_host_start, invoke: G.__ls_host_invoke, write: G.__ls_host_write,
     timer: G.__ls_host_timer, settled: G.__ls_host_settled, module: G.__ls_host_module,
@@ -48,7 +50,7 @@
     }
     return value;
   }
-  function encode(v) { return JSON.stringify(v, replacer); }
+  function encode(v) { return jsonStringify(v, replacer); }
 
   // JSON from Python to JS values -----------------------------------------------------
   function reviver(key, v) {
@@ -65,7 +67,7 @@
     }
     return v;
   }
-  function decode(text) { return text.indexOf("\\u0000") >= 0 ? JSON.parse(text, reviver) : JSON.parse(text); }
+  function decode(text) { return text.indexOf("\\u0000") >= 0 ? jsonParse(text, reviver) : jsonParse(text); }
 
   function handle(hid, type) {
     let h = HANDLES.get(hid);
@@ -144,7 +146,7 @@
   }
 
   function bind(text) {
-    const d = JSON.parse(text);
+    const d = jsonParse(text);
     for (const type of Object.keys(d.handles)) {
       const spec = d.handles[type], proto = {};
       for (const name of Object.keys(spec.methods)) {
@@ -176,14 +178,14 @@
 
   // console, timers and small polyfills ----------------------------------------------
   function inspect(v, nested) {
-    if (typeof v === "string") return nested ? JSON.stringify(v) : v;
+    if (typeof v === "string") return nested ? jsonStringify(v) : v;
     if (v === undefined) return "undefined";
     if (typeof v === "function") return "[Function " + (v.name || "anonymous") + "]";
     if (typeof v === "symbol" || typeof v === "bigint") return String(v);
     if (v instanceof Error) return v.name + ": " + v.message;
     if (v !== null && typeof v === "object" && v[HID] !== undefined) return "[" + v[Symbol.toStringTag] + "]";
     try {
-      return JSON.stringify(v, function (k, x) {
+      return jsonStringify(v, function (k, x) {
         const raw = this[k];
         if (typeof raw === "function") return "[Function " + (raw.name || "anonymous") + "]";
         if (raw !== null && typeof raw === "object" && raw[HID] !== undefined) return "[" + raw[Symbol.toStringTag] + "]";
@@ -273,6 +275,7 @@
       return mod.exports;
     };
   }
+  const fnToString = Function.prototype.toString;  // the original: a script may replace it
   const ops = {
     bind, setValues, settle, fire,
     state: slot => CELLS.get(slot).state,
@@ -287,11 +290,12 @@
     },
     drop: slot => { CELLS.delete(slot); },
     callFn: (fid, text) => __ls_cell(() => FUNCS.get(fid)(...decode(text))),
-    release: text => { for (const id of JSON.parse(text)) FUNCS.delete(id); },
+    fnSource: fid => fnToString.call(FUNCS.get(fid)),
+    release: text => { for (const id of jsonParse(text)) FUNCS.delete(id); },
     forget: () => { PENDING.clear(); TIMERS.clear(); },
     setGlobal: (name, text) => { G[name] = decode(text); },
     setBase: base => { if (base !== requireBase) { requireBase = base; G.require = makeRequire(base); } },
-    globals: () => JSON.stringify(Object.getOwnPropertyNames(G)),
+    globals: () => jsonStringify(Object.getOwnPropertyNames(G)),
     getGlobal: name => (name in G ? encode({v: G[name]}) : ""),
   };
   for (const name of Object.keys(ops)) Object.defineProperty(G, "__ls_op_" + name, {value: ops[name], configurable: true});

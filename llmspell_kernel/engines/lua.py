@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, ClassVar
@@ -10,6 +11,7 @@ from typing import Any, ClassVar
 from ..api import ALIASES, HANDLES, NAMESPACES, alias_functions
 from ..api.spec import ApiFunction
 from ..errors import (
+    ApiError,
     ConversionError,
     Frame,
     InternalError,
@@ -22,12 +24,17 @@ from ..errors import (
 )
 from ..runtime.render import describe
 from .base import ScriptEngine, ScriptFunction
+from .lua_source import function_candidates
 from .output import OutputLimiter
 
 PRELUDE = files(__package__).joinpath("lua_prelude.lua").read_text(encoding="utf-8")
 MAX_DEPTH = 100
+MAX_CHUNK_TEXTS = 1000  # cells and files whose text is kept, to store the functions they define
 _PLAIN = (str, int, float, bool, type(None), bytes)
 _INT64 = (-(2**63), 2**63 - 1)
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: Python text that is not valid UTF-8
+_ROOM_CHECK = 64 * 1024  # a string or bytes this long is checked against the memory limit before it crosses
+_HEADROOM = 1024 * 1024  # what Lua keeps free below its limit when a value crosses in
 _LOCATION = re.compile(r"^(?P<chunk>[^\n]*?):(?P<line>\d+): (?P<message>.*)$", re.S)
 _FRAME = re.compile(r"^\s*(?P<chunk>[^\n]*?):(?P<line>\d+): in (?P<what>.*)$")
 _MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
@@ -71,6 +78,8 @@ class LuaEngine(ScriptEngine):
         self._protected = binder.run
         self._wrap = binder.wrap
         self._empty_list, self._is_list = binder.empty_list, binder.is_list
+        self._function_info, self._same_code = binder.function_info, binder.same_code
+        self._chunk_texts: OrderedDict[tuple[str, str], None] = OrderedDict()  # (chunk name, text compiled)
         self._bind_api(binder)
 
     def _bind_api(self, binder: Any) -> None:
@@ -187,8 +196,6 @@ class LuaEngine(ScriptEngine):
             path = sandbox.resolve(candidate, relative_to=base)
             if path.is_file():
                 return [sandbox.display(path), path.read_text(encoding="utf-8")]
-        from ..errors import ApiError
-
         raise ApiError(f"module {name!r} not found: no {rel}.lua or {rel}/init.lua in {sandbox.display(base)}/")
 
     # running ------------------------------------------------------------------------
@@ -210,11 +217,49 @@ class LuaEngine(ScriptEngine):
             attempt = "\n".join([*lines[:-1], f"return ({lines[-1]})"])
             fn = self._compile(attempt, name)
             if not isinstance(fn, tuple):
+                self._remember(name, attempt)
                 return fn
         fn = self._compile(code, name)
         if isinstance(fn, tuple):  # load() gave nil, message
             raise self._error_from(str(fn[1]), code, ScriptSyntaxError)
+        self._remember(name, code)
         return fn
+
+    def _remember(self, name: str, text: str) -> None:
+        """Keep recent chunks' text: a function defined in one can then be stored by its source.
+        A name may be reused (`chunk`), so each text is kept, not only the last of its name."""
+        self._chunk_texts[name, text] = None
+        self._chunk_texts.move_to_end((name, text))
+        if len(self._chunk_texts) > MAX_CHUNK_TEXTS:
+            self._chunk_texts.popitem(last=False)
+
+    def function_source(self, ref: Any) -> str:
+        return self.gate.run(self._function_source, ref)
+
+    def _compile_function(self, source: str) -> Any:
+        compiled = self._compile("return " + source, "=stored")
+        if isinstance(compiled, tuple):
+            raise self._error_from(str(compiled[1]), source, ScriptSyntaxError)
+        return self._invoke(compiled, (), source)
+
+    def _function_source(self, ref: Any) -> str:
+        what, chunk, first, last, captured = self._function_info(ref)
+        if what == "C" or chunk == "=llmspell":  # the prelude defines print, require, ...
+            raise ApiError("a built-in Lua function cannot be stored; wrap it in a function of your own")
+        if captured:
+            raise ApiError(f"a Lua function that captures the local variable(s) {captured} cannot be stored: "
+                           "a stored function (a tool, a checkpointed step) may use only its arguments and globals")
+        texts = [text for name, text in reversed(self._chunk_texts) if name == chunk]
+        if not texts and chunk.startswith("@"):  # a spell file or a module: read it again
+            texts = [self.session.sandbox.resolve(chunk[1:]).read_text(encoding="utf-8")]
+        for text in texts:
+            for candidate in function_candidates(text, first, last):
+                # on the original's lines: a dump, even a stripped one, keeps the lines a function spans
+                compiled = self._compile("\n" * (first - 1) + "return " + candidate, "=stored")
+                if not isinstance(compiled, tuple) and self._same_code(self._protected(compiled)[1], ref):
+                    return candidate
+        raise ApiError(f"the source of this Lua function (defined at {chunk.lstrip('=@')}:{first}) "
+                       "is no longer known, so it cannot be stored")
 
     def _run_chunk(self, code: str, chunk: str, path: Path | None) -> Any:
         for ns_name, bound in self._valued.items():

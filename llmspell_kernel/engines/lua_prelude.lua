@@ -5,6 +5,7 @@ local G = _G
 local FAIL = {}  -- a Python wrapper returns FAIL, message when the call failed
 
 local sethook, getinfo, traceback = debug.sethook, debug.getinfo, debug.traceback
+local getupvalue, dump = debug.getupvalue, string.dump
 local load_, type_, error_, select_, gc = load, type, error, select, collectgarbage
 local rawequal_, rawset_, setmetatable_, tostring_ = rawequal, rawset, setmetatable, tostring
 local co_create, co_resume, co_status = coroutine.create, coroutine.resume, coroutine.status
@@ -183,8 +184,22 @@ local function run(fn, ...)
   return xpcall(fn, on_error, ...)
 end
 
+-- storing a function: where it was defined, what it captures, and its bytecode to compare -----
+local function function_info(f)
+  local info = getinfo(f, "S")
+  local captured = {}
+  for i = 1, 255 do
+    local name = getupvalue(f, i)
+    if name == nil then break end
+    if name ~= "_ENV" then captured[#captured + 1] = name end
+  end
+  return info.what, info.source, info.linedefined, info.lastlinedefined, concat(captured, ", ")
+end
+
+local function same_code(f, g) return dump(f, true) == dump(g, true) end
+
 return {
   FAIL = FAIL, MISS = MISS, handle_of = handle_of, make_handle = make_handle, define_handle = define_handle,
   wrap = wrap, bind_namespace = bind_namespace, bind_global = bind_global, compile = compile, start = start, run = run,
-  empty_list = empty_list, is_list = is_list,
+  empty_list = empty_list, is_list = is_list, function_info = function_info, same_code = same_code,
 }

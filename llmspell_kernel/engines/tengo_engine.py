@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..api import ALIASES, HANDLES, NAMESPACES, alias_functions
-from ..errors import InternalError, MemoryLimitError, SandboxError, SpellError
+from ..errors import ApiError, InternalError, MemoryLimitError, SandboxError, SpellError
 from .base import ScriptEngine
 from .output import OutputLimiter
 from .tengo import TengoError, TengoRuntime
 from .tengo.errors import TengoSyntaxError
-from .tengo.runtime import OS_REFUSED
+from .tengo.runtime import OS_REFUSED, function_source
 from .tengo.values import ImmMap, TError
 from .tengo_bridge import TengoBridge
 
@@ -184,6 +184,21 @@ class TengoEngine(ScriptEngine):
         shown = self._display(filename)
         value = self._guarded(self.runtime.run, (code, filename), {"repl": True, "convert": False}, shown)
         return self._result(value, shown)
+
+    def _compile_function(self, source: str) -> Any:
+        return self._result(self._guarded(self.runtime.run, (source, "stored function"),
+                                          {"repl": True, "convert": False}, "stored function"), "stored function")
+
+    def function_source(self, ref: Any) -> str:
+        found = function_source(ref)
+        if found is None:
+            raise ApiError("a built-in Tengo function cannot be stored; wrap it in a function of your own")
+        source, captured = found
+        if captured:
+            raise ApiError(f"a Tengo function that captures the local variable(s) {', '.join(captured)} cannot be "
+                           "stored: a stored function (a tool, a checkpointed step) may use only its arguments "
+                           "and globals")
+        return source
 
     def _call(self, ref: Any, args: tuple) -> Any:
         self._enter()

@@ -60,11 +60,11 @@ interface ToolHandle {
 /** A workflow handle: run it now or in the background. */
 interface WorkflowHandle {
   /** Run the workflow on `input`. Returns `{status, output, error?, steps}`; a failing step does not raise. */
-  run(input?: any): Promise<Record<string, any>>;
-  /** Start a run and return a future of its result. */
-  run_async(input?: any): Promise<Future<any>>;
-  /** Start a run and return a future of its result. */
-  runAsync(input?: any): Promise<Future<any>>;
+  run(input?: any, options?: Record<string, any> | null): Promise<Record<string, any>>;
+  /** Start a run (with the options of `run`) and return a future of its result. */
+  run_async(input?: any, options?: Record<string, any> | null): Promise<Future<any>>;
+  /** Start a run (with the options of `run`) and return a future of its result. */
+  runAsync(input?: any, options?: Record<string, any> | null): Promise<Future<any>>;
   /** The workflow's name, kind and step names. */
   info(): Promise<Record<string, any>>;
   /** The workflow's name. */
@@ -233,6 +233,10 @@ declare const Workflow: {
   conditional(definition: Record<string, any>): Promise<WorkflowHandle>;
   /** Run `step` repeatedly, feeding each output back in, until `until(output, i)` is true. */
   loop(definition: Record<string, any>): Promise<WorkflowHandle>;
+  /** Continue a checkpointed run (`wf.run(input, {checkpoint = true})`) from its first unfinished step. */
+  resume(run_id: string): Promise<Record<string, any>>;
+  /** The checkpointed runs of this session, oldest first: `{run_id, workflow, status, steps_done, time}`. */
+  runs(): Promise<(Record<string, any>)[]>;
 };
 
 /** Call a model directly, without an agent. */

@@ -8,6 +8,7 @@ goes through `Sandbox.check_url`.
 from __future__ import annotations
 
 import fnmatch
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,3 +69,19 @@ class Sandbox:
                 f"add it to allowed_hosts (LLMSPELL_ALLOWED_HOSTS={host} or `allowed_hosts` in the config)"
             )
         return host
+
+    def check_endpoint(self, url: str) -> str:
+        """A model endpoint (`api_base`) that a script chose: a real call sends the provider's API key from
+        the environment there, so it must be a loopback server or a host that `allowed_hosts` allows."""
+        parts = urlsplit(url) if isinstance(url, str) else None
+        host = (parts.hostname or "").lower() if parts is not None and parts.scheme in ("http", "https") else ""
+        if host == "localhost" or _is_loopback(host):
+            return host
+        return self.check_url(url)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -57,7 +57,9 @@ class Session:
         self.llm = LLMClient(self.events, default_model=cfg.model, offline=cfg.offline,
                              retry=RetryPolicy(tries=cfg.llm_retries), timeout=cfg.llm_timeout,
                              breaker=CircuitBreaker(cfg.llm_breaker_failures, cfg.llm_breaker_cooldown))
-        self.tools = ToolRegistry(self.events, self.sandbox)
+        self.llm.check_endpoint = self.sandbox.check_endpoint  # an api_base is network access too
+        self.tools = ToolRegistry(self.events, self.sandbox, backend=self.store if persistent else None)
+        self.tools.restore(self)
         self.agents = AgentRegistry(self.llm, self.tools, self.events, backend=self.store if persistent else None)
         self.artifacts = ArtifactStore(self.events)
         self.workflows = WorkflowBuilder(self)
@@ -89,9 +91,11 @@ class Session:
         cls = engine_class(name)
         with self._engines_lock:
             engine = self._engines.get(cls.name)
-            if engine is None:
-                engine = self._engines[cls.name] = cls(self)
-                engine.initialize()
+            if engine is not None:
+                return engine
+            engine = self._engines[cls.name] = cls(self)
+            engine.initialize()
+        self.tools.bind_stored(engine)  # outside the lock: compiling runs in the engine
         return engine
 
     @property

@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 import operator
+import sys
 import threading
 import time
 import urllib.request
@@ -20,12 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
-
 from ..errors import ApiError, SandboxError, SpellError
 from .context import acting_as, under_parent
 from .events import EventBus, elapsed_ms
 from .sandbox import Sandbox
+from .stored import StoredFunction, function_record
 
 
 @dataclass
@@ -39,7 +39,9 @@ class Tool:
 
     def validate(self, args: dict[str, Any]) -> None:
         if self._validator is None:
-            self._validator = jsonschema.Draft202012Validator(self.params)
+            from jsonschema import Draft202012Validator  # slow to import (rfc3987-syntax): only when used
+
+            self._validator = Draft202012Validator(self.params)
         errors = sorted(self._validator.iter_errors(args), key=lambda e: list(e.absolute_path))
         if errors:
             first = errors[0]
@@ -61,13 +63,27 @@ class Tool:
 
 
 class ToolRegistry:
-    def __init__(self, bus: EventBus, sandbox: Sandbox) -> None:
+    def __init__(self, bus: EventBus, sandbox: Sandbox, backend: Any = None) -> None:
         self.bus = bus
         self.sandbox = sandbox
+        self.backend = backend  # a persistent store: script tools are saved by engine and source
         self._tools: dict[str, Tool] = {}
         self._lock = threading.Lock()
         for tool in builtin_tools(sandbox):
             self._tools[tool.name] = tool
+
+    def restore(self, session: Any) -> None:
+        """Register the tools the store holds; each function compiles again when its engine loads."""
+        for record in self.backend.load_tools() if self.backend is not None else ():
+            fn = StoredFunction(session, record["engine"], record["source"])
+            with self._lock:
+                self._tools[record["name"]] = Tool(record["name"], record["description"], record["params"], fn)
+
+    def bind_stored(self, engine: Any) -> None:
+        """`engine` has just loaded: compile the stored tool functions that belong to it."""
+        for tool in list(self._tools.values()):
+            if isinstance(tool.fn, StoredFunction) and tool.fn.engine == engine.name:
+                tool.fn.bind(engine)
 
     def register(self, name: str, fn: Callable, description: str = "", params: dict | None = None) -> Tool:
         if not isinstance(name, str) or not name.isidentifier():
@@ -75,6 +91,8 @@ class ToolRegistry:
         if not callable(fn):
             raise ApiError(f"tool {name!r} needs `fn`, a function")
         params = params or {"type": "object", "properties": {}}
+        import jsonschema
+
         try:
             jsonschema.Draft202012Validator.check_schema(params)
         except jsonschema.SchemaError as exc:
@@ -82,7 +100,18 @@ class ToolRegistry:
         tool = Tool(name, description or "", params, fn)
         with self._lock:
             self._tools[name] = tool
+        if self.backend is not None:
+            self._save(tool)
         return tool
+
+    def _save(self, tool: Tool) -> None:
+        try:
+            record = function_record(tool.fn)
+        except ApiError as exc:  # the tool works now; the user learns why it will not come back
+            self.backend.delete_tool(tool.name)
+            sys.stderr.write(f"note: tool {tool.name!r} is not saved with the session: {exc.message}\n")
+            return
+        self.backend.save_tool({"name": tool.name, "description": tool.description, "params": tool.params, **record})
 
     def get(self, name: str) -> Tool:
         try:
@@ -95,7 +124,10 @@ class ToolRegistry:
 
     def remove(self, name: str) -> bool:
         with self._lock:
-            return self._tools.pop(name, None) is not None
+            removed = self._tools.pop(name, None) is not None
+        if removed and self.backend is not None:
+            self.backend.delete_tool(name)
+        return removed
 
     def call(self, name: str, args: Any) -> Any:
         """Validate and run a tool, as a `tool.call` → `tool.result`/`tool.error` span."""

@@ -22,13 +22,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ApiError, SpellError
+from .checkpoints import Checkpoint
+from .checkpoints import summary as checkpoint_summary
 from .checks import as_list, is_int, positive_int
 from .context import acting_as, under_parent
 from .events import EventBus, elapsed_ms
 from .gate import wait_futures
+from .stored import StoredFunction, function_record
 
 KINDS = ("sequential", "parallel", "conditional", "loop")
 STEP_OPTIONS = {"step", "name", "retry", "on_error", "timeout"}
+RUN_OPTIONS = {"checkpoint", "run_id"}
 WORKFLOW_OPTIONS = {
     "sequential": {"name", "steps"},
     "parallel": {"name", "steps", "max_concurrency", "merge"},
@@ -54,6 +58,25 @@ class Step:
     retry: int = 0
     on_error: str = "fail"
     timeout: float | None = None  # seconds
+
+    def spec(self) -> dict[str, Any]:
+        """This step as data, to store with a checkpoint (ApiError if its target cannot be stored)."""
+        from .agents import Agent
+
+        target = self.target
+        if isinstance(target, Agent):
+            stored: dict[str, Any] = {"agent": target.name}
+        elif isinstance(target, Workflow):
+            stored = {"workflow": target.spec()}
+        elif isinstance(target, ToolStep):
+            stored = {"tool": target.tool, "args": target.args}
+        else:
+            try:
+                stored = {"function": function_record(target)}
+            except ApiError as exc:
+                raise ApiError(f"step {self.name!r} cannot be checkpointed: {exc.message}") from None
+        return {"name": self.name, "retry": self.retry, "on_error": self.on_error, "timeout": self.timeout,
+                "target": stored}
 
 
 @dataclass
@@ -102,20 +125,41 @@ class Workflow:
     def __repr__(self) -> str:
         return f"<{self.kind} workflow {self.name}>"
 
+    def spec(self) -> dict[str, Any]:
+        """The workflow as data: agents and tools by name, script functions by engine and source."""
+        spec: dict[str, Any] = {"kind": self.kind, "name": self.name}
+        if self.kind == "conditional":
+            spec["branches"] = [{"when": _stored(b.when, "a `when` condition"), "step": b.step.spec()}
+                                for b in self.branches]
+            spec["default"] = self.default.spec() if self.default is not None else None
+        else:
+            spec["steps"] = [step.spec() for step in self.steps]
+        if self.kind == "parallel":
+            spec["max_concurrency"] = self.max_concurrency
+            spec["merge"] = self.merge if isinstance(self.merge, str) else _stored(self.merge, "the merge function")
+        if self.kind == "loop":
+            spec["max_iterations"] = self.max_iterations
+            spec["until"] = _stored(self.until, "the `until` function") if self.until is not None else None
+        return spec
+
     # running ----------------------------------------------------------------
-    def run(self, input: Any = None) -> dict[str, Any]:
+    def run(self, input: Any = None, checkpoint: Checkpoint | None = None) -> dict[str, Any]:
+        """Run on `input`; with a checkpoint, each finished step is recorded and a recorded one is not run again."""
         records: list[dict[str, Any]] = []
         result: dict[str, Any] = {"status": "completed", "output": None, "steps": records}
         with acting_as(workflow=self.name):
-            start = self.bus.emit("workflow.start", {"workflow": self.name, "kind": self.kind, "input": input,
-                                                     "steps": self.planned_steps},
-                                  source=f"workflow:{self.name}")
+            data = {"workflow": self.name, "kind": self.kind, "input": input, "steps": self.planned_steps}
+            if checkpoint is not None:
+                data["run_id"] = result["run_id"] = checkpoint.run_id
+            start = self.bus.emit("workflow.start", data, source=f"workflow:{self.name}")
             began = time.perf_counter()
             try:
                 with under_parent(start.id):
-                    result["output"] = getattr(self, f"_run_{self.kind}")(input, records)
+                    result["output"] = getattr(self, f"_run_{self.kind}")(input, records, checkpoint)
             except StepFailed as failure:
                 result.update(status="failed", error=failure.message)
+            if checkpoint is not None:
+                checkpoint.end(result)
             data = {"workflow": self.name, "kind": self.kind, "status": result["status"]}
             if result["status"] == "failed":
                 self.bus.emit("workflow.error", {**data, "error": result["error"]}, source=f"workflow:{self.name}",
@@ -125,13 +169,13 @@ class Workflow:
                               source=f"workflow:{self.name}", parent_id=start.id, duration=elapsed_ms(began))
         return result
 
-    def _run_sequential(self, input: Any, records: list) -> Any:
+    def _run_sequential(self, input: Any, records: list, checkpoint: Checkpoint | None) -> Any:
         value = input
         for index, step in enumerate(self.steps):
-            value = self._step(step, index, value, records)
+            value = self._step(step, index, value, records, checkpoint)
         return value
 
-    def _run_parallel(self, input: Any, records: list) -> Any:
+    def _run_parallel(self, input: Any, records: list, checkpoint: Checkpoint | None) -> Any:
         slots: list[dict[str, Any] | None] = [None] * len(self.steps)
         limit = threading.BoundedSemaphore(self.max_concurrency or len(self.steps) or 1)
 
@@ -139,7 +183,7 @@ class Workflow:
             with limit:
                 mine: list[dict[str, Any]] = []
                 try:
-                    return self._step(step, index, input, mine)
+                    return self._step(step, index, input, mine, checkpoint)
                 finally:
                     slots[index] = mine[0] if mine else None
 
@@ -159,22 +203,22 @@ class Workflow:
         except SpellError as exc:
             raise StepFailed(f"merge function failed: {exc.message}") from None
 
-    def _run_conditional(self, input: Any, records: list) -> Any:
+    def _run_conditional(self, input: Any, records: list, checkpoint: Checkpoint | None) -> Any:
         for index, branch in enumerate(self.branches):
             try:
                 chosen = branch.when(input)
             except SpellError as exc:
                 raise StepFailed(f"condition of branch {index + 1} failed: {exc.message}") from None
             if _truthy(chosen):
-                return self._step(branch.step, index, input, records)
+                return self._step(branch.step, index, input, records, checkpoint)
         if self.default is not None:
-            return self._step(self.default, len(self.branches), input, records)
+            return self._step(self.default, len(self.branches), input, records, checkpoint)
         return input  # no branch matched and no default: the input passes through
 
-    def _run_loop(self, input: Any, records: list) -> Any:
+    def _run_loop(self, input: Any, records: list, checkpoint: Checkpoint | None) -> Any:
         step, value = self.steps[0], input
         for i in range(1, self.max_iterations + 1):
-            value = self._step(step, i - 1, value, records, label=f"{step.name}#{i}")
+            value = self._step(step, i - 1, value, records, checkpoint, label=f"{step.name}#{i}")
             if self.until is None:
                 continue
             try:
@@ -188,10 +232,17 @@ class Workflow:
         raise StepFailed(f"loop {self.name!r} reached max_iterations ({self.max_iterations}) before `until` held")
 
     # one step ---------------------------------------------------------------
-    def _step(self, step: Step, index: int, input: Any, records: list, label: str | None = None) -> Any:
+    def _step(self, step: Step, index: int, input: Any, records: list, checkpoint: Checkpoint | None,
+              label: str | None = None) -> Any:
         name = label or step.name
         data = {"workflow": self.name, "step": name, "index": index}
         source = f"workflow:{self.name}"
+        done = checkpoint.finished(str(index)) if checkpoint is not None else None
+        if done is not None:  # finished before the crash: its recorded output, without running it again
+            records.append({"name": name, "status": done["status"], "output": done["output"], "error": None,
+                            "duration": 0.0, "restored": True})
+            self.bus.emit("step.restore", {**data, "status": done["status"]}, source=source)
+            return done["output"]
         start = self.bus.emit("step.start", data, source=source)
         began = time.perf_counter()
         record = {"name": name, "status": "completed", "output": None, "error": None, "duration": 0.0}
@@ -214,6 +265,8 @@ class Workflow:
             record.update(duration=elapsed_ms(began), error=error)
             if step.on_error == "skip":
                 record.update(status="skipped", output=input)
+                if checkpoint is not None:
+                    checkpoint.step_done(str(index), "skipped", input)
                 self.bus.emit("step.skip", {**data, "error": error}, source=source, parent_id=start.id,
                               duration=record["duration"])
                 return input
@@ -222,6 +275,8 @@ class Workflow:
                           duration=record["duration"])
             raise StepFailed(f"step {name!r} failed: {error}")
         record.update(output=output, duration=elapsed_ms(began))
+        if checkpoint is not None:
+            checkpoint.step_done(str(index), "completed", output)
         self.bus.emit("step.complete", data, source=source, parent_id=start.id, duration=record["duration"])
         return output
 
@@ -274,6 +329,63 @@ class WorkflowBuilder:
             raise ApiError(f"{what}: name must be a string")
         return getattr(self, f"_{kind}")(what, name, definition)
 
+    # checkpointed runs ----------------------------------------------------------
+    def run(self, workflow: Workflow, input: Any, options: Any) -> dict[str, Any]:
+        """`wf.run(input, {checkpoint?, run_id?})`: a checkpointed run stores its progress in the session's store."""
+        if options in (None, []):
+            options = {}
+        if not isinstance(options, dict) or set(options) - RUN_OPTIONS:
+            raise ApiError(f"run options must be a map of {', '.join(sorted(RUN_OPTIONS))}, not {options!r}")
+        if "run_id" in options and not options.get("checkpoint"):
+            raise ApiError("run_id names a checkpointed run: give checkpoint = true too")
+        if not options.get("checkpoint"):
+            return workflow.run(input)
+        checkpoint = Checkpoint.start(self.session.store, workflow.spec(), input, options.get("run_id"))
+        return workflow.run(input, checkpoint)
+
+    def resume(self, run_id: str) -> dict[str, Any]:
+        """Continue a checkpointed run from its first unfinished step, with the workflow rebuilt from the record."""
+        checkpoint = Checkpoint.load(self.session.store, run_id)
+        workflow = self.from_spec(checkpoint.record["workflow"])
+        return workflow.run(checkpoint.record["input"], checkpoint)
+
+    def runs(self) -> list[dict[str, Any]]:
+        return [checkpoint_summary(record) for record in self.session.store.list_checkpoints()]
+
+    def from_spec(self, spec: dict[str, Any]) -> Workflow:
+        """The workflow that `Workflow.spec()` described."""
+        kind, options = spec["kind"], {}
+        if kind == "conditional":
+            options["branches"] = [Branch(self._function(b["when"]), self._step_from(b["step"]))
+                                   for b in spec["branches"]]
+            options["default"] = self._step_from(spec["default"]) if spec.get("default") else None
+        else:
+            options["steps"] = [self._step_from(step) for step in spec["steps"]]
+        if kind == "parallel":
+            merge = spec["merge"]
+            options.update(max_concurrency=spec["max_concurrency"],
+                           merge=merge if isinstance(merge, str) else self._function(merge))
+        if kind == "loop":
+            until = spec["until"]
+            options.update(max_iterations=spec["max_iterations"], until=self._function(until) if until else None)
+        return Workflow(self.session, kind, spec["name"], **options)
+
+    def _step_from(self, spec: dict[str, Any]) -> Step:
+        target = spec["target"]
+        if "agent" in target:
+            made: Any = self.session.agents.get(target["agent"])
+        elif "workflow" in target:
+            made = self.from_spec(target["workflow"])
+        elif "tool" in target:
+            made = ToolStep(target["tool"], target["args"])
+        else:
+            made = self._function(target["function"])
+        return Step(made, spec["name"], retry=spec["retry"], on_error=spec["on_error"], timeout=spec["timeout"])
+
+    def _function(self, record: dict[str, str]) -> StoredFunction:
+        return StoredFunction(self.session, record["engine"], record["source"])
+
+    # building from a script's definition ------------------------------------------
     def _sequential(self, what: str, name: str, d: dict) -> Workflow:
         return Workflow(self.session, "sequential", name, steps=self._steps(what, d.get("steps")))
 
@@ -365,6 +477,13 @@ class WorkflowBuilder:
             return spec, f"step_{index}"
         raise ApiError(f"{what}: step {index} must be an agent (handle or name), a tool step (a map of `tool` "
                        f"and `args`), a function or a workflow, not {type(spec).__name__}")
+
+
+def _stored(fn: Any, what: str) -> dict[str, str]:
+    try:
+        return function_record(fn)
+    except ApiError as exc:
+        raise ApiError(f"{what} cannot be checkpointed: {exc.message}") from None
 
 
 def _truthy(value: Any) -> bool:

@@ -258,6 +258,7 @@ def _usage(body: Any, reply: Reply, content: str) -> dict[str, int]:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a handler still sleeping in a delay never blocks shutdown
+    request_queue_size = 64  # the default backlog of 5 drops simultaneous connects on a busy machine (1 s retries)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):

@@ -55,6 +55,7 @@ class CodeGen(ExprGen):
         self.res = res
         self.filename = filename
         self.consts: dict[str, Any] = {}
+        self.func_spans: dict[str, tuple] = {}  # function name -> (start, end, captured names): to store it
         self.kinds: dict = {}
         self.ntmp = 0
         self.cur: FuncInfo = res.main
@@ -196,6 +197,7 @@ class CodeGen(ExprGen):
         fdef = at(P.FunctionDef(name=name, args=args, body=body or [P.Pass()], decorator_list=[], returns=None,
                                 type_comment=None), n.line, n.col)
         FUNC_ARITY[name] = (len(params), fi.varargs)
+        self.func_spans[name] = ((n.line, n.col), n.end, [s.name for s in fi.free])
         self.pre.append(fdef)
         return name
 
@@ -1051,6 +1053,7 @@ def compile_chunk(file: A.File, filename: str, src_key: str, builtins: list[str]
     stamp_missing(mod)
     code = compile(mod, filename, "exec")
     unit = Unit(code, main.name, gen.consts, mod, [])
+    unit.func_spans = gen.func_spans  # type: ignore[attr-defined]
     unit.declared = [s.name for s in res.table.store.values()  # type: ignore[attr-defined]
                      if isinstance(s, Sym) and s.scope == "global" and s.owner is None]
     return unit

@@ -511,8 +511,10 @@ class Parser:
                     self.next()
                 params.append(self.parse_ident())
         self.expect(")")
-        body = self.parse_block()
-        return A.FuncLit(ft.line, ft.col, params, varargs, body, None)
+        lb = self.expect("{")
+        stmts = self.parse_stmt_list()
+        rb = self.expect("}")
+        return A.FuncLit(ft.line, ft.col, params, varargs, A.BlockStmt(lb.line, lb.col, stmts), None, (rb.line, rb.col))
 
     def parse_ident(self) -> A.Ident:
         t = self.tok

@@ -6,6 +6,7 @@ import os
 import re
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from types import CodeType
 from typing import Any
@@ -45,6 +46,30 @@ for _name, _fn in BUILTINS.items():
 
 # code objects that belong to Tengo chunks (for mapping tracebacks)
 _TENGO_CODE_FILES: set[str] = set()
+# generated function name (unique: it hashes its chunk) -> (its Tengo source, the local variables it captures)
+FUNC_SOURCES: OrderedDict[str, tuple[str, list[str]]] = OrderedDict()
+MAX_FUNC_SOURCES = 10_000
+
+
+def _remember_functions(src: str, spans: dict[str, tuple]) -> None:
+    """Keep each func literal's text, so that a function can be stored (a tool, a checkpointed step)."""
+    if not spans:
+        return
+    data = src.encode("utf-8", "surrogateescape")  # columns count bytes, as in Go
+    starts = [0]
+    for line in data.split(b"\n"):
+        starts.append(starts[-1] + len(line) + 1)
+    for name, ((line, col), (end_line, end_col), captured) in spans.items():
+        text = data[starts[line - 1] + col - 1:starts[end_line - 1] + end_col]
+        FUNC_SOURCES[name] = (text.decode("utf-8", "surrogateescape"), captured)
+    while len(FUNC_SOURCES) > MAX_FUNC_SOURCES:
+        FUNC_SOURCES.popitem(last=False)
+
+
+def function_source(fn: Any) -> tuple[str, list[str]] | None:
+    """A compiled Tengo function's source text and captured variables; None if it is not one of ours."""
+    code = getattr(fn, "__code__", None)
+    return FUNC_SOURCES.get(code.co_name) if code is not None and code.co_filename in _TENGO_CODE_FILES else None
 _CACHE: dict[tuple, tuple[Unit, list[tuple[str, str]]]] = {}
 _CACHE_LOCK = threading.Lock()
 
@@ -264,6 +289,7 @@ class TengoRuntime:
             raise make_error(TengoSyntaxError, "Compile Error", ce.msg, [Frame(chunk=fn, line=ce.line, column=ce.col)],
                              self.sources.get(fn)) from None
         _TENGO_CODE_FILES.add(filename)
+        _remember_functions(src, unit.func_spans)  # type: ignore[attr-defined]
         return unit
 
     def compile(self, source: str, filename: str = "(main)", repl: bool = False) -> tuple[Unit, list]:

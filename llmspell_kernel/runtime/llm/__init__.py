@@ -95,6 +95,8 @@ class LLMClient:
         self._mock = MockProvider()
         self._real = LiteLLMProvider()
         self._noticed = False
+        # the sandbox's rule for an `api_base` (Sandbox.check_endpoint): the env key would go there
+        self.check_endpoint: Callable[[str], Any] | None = None
 
     def model_for(self, requested: str | None) -> str:
         """The model a call uses: the one asked for, else the session default."""
@@ -112,6 +114,8 @@ class LLMClient:
             request.model = "mock/script" if request.script is not None else "mock/echo"
         if request.model.startswith("mock/"):
             return self._mock, request
+        if request.api_base is not None and self.check_endpoint is not None:
+            self.check_endpoint(request.api_base)  # a SandboxError before anything is sent
         if request.timeout is None:
             request.timeout = self.timeout
         return self._real, request

@@ -6,7 +6,7 @@ import base64
 import json
 from typing import Any, Protocol
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class StoreBackend(Protocol):
@@ -34,6 +34,24 @@ class StoreBackend(Protocol):
 
     def delete_agent(self, name: str) -> None:
         """Forget an agent."""
+
+    def load_tools(self) -> list[dict[str, Any]]:
+        """Every saved tool: {name, description, params, engine, source}."""
+
+    def save_tool(self, record: dict[str, Any]) -> None:
+        """Create or replace a tool's record."""
+
+    def delete_tool(self, name: str) -> None:
+        """Forget a tool."""
+
+    def load_checkpoint(self, run_id: str) -> dict[str, Any] | None:
+        """A checkpointed workflow run: {run_id, workflow, input, done, status, ...}; None if unknown."""
+
+    def save_checkpoint(self, record: dict[str, Any]) -> None:
+        """Create or replace a run's checkpoint; durable before it returns."""
+
+    def list_checkpoints(self) -> list[dict[str, Any]]:
+        """Every checkpointed run, oldest first."""
 
     def close(self) -> None:
         """Release the backend (flush what is pending)."""

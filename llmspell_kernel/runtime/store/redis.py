@@ -43,6 +43,7 @@ class RedisStore:
             raise ApiError(f"cannot reach the Redis store {url}: {exc}") from None
         prefix = f"llmspell:{session}:"
         self._changes, self._events, self._agents = prefix + "changes", prefix + "events", prefix + "agents"
+        self._tools, self._checkpoints = prefix + "tools", prefix + "checkpoints"
         self._commit = self._db.register_script(_COMMIT)
         self._reader: threading.Thread | None = None
         self._stop = threading.Event()
@@ -100,6 +101,25 @@ class RedisStore:
 
     def delete_agent(self, name: str) -> None:
         self._db.hdel(self._agents, name)
+
+    # tools and checkpoints --------------------------------------------------------------------
+    def load_tools(self) -> list[dict[str, Any]]:
+        return [decode(raw) for _, raw in sorted(self._db.hgetall(self._tools).items())]
+
+    def save_tool(self, record: dict[str, Any]) -> None:
+        self._db.hset(self._tools, record["name"], encode(record))
+
+    def delete_tool(self, name: str) -> None:
+        self._db.hdel(self._tools, name)
+
+    def load_checkpoint(self, run_id: str) -> dict[str, Any] | None:
+        return decode(self._db.hget(self._checkpoints, run_id))
+
+    def save_checkpoint(self, record: dict[str, Any]) -> None:
+        self._db.hset(self._checkpoints, record["run_id"], encode(record))
+
+    def list_checkpoints(self) -> list[dict[str, Any]]:
+        return sorted((decode(raw) for raw in self._db.hvals(self._checkpoints)), key=lambda r: r["time"])
 
     def close(self) -> None:
         self._stop.set()

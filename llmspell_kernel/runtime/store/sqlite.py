@@ -27,6 +27,10 @@ MIGRATIONS = [
     CREATE TABLE agents (name TEXT PRIMARY KEY, definition TEXT NOT NULL, conversation TEXT NOT NULL,
                          usage TEXT NOT NULL);
     """,
+    """
+    CREATE TABLE tools (name TEXT PRIMARY KEY, record TEXT NOT NULL);
+    CREATE TABLE checkpoints (run_id TEXT PRIMARY KEY, record TEXT NOT NULL, time REAL NOT NULL);
+    """,
 ]
 assert len(MIGRATIONS) == SCHEMA_VERSION
 
@@ -101,6 +105,35 @@ class SQLiteStore:
     def delete_agent(self, name: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM agents WHERE name = ?", (name,))
+
+    def load_tools(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute("SELECT record FROM tools ORDER BY name").fetchall()
+        return [decode(record) for (record,) in rows]
+
+    def save_tool(self, record: dict[str, Any]) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO tools (name, record) VALUES (?, ?)",
+                             (record["name"], encode(record)))
+
+    def delete_tool(self, name: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM tools WHERE name = ?", (name,))
+
+    def load_checkpoint(self, run_id: str) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute("SELECT record FROM checkpoints WHERE run_id = ?", (run_id,)).fetchone()
+        return decode(row[0]) if row else None
+
+    def save_checkpoint(self, record: dict[str, Any]) -> None:
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO checkpoints (run_id, record, time) VALUES (?, ?, ?)",
+                             (record["run_id"], encode(record), record["time"]))
+
+    def list_checkpoints(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute("SELECT record FROM checkpoints ORDER BY time").fetchall()
+        return [decode(record) for (record,) in rows]
 
     def events_after(self, seq: int) -> list[tuple[int, dict[str, Any]]]:
         """Events saved after the row `seq`, with their row numbers (to follow a live session)."""
