@@ -76,7 +76,12 @@ class SpellMagics(Magics):
     @cell_magic
     def spell(self, line: str, cell: str) -> SpellResult | None:
         """Run the cell as a spell in Lua, JavaScript or Tengo, in the notebook's shared session."""
-        args = parse_argstring(self.spell, line)
+        try:
+            args = parse_argstring(self.spell, line)
+        except ValueError as exc:  # an unclosed quote (a bad flag is IPython's UsageError)
+            raise ApiError(f"%%spell: cannot split {line!r}: {exc}") from None
+        if args.timeout is not None and not args.timeout >= 0:  # NaN would be no limit at all
+            raise ApiError(f"--timeout takes a number of seconds >= 0, not {args.timeout}")
         session = self.session
         engine = session.engine(args.engine)
         if args.inputs:
@@ -103,7 +108,10 @@ class SpellMagics(Magics):
         `%spell session [NAME]` shows the session, or switches to the named, persisted one;
         `%spell events [type-glob]` opens the live event timeline; `%spell state [key-glob]` opens the
         state history; `%spell ENGINE CODE` runs one line of script."""
-        words = shlex.split(line)
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:  # an unclosed quote
+            raise ApiError(f"%spell: cannot split {line!r}: {exc}") from None
         if not words:
             return SpellResult({"engines": list(self.session.live_engines), "model": self.session.llm.model_for(None)})
         command, rest = words[0], words[1:]
@@ -124,7 +132,13 @@ class SpellMagics(Magics):
         if command == "state":
             return self.session.state.widget(rest[0] if rest else None)
         if command == "config":
-            self.session.config.update(dict(w.split("=", 1) for w in rest))
+            bad = [w for w in rest if "=" not in w]
+            if bad:
+                raise ApiError(f"%spell config takes key=value pairs, not {bad[0]!r}")
+            try:
+                self.session.configure(dict(w.split("=", 1) for w in rest))
+            except ValueError as exc:  # a value of the wrong kind: timeout=soon
+                raise ApiError(f"%spell config: {exc}") from None
             SpellError.show_python_traceback = self.session.config.debug
             return SpellResult({k: v for k, v in self.session.config.__dict__.items()})
         value = self.session.engine(command).execute(line.split(None, 1)[1] if rest else "",

@@ -64,3 +64,33 @@ def spell(request, session):
     run.engine = engine
     run.session = session
     return run
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    """Real-provider tests: a fake API key, no user config file, no offline mode or default model."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-fake")
+    monkeypatch.setenv("LLMSPELL_CONFIG", str(tmp_path / "no-config.toml"))
+    for var in ("LLMSPELL_OFFLINE", "LLMSPELL_MODEL"):
+        monkeypatch.delenv(var, raising=False)
+    return monkeypatch
+
+
+@pytest.fixture
+def server():
+    """The local OpenAI-compatible server (tests/support/fake_openai.py)."""
+    from support.fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def ip():
+    """The process's one IPython shell, with the extension loaded for the module's tests."""
+    from IPython.testing.globalipapp import get_ipython
+
+    shell = get_ipython()  # start_ipython gives None once a shell exists
+    shell.run_line_magic("load_ext", "llmspell_kernel")
+    yield shell
+    shell.run_line_magic("unload_ext", "llmspell_kernel")

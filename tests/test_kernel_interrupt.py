@@ -8,7 +8,7 @@ import time
 
 import pytest
 from jupyter_client.manager import start_new_kernel
-from support.fake_openai import FakeOpenAI, Reply
+from support.fake_openai import Reply
 from test_kernel import execute
 
 CALL = {
@@ -18,12 +18,6 @@ CALL = {
 }
 AFTER = {"lua": "return State.get('before') + 1", "tengo": 'State.get("before") + 1',
          "js": '(await State.get("before")) + 1'}
-
-
-@pytest.fixture
-def server():
-    with FakeOpenAI() as fake:
-        yield fake
 
 
 @pytest.mark.parametrize("engine", ["lua", "tengo", "js"])

@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from IPython.testing.globalipapp import start_ipython
 
 import llmspell_kernel
 from llmspell_kernel.errors import ScriptRuntimeError
-
-
-@pytest.fixture(scope="module")
-def ip():
-    shell = start_ipython()
-    shell.run_line_magic("load_ext", "llmspell_kernel")
-    yield shell
-    shell.run_line_magic("unload_ext", "llmspell_kernel")
 
 
 def cell(ip, line: str, body: str):
@@ -100,3 +91,19 @@ def test_spell_js_cells_keep_globals_await_and_share_the_store(ip):
     assert type(result.error_in_exec).__name__ == "TimeLimitError"
     result = ip.run_cell("%%spell js\nconst fine = 1\nnull.x")
     assert isinstance(result.error_in_exec, ScriptRuntimeError) and result.error_in_exec.line == 2
+
+
+def test_config_changes_the_running_session(ip):
+    session = llmspell_kernel.session()
+    try:
+        ip.run_line_magic("spell", "config timeout=0.3 allowed_hosts=example.com model=mock/echo offline=true")
+        assert session.sandbox.limits.timeout == 0.3 and session.sandbox.allowed_hosts == ["example.com"]
+        assert session.llm.default_model == "mock/echo" and session.llm.offline is True
+        result = ip.run_cell("%%spell lua\nwhile true do end")  # the new limit stops it, with no --timeout
+        assert type(result.error_in_exec).__name__ == "TimeLimitError"
+        result = ip.run_cell("%spell config root=/")
+        assert "root cannot change in a running session" in str(result.error_in_exec)
+        assert session.sandbox.root != "/"
+    finally:
+        ip.run_line_magic("spell", "config timeout= allowed_hosts= model= offline=false")
+    assert session.sandbox.limits.timeout is None and session.sandbox.allowed_hosts == []

@@ -26,21 +26,6 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def env(monkeypatch, tmp_path):
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-fake")
-    monkeypatch.setenv("LLMSPELL_CONFIG", str(tmp_path / "no-config.toml"))  # no user config file
-    for var in ("LLMSPELL_OFFLINE", "LLMSPELL_MODEL"):
-        monkeypatch.delenv(var, raising=False)
-    return monkeypatch
-
-
-@pytest.fixture
-def server():
-    with FakeOpenAI() as fake:
-        yield fake
-
-
-@pytest.fixture
 def session(env):
     s = Session(offline=False, model=None)
     s.llm.retry.base_delay = 0.01

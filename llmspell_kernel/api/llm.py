@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
-
-from jinja2.exceptions import TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from ..errors import ApiError
 from ..runtime.llm import LLMRequest, MockScript
@@ -64,15 +62,28 @@ class PromptApi(Namespace):
     """Templates for prompts."""
 
     api_name = "Prompt"
-    _env = ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
 
     @api(example=("Prompt", "Hello {{ name }}!", {"name": "Ada"}))
     def render(self, template: str, vars: dict[str, Any] | None = None) -> str:
         """Render a Jinja2 template with `vars`, in Jinja2's sandbox."""
+        from jinja2.exceptions import TemplateError  # imported on first use: kernel start stays lean
+
         try:
-            return self._env.from_string(_text(template)).render(**(vars or {}))
+            return _environment().from_string(_text(template)).render(**(vars or {}))
         except TemplateError as exc:
             raise ApiError(f"Prompt.render: {exc}") from None
+        except TypeError as exc:  # include, import, extends: the environment has no loader, so no files
+            if "no loader" not in str(exc):
+                raise
+            raise ApiError("Prompt.render: a template cannot include, import or extend other templates "
+                           "(templates never read files)") from None
+
+
+@functools.cache
+def _environment() -> Any:
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    return ImmutableSandboxedEnvironment(autoescape=False, keep_trailing_newline=True)
 
 
 def _text(value: Any) -> str:

@@ -9,6 +9,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from ..errors import ApiError
+from ..runtime.context import current_author
 from ..runtime.gate import wait_futures
 from .spec import HandleType, Namespace, api
 
@@ -101,7 +102,14 @@ class SpellApi(Namespace):
         """Wait `ms` milliseconds (interruptible)."""
         if not isinstance(ms, (int, float)) or isinstance(ms, bool) or ms < 0 or math.isnan(ms):
             raise ApiError(f"Spell.sleep(ms): ms must be a non-negative number, not {ms!r}")
-        time.sleep(ms / 1000)
+        # in slices: the calling engine's time limit and stop button end the sleep, as they end a loop
+        engine = self.session.live_engines.get(current_author().engine or "")
+        end = time.monotonic() + ms / 1000
+        while (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, 0.05))
+            error = engine.budget_error() if engine is not None and engine._depth else None
+            if error is not None:
+                raise error
 
 
 class AsyncApi(Namespace):

@@ -19,6 +19,7 @@ def _map(value: Any, what: str) -> dict[str, Any]:
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _PLAIN = frozenset({str, float, bool, type(None)})  # values every engine takes as they are
+_FAST_STR = 64 * 1024  # longer strings are not fast-path values
 
 
 def _fast_get(methods: Any, view: StateView, miss: Any):
@@ -32,7 +33,9 @@ def _fast_get(methods: Any, view: StateView, miss: Any):
             value = head.get(key, default)
             kind = value.__class__
             if kind in _PLAIN or (kind is int and _INT64_MIN <= value <= _INT64_MAX):
-                return value
+                # a long string takes the full path, where an engine checks it against its memory limit
+                if kind is not str or len(value) <= _FAST_STR:
+                    return value
         return miss
 
     return get

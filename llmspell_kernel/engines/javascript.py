@@ -126,6 +126,7 @@ class JavaScriptEngine(ScriptEngine):
         self._calls = [(fn.func, (api.namespaces[owner] if is_ns else api.handles[owner],), fn, not is_ns)
                        for fn, owner, is_ns in table_.functions]
         self._valued = [name for name in table_.namespaces if api.namespaces[name].values(self)]
+        self._sent_values: dict[str, Any] | None = None
         self._ops["bind"](table_.descriptor)
 
     def version(self) -> str:
@@ -325,7 +326,9 @@ class JavaScriptEngine(ScriptEngine):
             self._ops["release"](json.dumps(released))
         if self._valued:
             values = {ns: self.session.api.namespaces[ns].values(self) for ns in self._valued}
-            self._ops["setValues"](self.bridge.encode(values))
+            if values != self._sent_values:  # they seldom change: encoding them on every call was a third of it
+                self._ops["setValues"](self.bridge.encode(values))
+                self._sent_values = values
 
     def _sigint(self, _signum: int, _frame: Any) -> None:
         """SIGINT while this engine runs on the main thread: stop at the next check, without raising.
@@ -357,6 +360,7 @@ class JavaScriptEngine(ScriptEngine):
             except ValueError:
                 chunk = str(path)
         try:
+            self._sent_values = None  # a cell starts from fresh values, whatever the last one did to them
             self._enter()
             base = "."
             if path is not None:
@@ -451,8 +455,7 @@ class JavaScriptEngine(ScriptEngine):
                 self._start_calls()
                 continue
             self._wait()
-        text = self._ops["outcome"](slot)
-        env = self.bridge.decode(text)
+        env = self.bridge.envelope(self._ops["outcome"](slot))
         if not env.get("ok"):
             raise self._error_from_info(env["e"])
         if outer and self._depth == 1 and self._rejections:
@@ -621,6 +624,20 @@ class JavaScriptEngine(ScriptEngine):
         return None
 
     # values --------------------------------------------------------------------------------------
+    def room(self, need: int) -> None:
+        """Refuse a value whose JSON text would take QuickJS past its memory limit before it crosses in.
+
+        Parsing it there fails with a bare `null` thrown (QuickJS has no memory left for an error object).
+        """
+        ctx = self.ctx
+        if ctx is None:
+            return
+        usage = ctx.memory()
+        limit = usage.get("malloc_limit") or 0
+        if 0 < limit < 2**62 and usage.get("malloc_size", 0) + need > limit:
+            raise MemoryLimitError(f"the JavaScript engine reached its memory limit ({limit // (1024 * 1024)} MB): "
+                                   f"a value of about {need:,} bytes cannot cross into JavaScript", engine=self.name)
+
     def to_native(self, value: Any) -> Any:
         return self.bridge.encode(value)
 

@@ -29,6 +29,7 @@ from .base import ScriptFunction
 _MARK = "\\u0000"  # how JSON text spells the NUL that starts a marker key
 _LONG_DIGITS = re.compile(r"\d{16}")  # an integer this long may be past Number.MAX_SAFE_INTEGER
 _MAX_SAFE = 2**53 - 1
+_ROOM_CHECK = 64 * 1024  # a JSON text this long is checked against the engine's memory limit before it crosses
 
 
 def _check_safe_integers(value: Any) -> None:
@@ -96,6 +97,11 @@ class JsBridge:
                               separators=(",", ":"))
         except ValueError as exc:  # NaN or a cycle
             raise ConversionError(f"a value cannot cross into JavaScript: {exc}") from None
+        if not text.isascii() and _SURROGATE.search(text):  # quickjs would crash on text it cannot encode
+            raise ConversionError("a string with a lone surrogate is not valid UTF-8 and cannot cross into "
+                                  "JavaScript")
+        if len(text) > _ROOM_CHECK:  # parsed, it takes its length again at least
+            self.engine.room(2 * len(text))
         if _LONG_DIGITS.search(text):  # JSON.parse would round an integer past 2**53 in silence
             _check_safe_integers(value)
         return text
@@ -158,6 +164,14 @@ class JsBridge:
             _check_no_surrogates(value)
         return value
 
+    def envelope(self, text: str) -> dict[str, Any]:
+        """A settled result, `{ok, v}` or `{ok, e}`, as JS encoded it."""
+        env = self.decode(text)
+        if not isinstance(env, dict) or "ok" not in env:  # JSON.stringify called a toJSON that a script added
+            raise ConversionError("a result cannot cross to Python: a script changed how objects become JSON "
+                                  "(Object.prototype.toJSON)")
+        return env
+
     def _marker(self, obj: dict) -> Any:
         if len(obj) != 1:
             return obj
@@ -166,7 +180,10 @@ class JsBridge:
             return obj
         kind = key[1:]
         if kind == "h":
-            return self._handles[value]
+            handle = self._handles.get(value) if type(value) is int else None
+            if handle is None:  # data that imitates a handle marker: a handle is never made from data
+                raise ConversionError(f"no handle {value!r}: a handle cannot be made from data")
+            return handle
         if kind == "j":
             return self.function(value)
         if kind == "p":
@@ -199,7 +216,10 @@ class JsBridge:
     def settle_promise(self, pid: int, text: str, error: Callable[[dict], SpellError]) -> None:
         """A JS promise that crossed to Python settled: complete its Future."""
         future = self.promises.pop(pid, None) or Future()
-        env = self.decode(text)
+        try:
+            env = self.envelope(text)
+        except ConversionError as exc:
+            env = {"ok": 0, "e": {"name": "ConversionError", "message": exc.message}}
         if not future.done():
             if env.get("ok"):
                 future.set_result(env.get("v"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import OrderedDict
 from importlib.resources import files
@@ -34,7 +35,8 @@ _PLAIN = (str, int, float, bool, type(None), bytes)
 _INT64 = (-(2**63), 2**63 - 1)
 _SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: Python text that is not valid UTF-8
 _ROOM_CHECK = 64 * 1024  # a string or bytes this long is checked against the memory limit before it crosses
-_HEADROOM = 1024 * 1024  # what Lua keeps free below its limit when a value crosses in
+_HEADROOM = 1024 * 1024  # what Lua keeps free below its limit when a value crosses in (at least)
+_BUILD_IN_PLACE = 1024  # a list or map longer than this is filled item by item (see `_fill`)
 _LOCATION = re.compile(r"^(?P<chunk>[^\n]*?):(?P<line>\d+): (?P<message>.*)$", re.S)
 _FRAME = re.compile(r"^\s*(?P<chunk>[^\n]*?):(?P<line>\d+): in (?P<what>.*)$")
 _MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
@@ -294,6 +296,9 @@ class LuaEngine(ScriptEngine):
         except UnicodeDecodeError:  # lupa decodes every string that crosses as UTF-8
             raise ConversionError("a Lua string that is not valid UTF-8 cannot cross to Python; "
                                   "send binary data as base64 or hex text", engine=self.name) from None
+        except UnicodeEncodeError:  # lupa encodes every string that enters Lua as UTF-8
+            raise ConversionError("a string with a lone surrogate is not valid UTF-8 and cannot cross into Lua",
+                                  engine=self.name) from None
         except Exception as exc:  # a bug of ours surfaced through Lua
             raise InternalError(f"{type(exc).__name__}: {exc}", engine=self.name) from exc
         values = [self.from_native(v) for v in result[1:]] if isinstance(result, tuple) else []
@@ -341,16 +346,28 @@ class LuaEngine(ScriptEngine):
             if not _INT64[0] <= value <= _INT64[1]:
                 raise ConversionError(f"the integer {value} does not fit Lua's 64-bit integers")
             return value
+        if kind is str:
+            if len(value) > _ROOM_CHECK:
+                self._room(len(value))
+            return _utf8(value)
+        if kind is bytes and len(value) > _ROOM_CHECK:
+            self._room(len(value))
         if kind in _PLAIN:
             return value
         if kind is dict:
+            self._room(64 + 96 * len(value))  # the hash part, and its old copy while it grows
+            if len(value) > _BUILD_IN_PLACE:
+                return self._fill(self.lua.table(), value.items(), keyed=True)
             out = {}
             for key, item in value.items():
                 if not isinstance(key, str):
                     raise ConversionError(f"a map with a {type(key).__name__} key cannot cross into Lua")
-                out[key] = self.to_native(item)
+                out[_utf8(key)] = self.to_native(item)
             return self.lua.table_from(out)
         if kind is list or kind is tuple:
+            self._room(64 + 48 * len(value))  # the array part, and its old copy while it grows
+            if len(value) > _BUILD_IN_PLACE:
+                return self._fill(self.lua.table(), enumerate(value, 1), keyed=False)
             return self.lua.table_from([self.to_native(v) for v in value]) if value else self._empty_list()
         if kind is ScriptFunction and value.engine is self:
             return value.ref
@@ -360,6 +377,48 @@ class LuaEngine(ScriptEngine):
         if callable(value):
             return self._wrap(self._guard(value))
         raise ConversionError(f"a Python {kind.__name__} cannot cross into Lua")
+
+    def _fill(self, table: Any, items: Any, keyed: bool) -> Any:
+        """Set a large table's items one by one: each converted child is let go at once.
+
+        Holding them all (as `table_from` needs) keeps one registry reference each, and the registry's
+        growth past the memory limit aborts the process (lupa: "PANIC: unprotected error").
+        """
+        try:
+            for key, item in items:
+                if keyed:
+                    if not isinstance(key, str):
+                        raise ConversionError(f"a map with a {type(key).__name__} key cannot cross into Lua")
+                    key = _utf8(key)
+                table[key] = self.to_native(item)
+        except BaseException:
+            table = None  # the traceback keeps this frame: let the half-built table go now
+            raise
+        return table
+
+    def _room(self, need: int) -> None:
+        """Refuse a value that would take Lua past its memory limit, before it crosses.
+
+        lupa aborts the whole process ("PANIC: unprotected error") when pushing a value fails for memory,
+        and near the limit every allocation runs a full collection; so a large value that cannot fit,
+        or a table built too close to the limit, is a MemoryLimitError here. The time limit is checked too:
+        converting a huge tool result must not outlive the chunk's budget.
+        """
+        error = self.budget_error()
+        if error is not None:
+            raise error
+        limit = self.lua.get_max_memory()
+        headroom = max(_HEADROOM, limit // 16)
+        if not limit or self.lua.get_memory_used() + need + headroom <= limit:
+            return
+        gc.collect()  # Python objects that still hold Lua tables (a failed conversion's frames)
+        try:
+            self.lua.execute("collectgarbage('collect')")  # garbage counts until it is collected
+        except self._lupa.LuaError:
+            pass
+        if self.lua.get_memory_used() + need + headroom > limit:
+            raise MemoryLimitError(f"the Lua engine reached its memory limit ({limit // (1024 * 1024)} MB): a value "
+                                   f"of about {need:,} bytes cannot cross into Lua", engine=self.name)
 
     def from_native(self, value: Any, depth: int = 0) -> Any:
         if type(value) in _PLAIN:
@@ -377,7 +436,11 @@ class LuaEngine(ScriptEngine):
     def _table(self, table: Any, depth: int) -> Any:
         if depth >= MAX_DEPTH:
             raise ConversionError(f"a Lua table nested more than {MAX_DEPTH} levels deep (a cycle?) cannot cross")
-        items = list(table.items())
+        try:
+            items = list(table.items())
+        except UnicodeDecodeError:  # lupa decodes every string that crosses as UTF-8
+            raise ConversionError("a Lua string that is not valid UTF-8 cannot cross to Python; "
+                                  "send binary data as base64 or hex text", engine=self.name) from None
         if not items:
             return [] if self._is_list(table) else {}
         keys = [k for k, _ in items]
@@ -397,3 +460,10 @@ class LuaEngine(ScriptEngine):
 
     def shutdown(self) -> None:
         self.lua = None
+
+
+def _utf8(text: str) -> str:
+    """`text`, or a ConversionError when it holds a lone surrogate (lupa would fail to encode it)."""
+    if not text.isascii() and _SURROGATE.search(text):
+        raise ConversionError("a string with a lone surrogate is not valid UTF-8 and cannot cross into Lua")
+    return text

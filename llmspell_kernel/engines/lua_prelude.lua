@@ -71,6 +71,17 @@ G.collectgarbage = function(opt, ...)
   return gc(opt, ...)
 end
 
+-- Lua runs a finalizer with hooks off, beyond the time limit and the stop button: no __gc for scripts
+-- (a __gc added to a metatable after setmetatable is never called). The string metatable stays ours.
+local rawget_ = rawget
+G.setmetatable = function(t, mt)
+  if type_(mt) == "table" and rawget_(mt, "__gc") ~= nil then
+    error_("__gc metamethods are not available in the sandbox (a finalizer would run outside the time limit)", 2)
+  end
+  return setmetatable_(t, mt)
+end
+getmetatable("").__metatable = "string"
+
 G.print = function(...)
   local n = select_("#", ...)
   local parts = {}

@@ -62,6 +62,7 @@ class TengoEngine(ScriptEngine):
         sandbox = self.session.sandbox
         self.runtime = TengoRuntime(stdout=self.output.write, import_root=str(sandbox.root),
                                     allow_os=sandbox.allow_os, budget_hook=self._budget)
+        self.runtime.size_hook = self._size_check
         self._bind_api()
 
     def _bind_api(self) -> None:
@@ -133,6 +134,12 @@ class TengoEngine(ScriptEngine):
                 error = self._memory_error()
         if error is not None:
             raise error
+
+    def _size_check(self, size: int) -> None:
+        """A value of `size` bytes is about to be made: one larger than the memory limit is refused before it exists."""
+        if self.limits.max_memory and size > self.limits.max_memory:
+            raise self._memory_error()
+        self._budget()
 
     @contextmanager
     def memory_exempt(self) -> Iterator[None]:

@@ -63,7 +63,10 @@ class Config:
         for name, value in values.items():
             if name not in known:
                 raise ApiError(f"unknown config setting {name!r}; known: {', '.join(sorted(known))}")
-            setattr(self, name, self._coerce(name, value))
+            try:
+                setattr(self, name, self._coerce(name, value))
+            except ValueError:  # LLMSPELL_TIMEOUT=soon, `%spell config max_memory_mb=x`
+                raise ApiError(f"config setting {name!r} takes a number, not {value!r}") from None
 
     def _coerce(self, name: str, value: Any) -> Any:
         current = getattr(type(self)(), name)

@@ -70,6 +70,22 @@ class Session:
         self._executor: ThreadPoolExecutor | None = None
         self._api = None
 
+    FIXED_SETTINGS = frozenset({"root", "session", "store", "event_capacity", "allow_os", "max_memory_mb"})
+
+    def configure(self, values: dict[str, Any]) -> None:
+        """Change settings of the running session (`%spell config key=value`): they take effect at once."""
+        fixed = sorted(self.FIXED_SETTINGS & set(values))
+        if fixed:
+            raise ApiError(f"{', '.join(fixed)} cannot change in a running session: set it before the kernel "
+                           "starts (environment or config file); `%spell session NAME` switches sessions")
+        self.config.update(values)
+        cfg, llm = self.config, self.llm
+        llm.default_model, llm.offline, llm.timeout, llm.retry.tries = cfg.model, cfg.offline, cfg.llm_timeout, \
+            cfg.llm_retries
+        llm.breaker.threshold, llm.breaker.cooldown = cfg.llm_breaker_failures, cfg.llm_breaker_cooldown
+        self.sandbox.allowed_hosts = list(cfg.allowed_hosts)
+        self.sandbox.limits.timeout = cfg.timeout
+
     def _save_event(self, event: Any) -> None:
         if self.events.is_own(event.id):  # events received from other processes are in the store already
             self.store.save_event(event.to_dict())

@@ -17,6 +17,7 @@ import itertools
 import json
 import select
 import socket
+import struct
 import sys
 import threading
 import time
@@ -51,6 +52,18 @@ class Reply:
     chunk_delay: float = 0.0  # seconds between streamed chunks
     chunks: list[str] | None = None  # how streamed text is split (default: by words)
     usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens); default: a word count
+    raw_body: str | None = None  # sent verbatim as a 200 JSON response (it may be invalid JSON on purpose)
+    reset_after: int | None = None  # a stream: after this many events the connection is reset (RST), mid-stream
+
+    @classmethod
+    def invalid_json(cls, body: str = '{"id": "chatcmpl-broken", "choices": [', **kw: Any) -> Reply:
+        """A 200 response whose body is not valid JSON."""
+        return cls(raw_body=body, **kw)
+
+    @classmethod
+    def reset(cls, after: int = 2, content: str = "this reply is cut off in the middle", **kw: Any) -> Reply:
+        """A streamed reply whose connection is reset after `after` events (non-streaming: before the body)."""
+        return cls(content=content, reset_after=after, **kw)
 
     @classmethod
     def text(cls, content: str, **kw: Any) -> Reply:
@@ -301,7 +314,17 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if not self.fake._sleep(reply.delay, self.connection):
                 return
-            if reply.status >= 400:
+            if reply.reset_after is not None and not body.get("stream"):
+                self._reset()
+            elif reply.raw_body is not None:
+                data = reply.raw_body.encode("utf-8")
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                self.wfile.flush()
+            elif reply.status >= 400:
                 kind = "rate_limit_error" if reply.status == 429 else "server_error"
                 message = reply.error_message or f"fake error {reply.status}"
                 self._json(reply.status, _error_body(message, kind), reply.headers)
@@ -369,6 +392,9 @@ class _Handler(BaseHTTPRequestHandler):
         if (body.get("stream_options") or {}).get("include_usage"):
             events.append(chunk(None, usage=_usage(body, reply, content or "")))
         for i, event in enumerate(events):
+            if reply.reset_after is not None and i >= reply.reset_after:
+                self._reset()
+                return
             if i and reply.chunk_delay and not self.fake._sleep(reply.chunk_delay):
                 return
             self._write_chunk(f"data: {json.dumps(event)}\n\n")
@@ -377,6 +403,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     # the wire --------------------------------------------------------------------
+    def _reset(self) -> None:
+        """Abort the connection: SO_LINGER 0 makes close() send a RST, as a crashed or cut-off peer does."""
+        self.wfile.flush()
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.connection.close()
+        self.close_connection = True
+
     def _write_chunk(self, text: str) -> None:
         data = text.encode("utf-8")
         self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")

@@ -15,6 +15,7 @@ from typing import Any
 
 from . import ast as A
 from .emit_expr import ExprGen, calls_beyond, last_pos, orig
+from .ops import BIG
 from .pyast import (
     ST,
     C,
@@ -24,6 +25,7 @@ from .pyast import (
     at,
     binop,
     call,
+    cmp,
     expr_stmt,
     ifexp,
     in_range,
@@ -565,7 +567,8 @@ class CodeGen(ExprGen):
                 fast = at(P.AugAssign(target=ST(o.py), op=P.Add(), value=r), line, col)
                 slow = self.store(sym, at(call("_o_add", N(o.py), r), line, col), False, line, col)
                 test = and_(self.tis(N(o.py), "str") if kind_l != "str" else None,
-                            self.tis(r, "str") if self.kind(rhs) != "str" else None)
+                            self.tis(r, "str") if self.kind(rhs) != "str" else None,
+                            cmp(call("len", r), P.Lt(), C(BIG)))  # a large operand: the slow path (ops.big)
                 orelse = slow
                 if kind_l != "str" and self.kind(rhs) != "str":
                     # unknown kinds: try int + int first (sums), then str + str

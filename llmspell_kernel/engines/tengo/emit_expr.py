@@ -10,6 +10,7 @@ import ast as P
 from typing import Any
 
 from . import ast as A
+from .ops import BIG
 from .pyast import (
     MAXI,
     MINI,
@@ -419,7 +420,10 @@ class ExprGen:
                     test = in_range(val)
                 return at(ifexp(test, N(res), call("_o_wrap", N(res))), line, col)
             if op == "+" and lk == "str" and rk == "str":
-                return at(binop(lv, P.Add(), r), line, col)
+                # a large right operand goes through the slow path, which asks the budget first (ops.big)
+                test, a, b = self.guard(lv, r, None, None)
+                small = cmp(call("len", b), P.Lt(), C(BIG))
+                return at(ifexp(and_(test, small), binop(a, P.Add(), b), call(slow, a, b)), line, col)
             if op == "+" and (lk == "str" or rk == "str"):
                 test, a, b = self.guard(lv, r, None if lk == "str" else "str", None if rk == "str" else "str")
                 return at(ifexp(test, binop(a, P.Add(), b), call(slow, a, b)), line, col)

@@ -6,6 +6,7 @@ Generated code inlines the int fast paths and falls back to these.
 from __future__ import annotations
 
 import math
+import threading
 from itertools import chain, islice
 from typing import Any
 
@@ -26,6 +27,20 @@ from .values import (
 )
 
 _inf = float("inf")
+
+BIG = 1 << 20  # a value of this many bytes (8 per array item) asks the running runtime's budget before it is made
+_guard = threading.local()  # .check: the running TengoRuntime's check, per thread
+
+
+def big(size: int) -> None:
+    """A value of about `size` bytes is about to be made: let the budget check memory and time first.
+
+    A doubling loop (`s = s + s`) reaches gigabytes in 30 iterations, long before the loop's
+    next budget tick; generated code calls the slow path (here) for every large operand.
+    """
+    check = getattr(_guard, "check", None)
+    if check is not None:
+        check(size)
 
 
 def _bad(a: Any, op: str, b: Any) -> TengoRuntimeErr:
@@ -56,13 +71,19 @@ def add(a: Any, b: Any) -> Any:
             return a + b
     elif ta is str:
         if tb is str:
+            if len(a) + len(b) > BIG:
+                big(len(a) + len(b))
             return a + b
         return a + to_str(b)
     elif ta is list:
         if tb is list:
+            if len(a) + len(b) > BIG >> 3:
+                big((len(a) + len(b)) * 8)
             return a + b if b else a
     elif ta is ImmArray:
         if tb is ImmArray:
+            if len(a) + len(b) > BIG >> 3:
+                big((len(a) + len(b)) * 8)
             return a + b
     elif ta is Char:
         if tb is Char:
@@ -71,6 +92,8 @@ def add(a: Any, b: Any) -> Any:
             return Char(wrap32(a.v + b))
     elif ta is bytes:
         if tb is bytes:
+            if len(a) + len(b) > BIG:
+                big(len(a) + len(b))
             return a + b
     elif ta is Time:
         if tb is int:

@@ -239,6 +239,8 @@ class Resolver:
                 raise self.err(n, "export not allowed inside function")
             if self.main.kind == "module":
                 self.expr(n.result)
+            else:  # ignored outside a module, as the reference compiler does: later passes never see it
+                n.result = None
         elif t in (A.EmptyStmt, A.BadStmt):
             pass
         else:  # pragma: no cover - parser never produces others
@@ -251,6 +253,8 @@ class Resolver:
         ident, sels = _assign_lhs(target)
         if op == ":=" and sels:
             raise self.err(node, "operator ':=' not allowed with selector")
+        if op == ":=" and ident is None:  # `711 := 1`
+            raise self.err(node, "operator ':=' needs a variable name on its left")
         r = self.table.resolve(ident.name if ident is not None else "", False) if ident is not None else None
         if op == ":=":
             if r is not None and r[1] == 0:

@@ -126,6 +126,9 @@ def translate(exc: BaseException, sources: dict[str, str] | None = None) -> Base
         msg = exc.message
     elif isinstance(exc, RecursionError):
         msg = "stack overflow"
+    elif isinstance(exc, UnboundLocalError):  # `x := x + 1` in a block of the main chunk reads the new x
+        m = re.search(r"'[a-z]_(\w+?)(?:_\d+)?'", str(exc))
+        msg = f"'{m.group(1) if m else '?'}' is read in its own declaration, before it has a value"
     elif isinstance(exc, ZeroDivisionError):
         msg = "integer divide by zero"
     elif isinstance(exc, TypeError):
@@ -188,6 +191,7 @@ class TengoRuntime:
         self.import_root = os.path.abspath(import_root) if import_root else None
         self.allow_os = allow_os
         self.budget_hook = budget_hook
+        self.size_hook: Callable[[int], None] | None = None  # called with the size of a large value about to be made
         self.max_allocs = max_allocs
         self.allocs = 0
         self.seed = seed
@@ -233,6 +237,15 @@ class TengoRuntime:
             except BaseException as e:
                 raise _HookAbort(e) from None
 
+    def _big(self, size: int) -> None:
+        """ops.big: a value of about `size` bytes is about to be made; the host may stop the run first."""
+        hook = self.size_hook or self.budget_hook
+        if hook is not None:
+            try:
+                hook(size) if hook is self.size_hook else hook()
+            except BaseException as e:
+                raise _HookAbort(e) from None
+
     # -- modules -----------------------------------------------------------------
     def _module(self, name: str) -> Any:
         m = self.modules.get(name)
@@ -253,6 +266,8 @@ class TengoRuntime:
                 return ("std", name)
             base = os.path.dirname(os.path.abspath(filename)) if os.path.isfile(filename) else (self.import_root or os.getcwd())  # noqa: E501
             mod = name if name.endswith(".tengo") else name + ".tengo"
+            if "\x00" in mod:  # no file has such a name (and os functions refuse it with a ValueError)
+                raise CompileError(f"module '{name}' not found", node.line, node.col, filename)
             path = os.path.abspath(os.path.join(base, mod))
             # the real path, so that a symlink inside the root cannot lead a module outside it
             if self.import_root is not None and not _inside(self.import_root, path):
@@ -343,6 +358,8 @@ class TengoRuntime:
         old_limit = sys.getrecursionlimit()
         depth = _stack_depth()
         sys.setrecursionlimit(max(old_limit, depth + MAX_FRAMES + 40))
+        outer_check = getattr(ops._guard, "check", None)
+        ops._guard.check = self._big
         try:
             result = _run_entry(entry, depth)
         except Exception as e:
@@ -351,6 +368,7 @@ class TengoRuntime:
                 raise
             raise t from None
         finally:
+            ops._guard.check = outer_check
             sys.setrecursionlimit(old_limit)
         if not repl:
             return None
@@ -364,6 +382,8 @@ class TengoRuntime:
         """
         old_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old_limit, _stack_depth() + MAX_FRAMES + 40))
+        outer_check = getattr(ops._guard, "check", None)
+        ops._guard.check = self._big
         try:
             return fn(*args)
         except Exception as e:
@@ -374,6 +394,7 @@ class TengoRuntime:
                 raise
             raise t from None
         finally:
+            ops._guard.check = outer_check
             sys.setrecursionlimit(old_limit)
 
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..ops import BIG, big
 from ..values import MAX_INT, MIN_INT, TError, fmt_float, go_quote
 from ._args import define
+
+
+def _repeat(s: str, n: int) -> Any:
+    if n < 0:
+        return TError("negative count")
+    if len(s) * n > BIG:
+        big(len(s) * n)  # the budget may stop a huge repeat before it is made
+    return s * n
 
 
 def _b(s: str) -> bytes:
@@ -181,7 +190,7 @@ def make(rt: Any) -> dict[str, Any]:
     d(m, "join", 2, "as", lambda arr, sep: sep.join(_join_items(arr)))
     d(m, "last_index", 2, "ss", lambda s, sub: _byte_index(s, s.rfind(sub)))
     d(m, "last_index_any", 2, "ss", _last_index_any)
-    d(m, "repeat", 2, "si", lambda s, n: s * n if n >= 0 else TError("negative count"))
+    d(m, "repeat", 2, "si", _repeat)
     d(m, "replace", 4, "sssi", lambda s, o, n, k: s.replace(o, n, k if k >= 0 else -1))
     d(m, "substr", (2, 3), "sii", lambda s, lo, hi=None: _substr(s, lo, len(s) if hi is None else hi))
     d(m, "split", 2, "ss", lambda s, sep: _split_n(s, sep, -1))

@@ -77,6 +77,15 @@ def _go_layout_to_strftime(layout: str) -> str:
     return out
 
 
+def _sleep(rt: Any, d: int) -> None:
+    """Sleep in slices, asking the host's budget hook between them: a time limit or a stop ends the sleep."""
+    end = _time.monotonic() + max(d, 0) / _NS
+    while (left := end - _time.monotonic()) > 0:
+        _time.sleep(min(left, 0.05))
+        if rt.budget_hook is not None:
+            rt.budget_hook()
+
+
 def make(rt: Any) -> dict[str, Any]:
     m: dict[str, Any] = {
         "format_ansic": "Mon Jan _2 15:04:05 2006", "format_unix_date": "Mon Jan _2 15:04:05 MST 2006",
@@ -102,7 +111,7 @@ def make(rt: Any) -> dict[str, Any]:
         f.__name__ = "u_" + name
         m[name] = user_fn(name, f)
 
-    define(m, "sleep", 1, "i", lambda d: _time.sleep(max(d, 0) / _NS))
+    define(m, "sleep", 1, "i", lambda d: _sleep(rt, d))
     define(m, "parse_duration", 1, "s", _parse_duration)
     tfn("since", 1, lambda t: _time.time_ns() - t.ns)
     tfn("until", 1, lambda t: t.ns - _time.time_ns())
