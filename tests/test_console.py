@@ -27,20 +27,22 @@ SCRIPTS = {
 class Terminal:
     def __init__(self, command: str, cwd: str) -> None:
         self.name = f"llmspell-{uuid.uuid4().hex[:8]}"
+        # a tmux server of its own: the last session's server, still exiting, cannot fail the next one
+        self.tmux = ["tmux", "-L", self.name]
         env = {**os.environ, "LLMSPELL_OFFLINE": "1"}
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "150", "-y", "50", command],
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", "150", "-y", "50", command],
                        check=True, cwd=cwd, env=env)
 
     def type(self, text: str, enter: bool = True) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)  # -l: no key names
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, "-l", text], check=True)  # -l: no key names
         if enter:
-            subprocess.run(["tmux", "send-keys", "-t", self.name, "Enter"], check=True)
+            subprocess.run([*self.tmux, "send-keys", "-t", self.name, "Enter"], check=True)
 
     def key(self, name: str) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, name], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, name], check=True)
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name, "-S", "-200"], check=True,
+        return subprocess.run([*self.tmux, "capture-pane", "-p", "-t", self.name, "-S", "-200"], check=True,
                               capture_output=True, text=True).stdout
 
     def wait_for(self, text: str, timeout: float = 30) -> str:
@@ -53,7 +55,7 @@ class Terminal:
         raise AssertionError(f"{text!r} never appeared:\n{self.screen()}")
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], check=False)
+        subprocess.run([*self.tmux, "kill-server"], check=False)
 
 
 @pytest.mark.parametrize("engine", ["lua", "tengo", "js"])
