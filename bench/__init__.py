@@ -1,1 +1,1 @@
-"""The benchmark harness: `python -m bench --list` names the groups; bench/PERFORMANCE.md tells the rest."""
+"""The benchmark harness: `python -m bench --list` names the groups; README.md's "Performance" section tells the rest."""
