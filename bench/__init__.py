@@ -1,1 +1,1 @@
-"""The benchmark harness: `python -m bench --list` names the groups; README.md's "Performance" section tells the rest."""
+"""The benchmark harness: `python -m bench --list` names the groups; README.md (Performance) tells the rest."""
