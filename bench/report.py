@@ -90,7 +90,7 @@ def markdown(results: dict[str, Any]) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v)
     lines = [
         "# Benchmark results", "",
-        "Written by `python -m bench` (see the Performance section of README.md). Each value is the median of at least 5 runs,",
+        "Written by `python -m bench` (README.md: Performance). Each value is the median of at least 5 runs,",
         "with the min–max in brackets; each baseline is measured in the same run, interleaved with the figure.",
         "",
         f"Machine: {m['cpu']}, {m['cores']} cores, load average {m['load_average']} at the start; "
