@@ -267,9 +267,10 @@ def test_every_api_example_runs_in_tengo(session, fn, monkeypatch):
 
 def test_time_limit_stops_a_loop(tengo):
     start = time.monotonic()
-    with pytest.raises(TimeLimitError):
-        tengo("for {}", timeout=0.3)
+    with pytest.raises(TimeLimitError) as stopped:
+        tengo("x := 0\nfor {\n  x++\n}", timeout=0.3)
     assert time.monotonic() - start < 1.0
+    assert (stopped.value.chunk, stopped.value.line) == ("test", 2)  # where the loop was stopped
     assert tengo('"alive"') == "alive"
 
 

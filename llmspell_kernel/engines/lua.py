@@ -271,7 +271,10 @@ class LuaEngine(ScriptEngine):
         name = self._chunk_name(chunk, path)
         fn = self._load(code, name)
         self._start()
-        return self._invoke(fn, (), code)
+        try:
+            return self._invoke(fn, (), code)
+        except SpellError as exc:  # a limit that Lua reports without a position still names the cell
+            raise exc.located(chunk=name.lstrip("=@")) from None
 
     def _call(self, ref: Any, args: tuple) -> Any:
         if self._depth == 1:

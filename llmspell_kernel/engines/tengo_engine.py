@@ -22,7 +22,7 @@ from .base import ScriptEngine
 from .output import OutputLimiter
 from .tengo import TengoError, TengoRuntime
 from .tengo.errors import TengoSyntaxError
-from .tengo.runtime import OS_REFUSED, function_source
+from .tengo.runtime import OS_REFUSED, function_source, tengo_frames
 from .tengo.values import ImmMap, TError
 from .tengo_bridge import TengoBridge
 
@@ -228,6 +228,9 @@ class TengoEngine(ScriptEngine):
                                    source_line=exc.source_line) from None
             raise self._relocated(exc) from None
         except SpellError as exc:  # a limit, an interrupt, or a failure a host function raised
+            frames = tengo_frames(exc.__traceback__)  # the script's line where it stopped, innermost first
+            if frames and frames[0].line:
+                exc.located(line=frames[0].line, column=frames[0].column)
             raise exc.located(engine=self.name, chunk=chunk) from None
         except KeyboardInterrupt:
             raise self.note_interrupt().located(chunk=chunk) from None

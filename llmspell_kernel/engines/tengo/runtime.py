@@ -120,8 +120,8 @@ def tengo_frames(tb: Any) -> list[Frame]:
 
 def translate(exc: BaseException, sources: dict[str, str] | None = None) -> BaseException:
     """Turn an exception escaping Tengo code into a TengoError (or the original)."""
-    if isinstance(exc, _HookAbort):
-        return exc.exc
+    if isinstance(exc, _HookAbort):  # with the Tengo frames it crossed: the host can tell the line it stopped at
+        return exc.exc.with_traceback(exc.__traceback__)
     if isinstance(exc, TengoRuntimeErr):
         msg = exc.message
     elif isinstance(exc, RecursionError):
