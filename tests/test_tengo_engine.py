@@ -407,3 +407,20 @@ def test_functions_and_handles_cross_between_engines(session):
     session.engine("tengo").set_global("inc", lua_fn)
     assert session.run("inc(41)", "tengo") == 42
     assert session.run("inc", "tengo") is lua_fn
+
+
+def test_a_backtracking_regexp_stops_at_the_time_limit(tengo):
+    # RE2, which real Tengo uses, never backtracks; ours must at least stop where the script's time runs out
+    start = time.monotonic()
+    with pytest.raises(TimeLimitError):
+        tengo('text := import("text")\ntext.re_match("^(a|aa)+$", "' + "a" * 60 + '!")', timeout=0.5)
+    assert time.monotonic() - start < 1.2
+    assert tengo('"alive"') == "alive"
+
+
+def test_without_a_time_limit_a_regexp_stops_at_its_cap(tengo, monkeypatch):
+    from llmspell_kernel.engines.tengo.stdlib import text_mod
+
+    monkeypatch.setattr(text_mod, "REGEX_CAP", 0.2)
+    with pytest.raises(ScriptRuntimeError, match=r"the regular expression ran longer than 0.2 s"):
+        tengo('re := import("text").re_compile("^(a|aa)+$")\nre.match("' + "a" * 60 + '!")')

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -63,6 +64,7 @@ class TengoEngine(ScriptEngine):
         self.runtime = TengoRuntime(stdout=self.output.write, import_root=str(sandbox.root),
                                     allow_os=sandbox.allow_os, budget_hook=self._budget)
         self.runtime.size_hook = self._size_check
+        self.runtime.time_left = lambda: None if self._deadline is None else self._deadline - time.monotonic()
         self._bind_api()
 
     def _bind_api(self) -> None:

@@ -192,6 +192,7 @@ class TengoRuntime:
         self.allow_os = allow_os
         self.budget_hook = budget_hook
         self.size_hook: Callable[[int], None] | None = None  # called with the size of a large value about to be made
+        self.time_left: Callable[[], float | None] | None = None  # seconds left in the host's time limit
         self.max_allocs = max_allocs
         self.allocs = 0
         self.seed = seed

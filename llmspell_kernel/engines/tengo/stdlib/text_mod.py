@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from ..ops import BIG, big
-from ..values import MAX_INT, MIN_INT, TError, fmt_float, go_quote
+from ..values import MAX_INT, MIN_INT, TengoRuntimeErr, TError, fmt_float, go_quote
 from ._args import define
 
 
@@ -49,11 +49,48 @@ def _go_re(p: str) -> str:
     return p.replace(r"\z", r"\Z")
 
 
-def _compile(p: str) -> Any:
+REGEX_CAP = 30.0  # seconds one regexp call may take when the script has no time limit
+
+
+def _compile(p: str, rt: Any) -> Any:
     try:
-        return re.compile(_go_re(p))
+        re.compile(_go_re(p))  # the syntax check, with the messages the tests know
     except re.error as e:
         return TError(f"error parsing regexp: {e}")
+    import regex  # the same syntax (V0), and a timeout: a backtracking pattern cannot outrun the time limit
+
+    return _Regexp(regex.compile(_go_re(p), regex.V0), rt)
+
+
+class _Regexp:
+    """A compiled regexp whose every call is bounded in time. Go's RE2 never backtracks; Python's engines
+    do, so `(a+)+$` could otherwise run for hours, out of reach of the time limit and the stop button."""
+
+    def __init__(self, compiled: Any, rt: Any) -> None:
+        self.rx, self.rt, self.groups = compiled, rt, compiled.groups
+
+    def _bounded(self, method: str, *args: Any) -> Any:
+        left = self.rt.time_left() if self.rt.time_left is not None else None
+        limit = REGEX_CAP if left is None else min(max(left, 0.001), REGEX_CAP)
+        try:
+            result = getattr(self.rx, method)(*args, timeout=limit)
+            return list(result) if method == "finditer" else result
+        except TimeoutError:
+            self.rt._tick()  # past the script's time limit: the engine's own error, located
+            raise TengoRuntimeErr(f"the regular expression ran longer than {limit:g} s; simplify it "
+                                  "(nested repetition such as (a+)+ backtracks)") from None
+
+    def search(self, text: str) -> Any:
+        return self._bounded("search", text)
+
+    def finditer(self, text: str) -> Any:
+        return self._bounded("finditer", text)
+
+    def sub(self, repl: str, text: str) -> Any:
+        return self._bounded("sub", repl, text)
+
+    def split(self, text: str, maxsplit: int) -> Any:
+        return self._bounded("split", text, maxsplit)
 
 
 def _find(rx: Any, text: str, count: int) -> Any:
@@ -170,13 +207,13 @@ def _substr(s: str, lo: int, hi: int) -> Any:
 def make(rt: Any) -> dict[str, Any]:
     m: dict[str, Any] = {}
     d = define
-    d(m, "re_match", 2, "ss", lambda p, t: rx.search(t) is not None if not isinstance(rx := _compile(p), TError) else rx)  # noqa: E501
-    d(m, "re_find", (2, 3), "ssi", lambda p, t, n=-1: _find(rx, t, n) if not isinstance(rx := _compile(p), TError) else rx)  # noqa: E501
+    d(m, "re_match", 2, "ss", lambda p, t: rx.search(t) is not None if not isinstance(rx := _compile(p, rt), TError) else rx)  # noqa: E501
+    d(m, "re_find", (2, 3), "ssi", lambda p, t, n=-1: _find(rx, t, n) if not isinstance(rx := _compile(p, rt), TError) else rx)  # noqa: E501
     d(m, "re_replace", 3, "sss", lambda p, t, r: rx.sub(r.replace("\\", "\\\\").replace("$", "\\"), t)
-      if not isinstance(rx := _compile(p), TError) else rx)
+      if not isinstance(rx := _compile(p, rt), TError) else rx)
     d(m, "re_split", (2, 3), "ssi", lambda p, t, n=-1: (rx.split(t, n - 1 if n > 0 else 0) if n != 0 else [])
-      if not isinstance(rx := _compile(p), TError) else rx)
-    d(m, "re_compile", 1, "s", lambda p: _regexp_obj(rx) if not isinstance(rx := _compile(p), TError) else rx)
+      if not isinstance(rx := _compile(p, rt), TError) else rx)
+    d(m, "re_compile", 1, "s", lambda p: _regexp_obj(rx) if not isinstance(rx := _compile(p, rt), TError) else rx)
     d(m, "compare", 2, "ss", lambda a, b: (_b(a) > _b(b)) - (_b(a) < _b(b)))
     d(m, "contains", 2, "ss", lambda s, sub: sub in s)
     d(m, "contains_any", 2, "ss", lambda s, cs: any(c in s for c in cs))
