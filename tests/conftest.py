@@ -94,3 +94,10 @@ def ip():
     shell.run_line_magic("load_ext", "llmspell_kernel")
     yield shell
     shell.run_line_magic("unload_ext", "llmspell_kernel")
+
+
+@pytest.fixture
+def data_home(tmp_path, monkeypatch):
+    """platformdirs' user data dir (where named sessions live), moved into the test's folder."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return tmp_path / "data"

@@ -18,12 +18,6 @@ from llmspell_kernel.errors import ApiError
 from llmspell_kernel.runtime.session import Session
 
 
-@pytest.fixture
-def data_home(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    return tmp_path / "data"
-
-
 def test_resume_runs_only_the_unfinished_steps(spell):
     # `bump` counts its calls in a global and fails on 2 while `broken` is set
     spell(lua="""

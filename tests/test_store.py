@@ -62,13 +62,6 @@ def backend(request, tmp_path):
     store.close()
 
 
-@pytest.fixture
-def data_home(tmp_path, monkeypatch):
-    """platformdirs' user data dir, moved into the test's folder."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    return tmp_path / "data"
-
-
 def change(version: int, key: str, new, op: str = "set", old=None) -> dict:
     return {"version": version, "scope": "", "key": key, "op": op, "old": old, "new": new,
             "author": {"engine": "lua", "chunk": "cell[1]"}, "time": 1000.0 + version}

@@ -37,11 +37,8 @@ class Session:
         if config is not None and overrides:
             self.config.update(overrides)
         cfg = self.config
-        self.sandbox = Sandbox(
-            root=Path(cfg.root) if cfg.root else Path.cwd(), allowed_hosts=list(cfg.allowed_hosts),
-            allow_os=cfg.allow_os,
-            limits=Limits(timeout=cfg.timeout, max_memory=cfg.max_memory_mb * MB if cfg.max_memory_mb else None),
-        )
+        self.sandbox = Sandbox(root=Path(cfg.root) if cfg.root else Path.cwd(), allow_os=cfg.allow_os,
+                               limits=Limits(max_memory=cfg.max_memory_mb * MB if cfg.max_memory_mb else None))
         self.store = open_store(cfg)
         self.events = EventBus(cfg.event_capacity)
         persistent = self.store.name != "memory"
@@ -54,9 +51,8 @@ class Session:
         self.state_view = StateView(self.state, ROOT)
         self.state_schemas: dict[str, Any] = {}
         self.state.add_validator(self._check_schema)
-        self.llm = LLMClient(self.events, default_model=cfg.model, offline=cfg.offline,
-                             retry=RetryPolicy(tries=cfg.llm_retries), timeout=cfg.llm_timeout,
-                             breaker=CircuitBreaker(cfg.llm_breaker_failures, cfg.llm_breaker_cooldown))
+        self.llm = LLMClient(self.events, retry=RetryPolicy(), breaker=CircuitBreaker())
+        self._apply_live_settings()
         self.llm.check_endpoint = self.sandbox.check_endpoint  # an api_base is network access too
         self.tools = ToolRegistry(self.events, self.sandbox, backend=self.store if persistent else None)
         self.tools.restore(self)
@@ -79,6 +75,10 @@ class Session:
             raise ApiError(f"{', '.join(fixed)} cannot change in a running session: set it before the kernel "
                            "starts (environment or config file); `%spell session NAME` switches sessions")
         self.config.update(values)
+        self._apply_live_settings()
+
+    def _apply_live_settings(self) -> None:
+        """The settings that may change while the session runs, from its config (at start, and on `configure`)."""
         cfg, llm = self.config, self.llm
         llm.default_model, llm.offline, llm.timeout, llm.retry.tries = cfg.model, cfg.offline, cfg.llm_timeout, \
             cfg.llm_retries

@@ -71,10 +71,7 @@ class Step:
         elif isinstance(target, ToolStep):
             stored = {"tool": target.tool, "args": target.args}
         else:
-            try:
-                stored = {"function": function_record(target)}
-            except ApiError as exc:
-                raise ApiError(f"step {self.name!r} cannot be checkpointed: {exc.message}") from None
+            stored = {"function": _stored(target, f"step {self.name!r}")}
         return {"name": self.name, "retry": self.retry, "on_error": self.on_error, "timeout": self.timeout,
                 "target": stored}
 
