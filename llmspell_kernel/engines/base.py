@@ -8,6 +8,7 @@ threads, the time budget, interrupts, metrics and the author context.
 
 from __future__ import annotations
 
+import gc
 import re
 import threading
 import time
@@ -21,7 +22,35 @@ from ..errors import ApiError, InterruptedSpell, ScriptSyntaxError, SpellError, 
 from ..runtime.context import acting_as
 from ..runtime.gate import EngineGate
 
-_SURROGATE = re.compile("[\ud800-\udfff]")  # Python text that is not valid UTF-8
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # Python text that is not valid UTF-8
+
+
+class _OlderObjectsFrozen:
+    """While any script runs, the Python objects made before it are left out of the cyclic GC's passes.
+
+    A script that allocates fast (Tengo compiles to Python) triggers full collections, and each walks
+    the whole heap: in a long-lived kernel, or a test process, one pass can outlast a time limit.
+    Frozen, a pass walks only what scripts made since. Counted, since runs nest across engines and threads.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._runs = 0
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self._runs += 1
+            if self._runs == 1:
+                gc.freeze()
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._runs -= 1
+            if self._runs == 0:
+                gc.unfreeze()
+
+
+_older_objects_frozen = _OlderObjectsFrozen()
 
 
 class ScriptFunction:
@@ -164,7 +193,8 @@ class ScriptEngine(ABC):
         self._depth += 1
         began = time.perf_counter()
         try:
-            return fn(*args)
+            with _older_objects_frozen:
+                return fn(*args)
         except SpellError:
             self.metrics.errors += 1
             raise

@@ -24,7 +24,7 @@ from ..errors import (
     SpellError,
 )
 from ..runtime.render import describe
-from .base import ScriptEngine, ScriptFunction
+from .base import LONE_SURROGATE, ScriptEngine, ScriptFunction
 from .lua_source import function_candidates
 from .output import OutputLimiter
 
@@ -33,7 +33,6 @@ MAX_DEPTH = 100
 MAX_CHUNK_TEXTS = 1000  # cells and files whose text is kept, to store the functions they define
 _PLAIN = (str, int, float, bool, type(None), bytes)
 _INT64 = (-(2**63), 2**63 - 1)
-_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: Python text that is not valid UTF-8
 _ROOM_CHECK = 64 * 1024  # a string or bytes this long is checked against the memory limit before it crosses
 _HEADROOM = 1024 * 1024  # what Lua keeps free below its limit when a value crosses in (at least)
 _BUILD_IN_PLACE = 1024  # a list or map longer than this is filled item by item (see `_fill`)
@@ -414,7 +413,8 @@ class LuaEngine(ScriptEngine):
         headroom = max(_HEADROOM, limit // 16)
         if not limit or self.lua.get_memory_used() + need + headroom <= limit:
             return
-        gc.collect()  # Python objects that still hold Lua tables (a failed conversion's frames)
+        gc.collect()  # Python objects that still hold Lua tables (a failed conversion's frames); the objects
+        # older than the chunk are frozen (base._OlderObjectsFrozen), so this walks only what the chunk made
         try:
             self.lua.execute("collectgarbage('collect')")  # garbage counts until it is collected
         except self._lupa.LuaError:
@@ -467,6 +467,6 @@ class LuaEngine(ScriptEngine):
 
 def _utf8(text: str) -> str:
     """`text`, or a ConversionError when it holds a lone surrogate (lupa would fail to encode it)."""
-    if not text.isascii() and _SURROGATE.search(text):
+    if not text.isascii() and LONE_SURROGATE.search(text):
         raise ConversionError("a string with a lone surrogate is not valid UTF-8 and cannot cross into Lua")
     return text

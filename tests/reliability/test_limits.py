@@ -9,6 +9,7 @@ more code and still holds the state set before. The output flood goes through th
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from pathlib import Path
@@ -87,6 +88,38 @@ def test_runaway_spell_is_stopped_and_the_session_survives(limited, engine, case
     survives(limited, engine)
 
 
+@pytest.fixture
+def big_heap():
+    """A long-lived kernel's Python heap: 600,000 lists of 100 references (a full collection takes ~0.5 s)."""
+    shared: list = []
+    gc.disable()  # building it must not be the slow part
+    try:
+        ballast = [[shared] * 100 for _ in range(600_000)]
+    finally:
+        gc.enable()
+    yield
+    del ballast
+
+
+@pytest.mark.parametrize("engine", ["lua", "js", "tengo"])
+def test_a_memory_bomb_in_a_big_python_heap_is_stopped_in_time(limited, big_heap, engine):
+    # regression: Tengo's allocations set off full collections, each of which walked the whole Python
+    # heap (0.7 s, twice, in the test process); objects older than the script are now frozen out of them
+    limited.state.set("kept", "before")
+    codes, expected = CASES["memory_bomb"]
+    stopped(limited, engine, codes[engine], expected)
+    survives(limited, engine)
+
+
+@pytest.mark.parametrize("engine", ["lua", "js", "tengo"])
+def test_objects_older_than_a_script_are_frozen_out_of_collections_while_it_runs(session, engine):
+    session.tools.register("frozen", lambda args: gc.get_freeze_count(), "how many objects are frozen", None)
+    code = {"lua": "return Tool.call('frozen', {})", "js": "await Tool.call('frozen', {})",
+            "tengo": 'Tool.call("frozen", {})'}[engine]
+    assert session.run(code, engine) > 10_000  # everything the process had made before the chunk
+    assert gc.get_freeze_count() == 0  # and all of it back in the collector's care afterwards
+
+
 HUGE_TOOL = {
     "lua": "local r = Tool.call('huge_json', {})\nreturn #r.items",
     "js": "const r = await Tool.call('huge_json', {})\nr.items.length",
@@ -95,8 +128,15 @@ HUGE_TOOL = {
 
 
 @pytest.mark.parametrize("engine", ["lua", "js", "tengo"])
-def test_a_tool_returning_huge_json_is_bounded(limited, engine):
-    """300,000 records (~35 MB as JSON) into an engine with 64 MB: it fits, or stops at a limit, in time."""
+@pytest.mark.parametrize("heap", ["small", "big"])
+def test_a_tool_returning_huge_json_is_bounded(limited, engine, heap, request):
+    """300,000 records (~35 MB as JSON) into an engine with 64 MB: it fits, or stops at a limit, in time.
+
+    regression (heap "big"): near Lua's limit, `_room` ran a full Python collection, which in a process
+    with a large heap (CI's pytest, a long-lived kernel) outlasted the whole time limit
+    """
+    if heap == "big":
+        request.getfixturevalue("big_heap")
     huge = {"items": [{"i": i, "text": "x" * 100} for i in range(300_000)]}
     limited.tools.register("huge_json", lambda args: huge, "returns a huge JSON value", None)
     limited.state.set("kept", "before")
