@@ -167,7 +167,7 @@ class ScriptEngine(ABC):
     def execute(self, code: str, *, chunk: str = "chunk", timeout: float | None = None,
                 path: Path | None = None) -> Any:
         """Run a chunk of source; returns its value. Failures raise SpellError."""
-        if not code.isascii() and (bad := _SURROGATE.search(code)):  # no engine can encode it (quickjs crashed)
+        if not code.isascii() and (bad := LONE_SURROGATE.search(code)):  # no engine can encode it (quickjs crashed)
             raise ScriptSyntaxError(f"the chunk holds a lone surrogate ({bad.group()!a}), which is not valid UTF-8",
                                     engine=self.name, chunk=chunk, line=code.count("\n", 0, bad.start()) + 1)
         with acting_as(engine=self.name, chunk=chunk), \

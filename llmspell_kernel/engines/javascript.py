@@ -34,6 +34,7 @@ import threading
 import time
 from concurrent.futures import Future
 from importlib.resources import files
+from math import isfinite
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -51,9 +52,9 @@ from ..errors import (
     SpellError,
 )
 from ..runtime.gate import wait_futures
-from .base import ScriptEngine
+from .base import LONE_SURROGATE, ScriptEngine
 from .javascript_binding import table
-from .javascript_bridge import JsBridge
+from .javascript_bridge import MAX_SAFE, JsBridge
 from .javascript_modules import MODULE_EXTENSIONS, es_to_commonjs, wrap_module
 from .javascript_native import NativeHooks, compile_bytecode, run_bytecode
 from .javascript_source import SourceError, as_async_body, tokenize
@@ -66,6 +67,8 @@ _OPS = ("bind", "setValues", "settle", "fire", "state", "outcome", "drop", "call
 _FRAME = re.compile(r"^\s*at (?:(?P<name>.*?) \()?<input>(?::(?P<line>\d+))?\)?\s*$")
 _FUNCTION_EXPRESSION = re.compile(r"(async\s*)?(function\b|\(|[A-Za-z_$][\w$]*\s*=>)")
 _WAIT = 0.25  # seconds between budget checks while waiting on host calls
+_MISS = object()  # what an API fast path returns when the full call must answer
+_INT32 = 2**31
 
 
 @functools.cache
@@ -109,7 +112,8 @@ class JavaScriptEngine(ScriptEngine):
         self._rejections: dict[int, str] = {}  # unhandled rejected promises: address -> reason
         self._sources: list[tuple[int, int, str | None, str]] = []  # (first line, last line, chunk, code)
         self._next_line = 1
-        for name, fn in (("call", self._host_call), ("start", self._host_start), ("invoke", self._host_invoke),
+        for name, fn in (("call", self._host_call), ("fast", self._host_fast), ("start", self._host_start),
+                         ("invoke", self._host_invoke),
                          ("write", self._host_write), ("timer", self._host_timer), ("settled", self._host_settled),
                          ("module", self._host_module)):
             ctx.add_callable("__ls_host_" + name, fn)
@@ -125,6 +129,8 @@ class JavaScriptEngine(ScriptEngine):
         api, table_ = self.session.api, table()
         self._calls = [(fn.func, (api.namespaces[owner] if is_ns else api.handles[owner],), fn, not is_ns)
                        for fn, owner, is_ns in table_.functions]
+        self._fast = [fn.fast(api.namespaces[owner], _MISS) if is_ns and fn.fast is not None else None
+                      for fn, owner, is_ns in table_.functions]
         self._valued = [name for name in table_.namespaces if api.namespaces[name].values(self)]
         self._sent_values: dict[str, Any] | None = None
         self._ops["bind"](table_.descriptor)
@@ -192,6 +198,26 @@ class JavaScriptEngine(ScriptEngine):
             return self.bridge.ok(func(*receiver, *args))
         except BaseException as exc:  # every failure becomes an envelope
             return self.bridge.failure(self._as_spell_error(exc, api_fn, args[1:] if method else args))
+
+    def _host_fast(self, idx: int, *args: Any) -> Any:
+        """A hot read answered without JSON (`State.get` of a scalar), as the prelude's `fastFunction` reads it.
+
+        A number, a boolean, "s" + a string, "n" for None; or "m": the full call must answer (and report).
+        """
+        try:
+            value = self._fast[idx](*args)
+        except BaseException:  # the full call reports it
+            return "m"
+        kind = value.__class__
+        if kind is str:  # QuickJS cannot take a lone surrogate (it crashed)
+            return "s" + value if value.isascii() or not LONE_SURROGATE.search(value) else "m"
+        if value is None:
+            return "n"
+        if kind is int:  # quickjs takes a Python int as an int32 (2**32 came back as 0): a larger one as a double
+            return value if -_INT32 <= value < _INT32 else float(value) if -MAX_SAFE <= value <= MAX_SAFE else "m"
+        if kind is bool or (kind is float and isfinite(value)):
+            return value
+        return "m"  # the miss, or a value only JSON carries
 
     def _host_start(self, idx: int, text: str) -> int | str:
         func, receiver, api_fn, method = self._calls[idx]

@@ -3,7 +3,7 @@
 Walked generically from `NAMESPACES`, `HANDLES` and `ALIASES`: a namespace gets every function
 under its name, its aliases and the camelCase form of multi-word names (`runAsync`); a namespace
 with a `constructor` (Agent, State) can be called with `new`; a handle type becomes a prototype
-whose properties are getters.
+whose properties are getters. A function with a fast path (`State.get`) is bound to try it first.
 """
 
 from __future__ import annotations
@@ -37,10 +37,11 @@ class Table:
         self.functions: list[tuple[ApiFunction, Any, bool]] = []
         index: dict[int, int] = {}
 
-        def add(fn: ApiFunction, owner: Any, is_ns: bool) -> tuple[int, bool]:
+        def add(fn: ApiFunction, owner: Any, is_ns: bool) -> tuple[int, bool, bool]:
+            """(index, blocking, has a fast path): a namespace's fast path answers without JSON."""
             index[id(fn)] = len(self.functions)
             self.functions.append((fn, owner, is_ns))
-            return (len(self.functions) - 1, fn.blocking)
+            return (len(self.functions) - 1, fn.blocking, is_ns and fn.fast is not None)
 
         namespaces: dict[str, dict[str, tuple[int, bool]]] = {}
         constructors: dict[str, int] = {}
@@ -54,7 +55,7 @@ class Table:
         for alias in ALIASES:
             entries = namespaces[alias.name] = {}
             for short, fn in alias_functions(alias).items():
-                spec = (index[id(fn)], fn.blocking)  # shared, and never mutated: it only becomes JSON
+                spec = (index[id(fn)], fn.blocking, fn.fast is not None)  # shared; it only becomes JSON
                 entries.update(dict.fromkeys([short, *([_camel(short)] if "_" in short else [])], spec))
         handles = {}
         for handle in HANDLES:

@@ -24,18 +24,18 @@ from concurrent.futures import Future
 from typing import Any
 
 from ..errors import ConversionError, SpellError
-from .base import ScriptFunction
+from .base import LONE_SURROGATE, ScriptFunction
 
 _MARK = "\\u0000"  # how JSON text spells the NUL that starts a marker key
 _LONG_DIGITS = re.compile(r"\d{16}")  # an integer this long may be past Number.MAX_SAFE_INTEGER
-_MAX_SAFE = 2**53 - 1
+MAX_SAFE = 2**53 - 1
 _ROOM_CHECK = 64 * 1024  # a JSON text this long is checked against the engine's memory limit before it crosses
 
 
 def _check_safe_integers(value: Any) -> None:
     """Refuse an integer that a JS number cannot hold exactly, as Lua and Tengo refuse one past 64 bits."""
     if type(value) is int:
-        if abs(value) > _MAX_SAFE:
+        if abs(value) > MAX_SAFE:
             raise ConversionError(f"the integer {value} does not fit JavaScript's safe integers (2**53 - 1)")
     elif isinstance(value, dict):
         for item in value.values():
@@ -46,13 +46,12 @@ def _check_safe_integers(value: Any) -> None:
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _check_no_surrogates(value: Any) -> None:
     """Refuse a string with a lone surrogate, as Lua and Tengo refuse a string that is not valid UTF-8."""
     if isinstance(value, str):
-        if _SURROGATE.search(value):
+        if LONE_SURROGATE.search(value):
             raise ConversionError("a JavaScript string with a lone surrogate is not valid UTF-8 and cannot cross "
                                   "to Python; send binary data as a Uint8Array")
     elif isinstance(value, dict):
@@ -66,7 +65,7 @@ def _check_no_surrogates(value: Any) -> None:
 
 def _js_integer(digits: str) -> int | float:
     value = int(digits)
-    return value if abs(value) <= _MAX_SAFE else float(value)
+    return value if abs(value) <= MAX_SAFE else float(value)
 
 
 class JsBridge:
@@ -97,7 +96,7 @@ class JsBridge:
                               separators=(",", ":"))
         except ValueError as exc:  # NaN or a cycle
             raise ConversionError(f"a value cannot cross into JavaScript: {exc}") from None
-        if not text.isascii() and _SURROGATE.search(text):  # quickjs would crash on text it cannot encode
+        if not text.isascii() and LONE_SURROGATE.search(text):  # quickjs would crash on text it cannot encode
             raise ConversionError("a string with a lone surrogate is not valid UTF-8 and cannot cross into "
                                   "JavaScript")
         if len(text) > _ROOM_CHECK:  # parsed, it takes its length again at least

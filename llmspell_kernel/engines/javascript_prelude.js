@@ -8,7 +8,7 @@
   // the originals: a script may replace JSON's methods, never the engine's own plumbing
   const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
   const host = {
-    call: G.__ls_host_call, start: G.__ls_host_start, invoke: G.__ls_host_invoke, write: G.__ls_host_write,
+    call: G.__ls_host_call, fast: G.__ls_host_fast, start: G.__ls_host_start, invoke: G.__ls_host_invoke, write: G.__ls_host_write,
     timer: G.__ls_host_timer, settled: G.__ls_host_settled, module: G.__ls_host_module,
   };
   for (const name of Object.keys(G)) if (name.startsWith("__ls_host_")) delete G[name];
@@ -141,6 +141,21 @@
       }
     };
   }
+  // a hot read (State.get of a scalar) with scalar arguments is answered without JSON (_host_fast)
+  function fastFunction(idx, full) {
+    return function __ls_api_fast(...args) {
+      const n = args.length, a = args[0], b = args[1];
+      if (n > 2 || !scalar(a) || (n === 2 && !scalar(b))) return full(...args);
+      const r = n === 1 ? host.fast(idx, a) : host.fast(idx, a, b);
+      if (typeof r !== "string") return Promise.resolve(r);
+      if (r.charCodeAt(0) === 115) return Promise.resolve(r.slice(1));  // "s": a string
+      return r === "n" ? Promise.resolve(null) : full(...args);  // "m": the full call answers
+    };
+  }
+  function scalar(v) {
+    const t = typeof v;
+    return t === "string" || t === "number" || t === "boolean" || v === null;
+  }
   function constructor(idx) {
     return function __ls_new(...args) { return unwrap(decode(host.call(idx, encode(args)))); };
   }
@@ -167,7 +182,10 @@
       const ctor = d.constructors[ns];
       const target = ns === "" ? G : (ctor === undefined ? {} : constructor(ctor));
       const fns = d.namespaces[ns];
-      for (const name of Object.keys(fns)) target[name] = apiFunction(fns[name][0], fns[name][1], false);
+      for (const name of Object.keys(fns)) {
+        const [idx, blocking, fast] = fns[name], full = apiFunction(idx, blocking, false);
+        target[name] = fast ? fastFunction(idx, full) : full;
+      }
       if (ns !== "") G[ns] = target;
     }
   }
