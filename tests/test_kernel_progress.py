@@ -100,3 +100,29 @@ def test_streamed_text_reaches_the_cell_chunk_by_chunk(kc):
             break
     assert "".join(chunks) == "one two three fourfive six"
     assert len(chunks) >= 6  # one message per chunk, as each arrived, not one at the end
+
+
+@pytest.mark.parametrize("engine", ["lua", "js", "tengo"])
+def test_printed_lines_reach_the_cell_while_it_runs_a_few_messages_at_a_time(kc, engine):
+    import time
+
+    code = {"lua": "for i = 1, 2000 do print('line ' .. i) end\nSpell.sleep(1500)\nprint('after')",
+            "js": "for (let i = 1; i <= 2000; i++) console.log('line ' + i)\nawait Spell.sleep(1500)\nconsole.log('after')",
+            "tengo": 'fmt := import("fmt")\nfor i := 1; i <= 2000; i++ { fmt.println("line ", i) }\n'
+                     'Spell.sleep(1500)\nfmt.println("after")'}[engine]
+    began = time.monotonic()
+    msg_id = kc.execute(f"%%spell {engine}\n{code}")
+    arrivals = []  # (seconds since the request, text)
+    while True:
+        msg = kc.get_iopub_msg(timeout=20)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream":
+            arrivals.append((time.monotonic() - began, msg["content"]["text"]))
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    text = "".join(t for _, t in arrivals)
+    assert text.count("line ") == 2000 and text.endswith("after\n")
+    before_sleep_ends = [t for at, t in arrivals if "line 2000" in t]
+    assert before_sleep_ends and arrivals[-1][0] - next(at for at, t in arrivals if "line 2000" in t) > 1.0
+    assert len(arrivals) < 50  # batched by ipykernel's stream, not one message per line

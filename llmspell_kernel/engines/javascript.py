@@ -248,6 +248,7 @@ class JavaScriptEngine(ScriptEngine):
     def _host_write(self, stream: int, text: str) -> None:
         try:
             if stream == 2:
+                self.output.flush()
                 sys.stderr.write(text)
                 sys.stderr.flush()
             else:

@@ -25,5 +25,14 @@ class OutputLimiter:
             self.truncated = True
             text += f"\n[output truncated: more than {self.limit:,} characters; the rest is discarded]\n"
         self.written += len(text)
-        sys.stdout.write(text)
+        out = sys.stdout
+        out.write(text)
+        if getattr(out, "flush_interval", None) is None:
+            # a plain stream (the CLI, a terminal IPython). ipykernel's OutStream sends what it holds on its
+            # own timer, so a flood of prints is a few messages a second there, not one per line (10,000 of
+            # them overran ZeroMQ's queue on a busy machine, and the last ones, the truncation notice, were lost)
+            out.flush()
+
+    def flush(self) -> None:
+        """Send what stdout holds: before stderr, so that the two keep their order."""
         sys.stdout.flush()
