@@ -191,6 +191,14 @@ def test_timeline_and_state_history_in_the_browser(browser, server):
         assert timeline.locator('.lls-row[data-kind="workflow"][data-status="running"]').count() == 1
         assert "*" in _prompt(page, 1), "the workflow cell should still be running"
         shot("timeline-live")
+        # a press held while the live rows redraw (a step ends every 0.8 s) still selects its row:
+        # a click would be lost, since its press and release land on different (redrawn) elements
+        box = timeline.locator('.lls-row[data-kind="agent"]').bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 4, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        time.sleep(1.2)
+        page.mouse.up()
+        timeline.locator(".lls-detail .lls-detail-head", has_text="writer").wait_for(timeout=10_000)
         timeline.locator('.lls-row[data-kind="workflow"][data-status="ok"]').wait_for(timeout=20_000)
         assert timeline.locator('.lls-row[data-kind="step"][data-status="ok"]').count() == 5
 

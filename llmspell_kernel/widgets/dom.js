@@ -1,4 +1,4 @@
-// The element helper both views use: h(tag, {attr, onclick: fn}, ...children).
+// The helpers both views use: h(tag, {attr, onclick: fn}, ...children), and onPress for rows.
 // Python puts this file before each view's module (`widgets.esm`), since each anywidget module loads alone.
 
 function h(tag, props = {}, ...children) {
@@ -11,4 +11,14 @@ function h(tag, props = {}, ...children) {
     if (child !== null && child !== undefined) node.append(child instanceof Node ? child : String(child));
   }
   return node;
+}
+
+// A press on a row of `container` (one listener, for rows redrawn any time). It acts on pointerdown:
+// a live view may redraw its rows between a press and its release, and a click whose press and
+// release fall on different elements goes to their common parent, so the row would never hear it.
+function onPress(container, selector, act) {
+  container.addEventListener("pointerdown", (e) => {
+    const row = e.button === 0 ? e.target.closest(selector) : null;
+    if (row && container.contains(row)) act(row);
+  });
 }

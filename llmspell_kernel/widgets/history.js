@@ -28,6 +28,7 @@ function render({ model, el }) {
   const pane = h("div", { class: "lls-pane" });
   const message = h("div", { class: "lls-message" });
   el.append(h("div", { class: "lls-bar" }, keyBox, count), h("div", { class: "lls-split" }, list, pane), message);
+  onPress(list, ".lls-version", (row) => set("selected", Number(row.dataset.version)));
 
   function drawList() {
     if (document.activeElement !== keyBox) keyBox.value = model.get("key_filter");
@@ -35,7 +36,6 @@ function render({ model, el }) {
     const selected = model.get("selected");
     list.replaceChildren(...model.get("versions").map((v) => h("div", {
       class: "lls-version" + (v.version === selected ? " lls-selected" : ""), "data-version": v.version,
-      onclick: () => set("selected", v.version),
     }, h("b", {}, `v${v.version}`), ` ${v.time} `, h("span", { class: "lls-dim" }, v.author), ` ${v.summary}`)));
   }
 

@@ -27,6 +27,7 @@ function render({ model, el }) {
   const pager = h("div", { class: "lls-pager" });
   const detail = h("div", { class: "lls-detail" });
   el.append(h("div", { class: "lls-bar" }, typeBox, engineBox, statusBox, searchBox, totals), rows, pager, detail);
+  onPress(rows, ".lls-row", (row) => set("selected", row.dataset.id));
 
   function page(delta) {
     const size = model.get("page_size");
@@ -51,7 +52,7 @@ function render({ model, el }) {
     const selected = model.get("selected");
     rows.replaceChildren(...model.get("rows").map((r) => h("div", {
       class: `lls-row lls-${r.status}` + (r.id === selected ? " lls-selected" : ""),
-      "data-id": r.id, "data-kind": r.kind, "data-status": r.status, onclick: () => set("selected", r.id),
+      "data-id": r.id, "data-kind": r.kind, "data-status": r.status,
     },
       h("span", { class: "lls-name", style: `padding-left: ${r.depth * 14}px` },
         h("span", { class: `lls-badge lls-kind-${r.kind}` }, r.kind), " ", r.name),
