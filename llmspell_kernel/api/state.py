@@ -18,7 +18,7 @@ def _map(value: Any, what: str) -> dict[str, Any]:
 
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-_PLAIN = frozenset({str, float, bool, type(None)})  # values every engine takes as they are
+_SCALAR = frozenset({float, bool, type(None)})  # values every engine takes as they are (with str and int64)
 _FAST_STR = 64 * 1024  # longer strings are not fast-path values
 
 
@@ -29,13 +29,15 @@ def _fast_get(methods: Any, view: StateView, miss: Any):
     head = view.store.head(view.scope)
 
     def get(key: Any = None, default: Any = None, *extra: Any) -> Any:
-        if key.__class__ is str and "." not in key and key and not extra:
+        if key.__class__ is str and not extra and key and "." not in key:
             value = head.get(key, default)
             kind = value.__class__
-            if kind in _PLAIN or (kind is int and _INT64_MIN <= value <= _INT64_MAX):
-                # a long string takes the full path, where an engine checks it against its memory limit
-                if kind is not str or len(value) <= _FAST_STR:
-                    return value
+            if kind is int:
+                return value if _INT64_MIN <= value <= _INT64_MAX else miss
+            if kind is str:  # a long one takes the full path, where an engine checks it against its memory limit
+                return value if len(value) <= _FAST_STR else miss
+            if kind in _SCALAR:
+                return value
         return miss
 
     return get
