@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from jupyter_client.manager import start_new_kernel
 
-from llmspell_kernel.errors import ApiError
+from llmspell_kernel.errors import ApiError, SpellError
 from llmspell_kernel.runtime.session import Session
 from llmspell_kernel.runtime.store import MemoryStore, session_path
 from llmspell_kernel.runtime.store.sqlite import SQLiteStore
@@ -285,6 +285,28 @@ def test_two_sessions_share_one_redis_store(redis_session):
         assert a.state.get("n") == b.state.get("n") == 600  # no update lost between the two processes
         history = [c.version for c in b.state.history()]
         assert history == list(range(1, len(history) + 1))
+
+
+def test_agents_and_tools_made_after_a_kernel_started_are_found_there(redis_session):
+    url, name = redis_session
+    with Session(offline=True, store=url, session=name) as a, Session(offline=True, store=url, session=name) as b:
+        b.run("return 1", "lua")  # B is running before A makes anything
+        assert b.run("return Tool.list()", "lua") == b.tools.names()
+        a.run("Tool.register({name = 'shout', description = 'upper case', "
+              "fn = function(args) return string.upper(args.text) end})\n"
+              "Agent.create({name = 'caller', model = 'mock/script', tools = {'shout'}, responses = {"
+              "{tool = 'shout', args = {text = 'hi'}}, 'done'}})", "lua")
+        a.run("await Tool.register({name: 'twice', fn: (args) => args.n * 2})", "js")
+        assert b.run('Tool.call("shout", {text: "from tengo"})', "tengo") == "FROM TENGO"
+        assert b.run("await Tool.call('twice', {n: 21})", "js") == 42
+        assert {"shout", "twice"} <= set(b.run("await Tool.list()", "js"))
+        assert "caller" in b.run("return Agent.list()", "lua")
+        assert b.run("const c = await Agent.get('caller')\nawait c.run('go')", "js") == "done"
+        assert [e.data["result"] for e in b.events.list(type="tool.result")][-1] == "HI"  # B ran A's Lua tool
+        with pytest.raises(SpellError, match="already exists"):  # A's agent is B's too
+            b.run("Agent.create({name = 'caller'})", "lua")
+        with pytest.raises(SpellError, match="unknown tool 'nothing'"):
+            b.run("return Tool.call('nothing', {})", "lua")
 
 
 def test_two_kernels_share_one_redis_session(redis_session, tmp_path):

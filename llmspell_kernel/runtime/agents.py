@@ -252,6 +252,8 @@ class AgentRegistry:
         self._lock = threading.Lock()
         self._counter = itertools.count(1)
         self._backend = backend  # a persistent store: agents come back with their conversations
+        # shared by several kernels (Redis): an agent another kernel created is looked up there by name
+        self._shared = bool(getattr(backend, "shared", False))
         for record in backend.load_agents() if backend is not None else ():
             self._restore(record)
 
@@ -270,6 +272,8 @@ class AgentRegistry:
         fmt = opts.get("response_format")
         if fmt not in (None, "text", "json") and not isinstance(fmt, dict):
             raise ApiError(f'response_format must be "text", "json" or a JSON schema (a map), not {fmt!r}')
+        if self._shared and isinstance(opts.get("name"), str):
+            self.find(opts["name"])  # one that another kernel created exists here too
         with self._lock:
             name = opts.get("name") or self._fresh_name()
             if not isinstance(name, str):
@@ -294,14 +298,22 @@ class AgentRegistry:
             on_change=self._save if self._backend is not None else None,
         )
 
-    def _restore(self, record: dict[str, Any]) -> None:
+    def _restore(self, record: dict[str, Any]) -> Agent:
         """An agent from the store. Its tools are checked when it calls them: script tools come back later."""
         agent = self._build(record["definition"])
         agent.conversation = list(record.get("conversation") or [])
         usage = record.get("usage") or {}
         agent.usage = UsageTotals(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0),
                                   usage.get("cost", 0.0), usage.get("calls", 0))
-        self._agents[agent.name] = agent
+        return self._agents.setdefault(agent.name, agent)
+
+    def _fetch(self, name: str) -> Agent | None:
+        """On a shared session, an agent another kernel created after this one started (None if none did)."""
+        record = next((r for r in self._backend.load_agents() if r["name"] == name), None)
+        if record is None:
+            return None
+        with self._lock:
+            return self._restore(record)
 
     def _save(self, agent: Agent) -> None:
         if self._backend is not None:
@@ -314,15 +326,20 @@ class AgentRegistry:
                 return name
 
     def get(self, name: str) -> Agent:
-        try:
-            return self._agents[name]
-        except KeyError:
-            raise ApiError(f"no agent named {name!r}; agents: {', '.join(sorted(self._agents)) or 'none'}") from None
+        agent = self.find(name)
+        if agent is None:
+            raise ApiError(f"no agent named {name!r}; agents: {', '.join(self.names()) or 'none'}")
+        return agent
 
     def find(self, name: str) -> Agent | None:
-        return self._agents.get(name)
+        agent = self._agents.get(name)
+        if agent is None and self._shared:
+            agent = self._fetch(name)
+        return agent
 
     def names(self) -> list[str]:
+        if self._shared:  # with the ones other kernels created
+            return sorted(set(self._agents) | {r["name"] for r in self._backend.load_agents()})
         return sorted(self._agents)
 
     def remove(self, name: str) -> bool:

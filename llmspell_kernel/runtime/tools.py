@@ -67,6 +67,9 @@ class ToolRegistry:
         self.bus = bus
         self.sandbox = sandbox
         self.backend = backend  # a persistent store: script tools are saved by engine and source
+        # shared by several kernels (Redis): a tool another kernel registered is looked up there by name
+        self._shared = bool(getattr(backend, "shared", False))
+        self._session: Any = None  # what a stored function compiles in (set by `restore`)
         self._tools: dict[str, Tool] = {}
         self._lock = threading.Lock()
         for tool in builtin_tools(sandbox):
@@ -74,10 +77,22 @@ class ToolRegistry:
 
     def restore(self, session: Any) -> None:
         """Register the tools the store holds; each function compiles again when its engine loads."""
+        self._session = session
         for record in self.backend.load_tools() if self.backend is not None else ():
-            fn = StoredFunction(session, record["engine"], record["source"])
             with self._lock:
-                self._tools[record["name"]] = Tool(record["name"], record["description"], record["params"], fn)
+                self._tools[record["name"]] = self._stored_tool(record)
+
+    def _stored_tool(self, record: dict[str, Any]) -> Tool:
+        fn = StoredFunction(self._session, record["engine"], record["source"])
+        return Tool(record["name"], record["description"], record["params"], fn)
+
+    def _fetch(self, name: str) -> Tool | None:
+        """On a shared session, a tool another kernel registered after this one started (None if none did)."""
+        record = next((r for r in self.backend.load_tools() if r["name"] == name), None)
+        if record is None:
+            return None
+        with self._lock:
+            return self._tools.setdefault(name, self._stored_tool(record))
 
     def bind_stored(self, engine: Any) -> None:
         """`engine` has just loaded: compile the stored tool functions that belong to it."""
@@ -114,12 +129,16 @@ class ToolRegistry:
         self.backend.save_tool({"name": tool.name, "description": tool.description, "params": tool.params, **record})
 
     def get(self, name: str) -> Tool:
-        try:
-            return self._tools[name]
-        except KeyError:
-            raise ApiError(f"unknown tool {name!r}; known tools: {', '.join(sorted(self._tools))}") from None
+        tool = self._tools.get(name)
+        if tool is None and self._shared:
+            tool = self._fetch(name)
+        if tool is None:
+            raise ApiError(f"unknown tool {name!r}; known tools: {', '.join(self.names())}")
+        return tool
 
     def names(self) -> list[str]:
+        if self._shared:  # with the ones other kernels registered
+            return sorted(set(self._tools) | {r["name"] for r in self.backend.load_tools()})
         return sorted(self._tools)
 
     def remove(self, name: str) -> bool:
