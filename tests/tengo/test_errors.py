@@ -86,3 +86,14 @@ def test_stack_overflow(run):
 
 def test_deep_but_legal_recursion(run):
     assert run('fmt := import("fmt")\nf := func(n) { if n == 0 { return 0 }; return 1 + f(n - 1) }\nfmt.println(f(900))') == "900\n"
+
+
+@pytest.mark.parametrize("src,msg", [("x := 1(2)", "not callable: int"), ("v := 1.5[0]", "not indexable: float")])
+def test_code_python_would_warn_about_fails_at_run_time_without_a_python_warning(run, src, msg):
+    # regression: CPython's SyntaxWarning on the generated code ("perhaps you missed a comma?") reached stderr
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        e = run.err(src)
+    assert e.message == msg

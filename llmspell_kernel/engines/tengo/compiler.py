@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast as P
 import copy
 import hashlib
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -1054,7 +1055,9 @@ def compile_chunk(file: A.File, filename: str, src_key: str, builtins: list[str]
     at(fdef, 1, 1)
     mod = P.Module(body=[fdef], type_ignores=[])
     stamp_missing(mod)
-    code = compile(mod, filename, "exec")
+    with warnings.catch_warnings():  # CPython's hints on the generated code (`1(2)`: "perhaps you missed a
+        warnings.simplefilter("ignore", SyntaxWarning)  # comma?"); Tengo reports such code when it runs
+        code = compile(mod, filename, "exec")
     unit = Unit(code, main.name, gen.consts, mod, [])
     unit.func_spans = gen.func_spans  # type: ignore[attr-defined]
     unit.declared = [s.name for s in res.table.store.values()  # type: ignore[attr-defined]
