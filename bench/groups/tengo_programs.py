@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -84,29 +85,9 @@ def py_map_ops(n: int) -> int:
     return total
 
 
-SORT_CLOSURE = """
-merge_sort := func(arr, less) {
-  if len(arr) <= 1 { return arr }
-  mid := len(arr) / 2
-  left := merge_sort(arr[:mid], less)
-  right := merge_sort(arr[mid:], less)
-  result := []
-  i := 0
-  j := 0
-  for i < len(left) && j < len(right) {
-    if less(left[i], right[j]) {
-      result = append(result, left[i])
-      i++
-    } else {
-      result = append(result, right[j])
-      j++
-    }
-  }
-  for i < len(left) { result = append(result, left[i]); i++ }
-  for j < len(right) { result = append(result, right[j]); j++ }
-  return result
-}
-arr := []
+# the sort is shared with tests/tengo/test_fast_paths_bounds.py, which checks that it takes the fast paths
+MERGE_SORT = (Path(__file__).parents[1] / "programs" / "merge_sort.tengo").read_text(encoding="utf-8")
+SORT_CLOSURE = MERGE_SORT + """arr := []
 seed := 42
 for i := 0; i < {n}; i++ {
   seed = (seed * 1103515245 + 12345) % 2147483648

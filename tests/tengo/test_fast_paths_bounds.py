@@ -14,6 +14,7 @@ error messages and positions must be the same.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -249,29 +250,9 @@ def test_errors_inside_fast_loops_are_tengo_errors():
     assert ei.value.message == "integer divide by zero"
 
 
-MERGE_SORT = """
-merge_sort := func(arr, less) {
-  if len(arr) <= 1 { return arr }
-  mid := len(arr) / 2
-  left := merge_sort(arr[:mid], less)
-  right := merge_sort(arr[mid:], less)
-  result := []
-  i := 0
-  j := 0
-  for i < len(left) && j < len(right) {
-    if less(left[i], right[j]) {
-      result = append(result, left[i])
-      i++
-    } else {
-      result = append(result, right[j])
-      j++
-    }
-  }
-  for i < len(left) { result = append(result, left[i]); i++ }
-  for j < len(right) { result = append(result, right[j]); j++ }
-  return result
-}
-"""
+# the benchmark's sort (bench/groups/tengo_programs.py): a leading newline keeps the error lines below
+MERGE_SORT = "\n" + (Path(__file__).resolve().parents[2] / "bench" / "programs" / "merge_sort.tengo").read_text(
+    encoding="utf-8")
 
 
 def test_merge_sort_takes_the_fast_paths(both):
