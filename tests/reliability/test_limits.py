@@ -181,6 +181,19 @@ def test_tengo_growth_without_loop_ticks_is_stopped_by_the_memory_limit(limited)
     survives(limited, "tengo")
 
 
+def test_tengo_values_under_a_megabyte_made_between_ticks_are_metered(limited):
+    # regression: each value under 1 MB skipped the check, and 3,000 of them (no tick in between) took the
+    # process to 2.6 GB with a 64 MB limit, and past a 5 s time limit; now every 1 MB made asks the budget.
+    # Memory that earlier cases freed is reused before the process grows, so the time limit may come first.
+    limited.state.set("kept", "before")
+    for code in ['t := import("text")\na := []\nfor i := 0; i < 3000; i++ { a = append(a, t.repeat("x", 900000)) }',
+                 't := import("text")\nc := t.repeat("x", 900000)\ns := ""\nfor i := 0; i < 3000; i++ { s += c }',
+                 'a := []\nfor i := 0; i < 5000; i++ { a = append(a, bytes(100000)) }']:
+        stopped(limited, "tengo", code, (MemoryLimitError, TimeLimitError))
+        limited.run("a := 0\ns := 0", "tengo")  # let this case's values go
+    survives(limited, "tengo")
+
+
 def test_the_output_cap_is_the_sandbox_default():
     assert Limits().max_output == 10 * MB
 

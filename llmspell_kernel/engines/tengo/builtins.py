@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .formatter import format_values
-from .ops import BIG, _str_chars, big, wrap32
+from .ops import SMALL, _str_chars, made, wrap32
 from .values import (
     BUILTIN_NAMES,
     MAX_INT,
@@ -94,8 +94,8 @@ def b_append(*args: Any) -> Any:
         raise wrong_args("builtin-function:append")
     a = args[0]
     if type(a) is list or type(a) is ImmArray:
-        if len(a) + len(args) > BIG >> 3:
-            big((len(a) + len(args)) * 8)
+        if len(a) + len(args) > SMALL >> 3:
+            made((len(a) + len(args)) * 8)
         return [*a, *args[1:]]
     raise bad_type("builtin-function:append", "first", "array", a)
 
@@ -111,8 +111,8 @@ def append_self(*args: Any) -> Any:
 
     a = args[0]
     if type(a) is list and len(args) >= 2 and sys.getrefcount(a) <= 4:
-        if len(args) > BIG >> 3:
-            big((len(a) + len(args)) * 8)
+        if len(args) > SMALL >> 3:
+            made((len(a) + len(args)) * 8)
         a.extend(args[1:])
         return a
     return b_append(*args)
@@ -283,8 +283,8 @@ def b_bytes(*args: Any) -> Any:
     if type(v) is int:
         if v > 2147483647:
             raise TengoRuntimeErr("exceeding bytes size limit")
-        if v > BIG:
-            big(v)
+        if v > SMALL:
+            made(v)
         return bytes(max(v, 0))
     if type(v) is bytes:
         return v

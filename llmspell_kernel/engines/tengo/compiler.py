@@ -16,7 +16,7 @@ from typing import Any
 
 from . import ast as A
 from .emit_expr import ExprGen, calls_beyond, last_pos, orig
-from .ops import BIG
+from .ops import SMALL
 from .pyast import (
     ST,
     C,
@@ -569,7 +569,7 @@ class CodeGen(ExprGen):
                 slow = self.store(sym, at(call("_o_add", N(o.py), r), line, col), False, line, col)
                 test = and_(self.tis(N(o.py), "str") if kind_l != "str" else None,
                             self.tis(r, "str") if self.kind(rhs) != "str" else None,
-                            cmp(call("len", r), P.Lt(), C(BIG)))  # a large operand: the slow path (ops.big)
+                            cmp(call("len", r), P.Lt(), C(SMALL)))  # a large operand: the slow path (ops.made)
                 orelse = slow
                 if kind_l != "str" and self.kind(rhs) != "str":
                     # unknown kinds: try int + int first (sums), then str + str

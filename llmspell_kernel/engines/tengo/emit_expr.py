@@ -10,7 +10,7 @@ import ast as P
 from typing import Any
 
 from . import ast as A
-from .ops import BIG
+from .ops import SMALL
 from .pyast import (
     MAXI,
     MINI,
@@ -420,9 +420,9 @@ class ExprGen:
                     test = in_range(val)
                 return at(ifexp(test, N(res), call("_o_wrap", N(res))), line, col)
             if op == "+" and lk == "str" and rk == "str":
-                # a large right operand goes through the slow path, which asks the budget first (ops.big)
+                # a large right operand goes through the slow path, which asks the budget first (ops.made)
                 test, a, b = self.guard(lv, r, None, None)
-                small = cmp(call("len", b), P.Lt(), C(BIG))
+                small = cmp(call("len", b), P.Lt(), C(SMALL))
                 return at(ifexp(and_(test, small), binop(a, P.Add(), b), call(slow, a, b)), line, col)
             if op == "+" and (lk == "str" or rk == "str"):
                 test, a, b = self.guard(lv, r, None if lk == "str" else "str", None if rk == "str" else "str")

@@ -29,16 +29,26 @@ from .values import (
 _inf = float("inf")
 
 BIG = 1 << 20  # a value of this many bytes (8 per array item) asks the running runtime's budget before it is made
-_guard = threading.local()  # .check: the running TengoRuntime's check, per thread
+SMALL = 1 << 16  # smaller values are not metered; larger ones add up, and each BIG of them asks once
+_guard = threading.local()  # .check: the running TengoRuntime's check, per thread; .made: bytes since it asked
 
 
-def big(size: int) -> None:
-    """A value of about `size` bytes is about to be made: let the budget check memory and time first.
+def made(size: int) -> None:
+    """A value of about `size` bytes (over SMALL) is about to be made: let the budget check memory and time.
 
-    A doubling loop (`s = s + s`) reaches gigabytes in 30 iterations, long before the loop's
-    next budget tick; generated code calls the slow path (here) for every large operand.
+    A doubling loop (`s = s + s`) reaches gigabytes in 30 iterations, and a loop that makes a 900 KB
+    string each time reaches them in 3,000: both long before the loop's next budget tick (every 10,000
+    iterations). A value over BIG asks at once; smaller ones ask once per BIG made. Generated code
+    calls the slow path (here) for every operand over SMALL.
     """
-    check = getattr(_guard, "check", None)
+    guard = _guard
+    if size < BIG:
+        total = getattr(guard, "made", 0) + size
+        if total < BIG:
+            guard.made = total
+            return
+    guard.made = 0
+    check = getattr(guard, "check", None)
     if check is not None:
         check(size)
 
@@ -71,19 +81,19 @@ def add(a: Any, b: Any) -> Any:
             return a + b
     elif ta is str:
         if tb is str:
-            if len(a) + len(b) > BIG:
-                big(len(a) + len(b))
+            if len(a) + len(b) > SMALL:
+                made(len(a) + len(b))
             return a + b
         return a + to_str(b)
     elif ta is list:
         if tb is list:
-            if len(a) + len(b) > BIG >> 3:
-                big((len(a) + len(b)) * 8)
+            if len(a) + len(b) > SMALL >> 3:
+                made((len(a) + len(b)) * 8)
             return a + b if b else a
     elif ta is ImmArray:
         if tb is ImmArray:
-            if len(a) + len(b) > BIG >> 3:
-                big((len(a) + len(b)) * 8)
+            if len(a) + len(b) > SMALL >> 3:
+                made((len(a) + len(b)) * 8)
             return a + b
     elif ta is Char:
         if tb is Char:
@@ -92,8 +102,8 @@ def add(a: Any, b: Any) -> Any:
             return Char(wrap32(a.v + b))
     elif ta is bytes:
         if tb is bytes:
-            if len(a) + len(b) > BIG:
-                big(len(a) + len(b))
+            if len(a) + len(b) > SMALL:
+                made(len(a) + len(b))
             return a + b
     elif ta is Time:
         if tb is int:

@@ -238,8 +238,8 @@ class TengoRuntime:
             except BaseException as e:
                 raise _HookAbort(e) from None
 
-    def _big(self, size: int) -> None:
-        """ops.big: a value of about `size` bytes is about to be made; the host may stop the run first."""
+    def _made(self, size: int) -> None:
+        """ops.made: a value of about `size` bytes is about to be made; the host may stop the run first."""
         hook = self.size_hook or self.budget_hook
         if hook is not None:
             try:
@@ -360,7 +360,7 @@ class TengoRuntime:
         depth = _stack_depth()
         sys.setrecursionlimit(max(old_limit, depth + MAX_FRAMES + 40))
         outer_check = getattr(ops._guard, "check", None)
-        ops._guard.check = self._big
+        ops._guard.check = self._made
         try:
             result = _run_entry(entry, depth)
         except Exception as e:
@@ -384,7 +384,7 @@ class TengoRuntime:
         old_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old_limit, _stack_depth() + MAX_FRAMES + 40))
         outer_check = getattr(ops._guard, "check", None)
-        ops._guard.check = self._big
+        ops._guard.check = self._made
         try:
             return fn(*args)
         except Exception as e:

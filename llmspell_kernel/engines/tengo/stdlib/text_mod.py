@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..ops import BIG, big
+from ..ops import SMALL, made
 from ..values import MAX_INT, MIN_INT, TengoRuntimeErr, TError, fmt_float, go_quote
 from ._args import define
 
@@ -13,8 +13,8 @@ from ._args import define
 def _repeat(s: str, n: int) -> Any:
     if n < 0:
         return TError("negative count")
-    if len(s) * n > BIG:
-        big(len(s) * n)  # the budget may stop a huge repeat before it is made
+    if len(s) * n > SMALL:
+        made(len(s) * n)  # the budget may stop a huge repeat before it is made
     return s * n
 
 
