@@ -7,6 +7,21 @@
   const G = globalThis;
   // the originals: a script may replace JSON's methods, never the engine's own plumbing
   const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
+  // and the paths that run for every cell and call use the originals of what they need, and no iteration
+  // protocol (spread, for-of): a script that replaces Promise.prototype.then or Array.prototype's
+  // iterator breaks its own code, not the engine's next cell
+  const objectKeys = Object.keys, isArray = Array.isArray, defineProperty = Object.defineProperty;
+  const objectCreate = Object.create;
+  const apply = Reflect.apply, PromiseCtor = Promise, promiseThen = Promise.prototype.then;
+  const promiseResolve = Promise.resolve, fnToString = Function.prototype.toString, stringSlice = String.prototype.slice;
+  const resolved = apply(Function.prototype.bind, promiseResolve, [PromiseCtor]);  // bound: no array per call
+  const rejected = apply(Function.prototype.bind, Promise.reject, [PromiseCtor]);
+  const then = (p, ok, fail) => apply(promiseThen, p, [ok, fail]);
+  function withThis(self, args) {
+    const out = [self];
+    for (let i = 0; i < args.length; i++) out[i + 1] = args[i];
+    return out;
+  }
   const host = {
     call: G.__ls_host_call, fast: G.__ls_host_fast, start: G.__ls_host_start, invoke: G.__ls_host_invoke, write: G.__ls_host_write,
     timer: G.__ls_host_timer, settled: G.__ls_host_settled, module: G.__ls_host_module,
@@ -28,7 +43,7 @@
   }
   function promiseId(p) {
     const id = nextPromise++;
-    p.then(v => host.settled(id, encode({ok: 1, v})), e => host.settled(id, encode({ok: 0, e: errorInfo(e)})));
+    then(p, v => host.settled(id, encode({ok: 1, v})), e => host.settled(id, encode({ok: 0, e: errorInfo(e)})));
     return id;
   }
   function replacer(key, value) {
@@ -41,10 +56,10 @@
         if (raw === null) return null;
         if (raw[HID] !== undefined) {
           // a future handed to Python (Async.await, Async.all) is awaited there: its failure is not unhandled
-          if (raw instanceof Promise) raw.then(undefined, () => {});
+          if (raw instanceof PromiseCtor) then(raw, undefined, () => {});
           return {[M + "h"]: raw[HID]};
         }
-        if (raw instanceof Promise) return {[M + "p"]: promiseId(raw)};
+        if (raw instanceof PromiseCtor) return {[M + "p"]: promiseId(raw)};
         if (ArrayBuffer.isView(raw)) return {[M + "b"]: Array.from(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength))};
         if (raw instanceof ArrayBuffer) return {[M + "b"]: Array.from(new Uint8Array(raw))};
     }
@@ -54,9 +69,9 @@
 
   // JSON from Python to JS values -----------------------------------------------------
   function reviver(key, v) {
-    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
-    const keys = Object.keys(v);
-    if (keys.length !== 1 || keys[0].charCodeAt(0) !== 0) return v;
+    if (v === null || typeof v !== "object" || isArray(v)) return v;
+    const keys = objectKeys(v);
+    if (keys.length !== 1 || keys[0][0] !== M) return v;
     const x = v[keys[0]];
     switch (keys[0]) {
       case M + "h": return handle(x[0], x[1]);
@@ -72,8 +87,8 @@
   function handle(hid, type) {
     let h = HANDLES.get(hid);
     if (h === undefined) {
-      h = Object.create(PROTOS[type]);
-      Object.defineProperty(h, HID, {value: hid});
+      h = objectCreate(PROTOS[type]);
+      defineProperty(h, HID, {value: hid});
       HANDLES.set(hid, h);
     }
     return h;
@@ -83,8 +98,9 @@
     let p = HANDLES.get(hid);
     if (p === undefined) {
       p = pending(rid, null);
-      Object.defineProperty(p, HID, {value: hid});
-      for (const name of Object.keys(FUTURE)) Object.defineProperty(p, name, {value: FUTURE[name]});
+      defineProperty(p, HID, {value: hid});
+      const names = objectKeys(FUTURE);
+      for (let i = 0; i < names.length; i++) defineProperty(p, names[i], {value: FUTURE[names[i]]});
       HANDLES.set(hid, p);
     }
     return p;
@@ -115,7 +131,7 @@
 
   // API calls ---------------------------------------------------------------------------
   function pending(rid, site) {
-    return new Promise((resolve, reject) => { PENDING.set(rid, [resolve, reject, site]); });
+    return new PromiseCtor((resolve, reject) => { PENDING.set(rid, [resolve, reject, site]); });
   }
   function settle(rid, text) {
     const p = PENDING.get(rid);
@@ -128,16 +144,16 @@
     if (blocking) {
       return function __ls_api_async(...args) {
         const site = new Error();
-        const rid = host.start(idx, encode(method ? [this, ...args] : args));
-        if (typeof rid === "string") return Promise.reject(apiError(decode(rid).e, site));
+        const rid = host.start(idx, encode(method ? withThis(this, args) : args));
+        if (typeof rid === "string") return rejected(apiError(decode(rid).e, site));
         return pending(rid, site);
       };
     }
     return function __ls_api(...args) {
       try {
-        return Promise.resolve(unwrap(decode(host.call(idx, encode(method ? [this, ...args] : args)))));
+        return resolved(unwrap(decode(host.call(idx, encode(method ? withThis(this, args) : args)))));
       } catch (e) {
-        return Promise.reject(e);
+        return rejected(e);
       }
     };
   }
@@ -145,11 +161,11 @@
   function fastFunction(idx, full) {
     return function __ls_api_fast(...args) {
       const n = args.length, a = args[0], b = args[1];
-      if (n > 2 || !scalar(a) || (n === 2 && !scalar(b))) return full(...args);
+      if (n > 2 || !scalar(a) || (n === 2 && !scalar(b))) return apply(full, undefined, args);
       const r = n === 1 ? host.fast(idx, a) : host.fast(idx, a, b);
-      if (typeof r !== "string") return Promise.resolve(r);
-      if (r.charCodeAt(0) === 115) return Promise.resolve(r.slice(1));  // "s": a string
-      return r === "n" ? Promise.resolve(null) : full(...args);  // "m": the full call answers
+      if (typeof r !== "string") return resolved(r);
+      if (r[0] === "s") return resolved(apply(stringSlice, r, [1]));  // "s": a string
+      return r === "n" ? resolved(null) : apply(full, undefined, args);  // "m": the full call answers
     };
   }
   function scalar(v) {
@@ -191,7 +207,11 @@
   }
   function setValues(text) {
     const values = decode(text);
-    for (const ns of Object.keys(values)) Object.assign(G[ns], values[ns]);
+    const names = objectKeys(values);
+    for (let i = 0; i < names.length; i++) {
+      const ns = values[names[i]], keys = objectKeys(ns);
+      for (let j = 0; j < keys.length; j++) G[names[i]][keys[j]] = ns[keys[j]];
+    }
   }
 
   // console, timers and small polyfills ----------------------------------------------
@@ -214,7 +234,11 @@
       return String(v);
     }
   }
-  const print = stream => (...args) => { host.write(stream, args.map(a => inspect(a, false)).join(" ") + "\n"); };
+  const print = stream => (...args) => {
+    let line = "";
+    for (let i = 0; i < args.length; i++) line += (i ? " " : "") + inspect(args[i], false);
+    host.write(stream, line + "\n");
+  };
   G.console = {log: print(1), info: print(1), debug: print(1), error: print(2), warn: print(2)};
 
   function addTimer(fn, ms, args, repeat) {
@@ -227,13 +251,13 @@
   G.setTimeout = (fn, ms, ...args) => addTimer(fn, ms, args, false);
   G.setInterval = (fn, ms, ...args) => addTimer(fn, ms, args, true);
   G.clearTimeout = G.clearInterval = id => { TIMERS.delete(id); };
-  G.queueMicrotask = fn => { Promise.resolve().then(fn); };
+  G.queueMicrotask = fn => { then(resolved(undefined), fn); };
   function fire(id) {
     const t = TIMERS.get(id);
     if (t === undefined) return "";
     if (t.repeat) host.timer(t.ms, id); else TIMERS.delete(id);
     try {
-      t.fn(...t.args);
+      apply(t.fn, undefined, t.args);
     } catch (e) {
       return encode(errorInfo(e));
     }
@@ -257,7 +281,7 @@
       return slot;
     }
     if (p !== null && (typeof p === "object" || typeof p === "function") && typeof p.then === "function") {
-      Promise.resolve(p).then(v => { rec.state = 1; rec.value = v; }, e => { rec.state = 2; rec.value = e; });
+      then(resolved(p), v => { rec.state = 1; rec.value = v; }, e => { rec.state = 2; rec.value = e; });
     } else {
       rec.state = 1; rec.value = p;
     }
@@ -293,7 +317,6 @@
       return mod.exports;
     };
   }
-  const fnToString = Function.prototype.toString;  // the original: a script may replace it
   const ops = {
     bind, setValues, settle, fire,
     state: slot => CELLS.get(slot).state,
@@ -307,9 +330,12 @@
       }
     },
     drop: slot => { CELLS.delete(slot); },
-    callFn: (fid, text) => __ls_cell(() => FUNCS.get(fid)(...decode(text))),
-    fnSource: fid => fnToString.call(FUNCS.get(fid)),
-    release: text => { for (const id of jsonParse(text)) FUNCS.delete(id); },
+    callFn: (fid, text) => __ls_cell(() => apply(FUNCS.get(fid), undefined, decode(text))),
+    fnSource: fid => apply(fnToString, FUNCS.get(fid), []),
+    release: text => {
+      const ids = jsonParse(text);
+      for (let i = 0; i < ids.length; i++) FUNCS.delete(ids[i]);
+    },
     forget: () => { PENDING.clear(); TIMERS.clear(); },
     setGlobal: (name, text) => { G[name] = decode(text); },
     setBase: base => { if (base !== requireBase) { requireBase = base; G.require = makeRequire(base); } },

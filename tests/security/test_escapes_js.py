@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from escapes import ENV_NAME, run_attempt
 
-from llmspell_kernel.errors import ApiError, ConversionError, LimitError, SandboxError, ScriptRuntimeError
+from llmspell_kernel.errors import ApiError, ConversionError, LimitError, SandboxError, ScriptRuntimeError, SpellError
 
 R, S, A, C = ScriptRuntimeError, SandboxError, ApiError, ConversionError
 
@@ -131,3 +131,26 @@ def test_js_poisoned_prototypes_never_reach_other_engines(jailed, poison):
     assert jailed.run('State.get("k")', "tengo") == "real"
     assert jailed.run('return json.decode(json.encode({a = {1, 2}}))', "lua") == {"a": [1, 2]}
     assert jailed.run('json.decode("[1, 2]")', "tengo") == [1, 2]
+
+
+@pytest.mark.parametrize("poison", [
+    "Promise.prototype.then = function () { return 1 }",
+    "Promise.resolve = null; Promise.reject = null",
+    "Array.prototype[Symbol.iterator] = function* () { yield 'poisoned' }",
+    "Reflect.apply = null; Function.prototype.bind = null",
+    "Array.prototype.map = null; Array.prototype.join = null; Array.isArray = () => true",
+    "String.prototype.slice = null; String.prototype.charCodeAt = null",
+    "globalThis.Promise = function () { throw new Error('no') }",
+])
+def test_js_poisoned_builtins_leave_the_engines_next_cells_working(jailed, poison):
+    # regression: the engine's own cell and call plumbing used them, so every later JS cell failed
+    # ("awaits a Promise that nothing will ever settle", "value is not iterable")
+    jailed.run('State.set("k", {a = {1, 2}})\nState.set("s", "text")', "lua")
+    jailed.run(poison + "; 1", "js")
+    assert jailed.run("6 * 7", "js") == 42
+    assert jailed.run('(await State.get("k")).a.length + (await State.get("s")).length', "js") == 6
+    assert jailed.run('await State.get("missing", "fallback")', "js") == "fallback"
+    assert jailed.run('await Spell.sleep(1)\nawait Tool.call("uuid", {})\nawait State.set("n", 3)', "js") == 3
+    assert jailed.run('console.log("still", "printing")\n"ok"', "js") == "ok"
+    with pytest.raises(SpellError, match="boom"):
+        jailed.run('throw new Error("boom")', "js")
