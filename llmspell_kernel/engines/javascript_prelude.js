@@ -5,16 +5,14 @@
 (function () {
   "use strict";
   const G = globalThis;
-  // the originals: a script may replace JSON's methods, never the engine's own plumbing
+  // The originals: a script may replace any built-in, never the engine's own plumbing. What runs for every
+  // cell and call uses only these, and no iteration protocol (spread, for-of), so a script that replaces
+  // Promise.prototype.then or Array.prototype's iterator breaks its own code, not the engine's next cell.
   const jsonParse = JSON.parse, jsonStringify = JSON.stringify;
-  // and the paths that run for every cell and call use the originals of what they need, and no iteration
-  // protocol (spread, for-of): a script that replaces Promise.prototype.then or Array.prototype's
-  // iterator breaks its own code, not the engine's next cell
   const objectKeys = Object.keys, isArray = Array.isArray, defineProperty = Object.defineProperty;
-  const objectCreate = Object.create;
+  const objectCreate = Object.create, fnToString = Function.prototype.toString, stringSlice = String.prototype.slice;
   const apply = Reflect.apply, PromiseCtor = Promise, promiseThen = Promise.prototype.then;
-  const promiseResolve = Promise.resolve, fnToString = Function.prototype.toString, stringSlice = String.prototype.slice;
-  const resolved = apply(Function.prototype.bind, promiseResolve, [PromiseCtor]);  // bound: no array per call
+  const resolved = apply(Function.prototype.bind, Promise.resolve, [PromiseCtor]);  // bound: no array per call
   const rejected = apply(Function.prototype.bind, Promise.reject, [PromiseCtor]);
   const then = (p, ok, fail) => apply(promiseThen, p, [ok, fail]);
   function withThis(self, args) {
@@ -23,8 +21,8 @@
     return out;
   }
   const host = {
-    call: G.__ls_host_call, fast: G.__ls_host_fast, start: G.__ls_host_start, invoke: G.__ls_host_invoke, write: G.__ls_host_write,
-    timer: G.__ls_host_timer, settled: G.__ls_host_settled, module: G.__ls_host_module,
+    call: G.__ls_host_call, fast: G.__ls_host_fast, start: G.__ls_host_start, invoke: G.__ls_host_invoke,
+    write: G.__ls_host_write, timer: G.__ls_host_timer, settled: G.__ls_host_settled, module: G.__ls_host_module,
   };
   for (const name of Object.keys(G)) if (name.startsWith("__ls_host_")) delete G[name];
 
