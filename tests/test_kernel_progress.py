@@ -126,3 +126,26 @@ def test_printed_lines_reach_the_cell_while_it_runs_a_few_messages_at_a_time(kc,
     before_sleep_ends = [t for at, t in arrivals if "line 2000" in t]
     assert before_sleep_ends and arrivals[-1][0] - next(at for at, t in arrivals if "line 2000" in t) > 1.0
     assert len(arrivals) < 50  # batched by ipykernel's stream, not one message per line
+
+
+@pytest.mark.parametrize("engine", ["lua", "js", "tengo"])
+def test_a_print_before_a_busy_loop_shows_while_the_loop_runs(kc, engine):
+    import time
+
+    code = {"lua": "print('start')\nlocal t = os.clock()\nwhile os.clock() - t < 1.5 do end\nreturn 'end'",
+            "js": "console.log('start')\nconst t = Date.now()\nwhile (Date.now() - t < 1500) {}\n'end'",
+            "tengo": 'fmt := import("fmt")\ntimes := import("times")\nfmt.println("start")\nt := times.now()\n'
+                     'for times.since(t) < 1500000000 {}\n"end"'}[engine]
+    began = time.monotonic()
+    msg_id = kc.execute(f"%%spell {engine}\n{code}")
+    shown = ended = None
+    while True:
+        msg = kc.get_iopub_msg(timeout=20)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream" and shown is None:
+            shown = time.monotonic() - began
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            ended = time.monotonic() - began
+            break
+    assert shown is not None and ended - shown > 1.0, (shown, ended)  # the loop held the engine, not the stream
