@@ -309,7 +309,7 @@ class AgentRegistry:
 
     def _fetch(self, name: str) -> Agent | None:
         """On a shared session, an agent another kernel created after this one started (None if none did)."""
-        record = next((r for r in self._backend.load_agents() if r["name"] == name), None)
+        record = self._backend.load_agent(name)
         if record is None:
             return None
         with self._lock:
@@ -339,7 +339,7 @@ class AgentRegistry:
 
     def names(self) -> list[str]:
         if self._shared:  # with the ones other kernels created
-            return sorted(set(self._agents) | {r["name"] for r in self._backend.load_agents()})
+            return sorted(set(self._agents) | set(self._backend.agent_names()))
         return sorted(self._agents)
 
     def remove(self, name: str) -> bool:

@@ -88,7 +88,7 @@ class ToolRegistry:
 
     def _fetch(self, name: str) -> Tool | None:
         """On a shared session, a tool another kernel registered after this one started (None if none did)."""
-        record = next((r for r in self.backend.load_tools() if r["name"] == name), None)
+        record = self.backend.load_tool(name)
         if record is None:
             return None
         with self._lock:
@@ -138,7 +138,7 @@ class ToolRegistry:
 
     def names(self) -> list[str]:
         if self._shared:  # with the ones other kernels registered
-            return sorted(set(self._tools) | {r["name"] for r in self.backend.load_tools()})
+            return sorted(set(self._tools) | set(self.backend.tool_names()))
         return sorted(self._tools)
 
     def remove(self, name: str) -> bool:

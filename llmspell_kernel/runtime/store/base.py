@@ -57,6 +57,33 @@ class StoreBackend(Protocol):
         """Release the backend (flush what is pending)."""
 
 
+class SharedBackend(StoreBackend, Protocol):
+    """A backend several processes write at once (`shared = True`): it also answers what changed since."""
+
+    shared: bool
+
+    def changes_since(self, count: int) -> list[dict[str, Any]]:
+        """The changes after the first `count`, oldest first (what other processes committed)."""
+
+    def commit(self, change: dict[str, Any]) -> bool:
+        """Append `change` as its version; False when another process took that version first."""
+
+    def follow_events(self, receive: Any) -> None:
+        """Hand every event other processes save to `receive`, from a thread of its own."""
+
+    def load_agent(self, name: str) -> dict[str, Any] | None:
+        """One agent's record, as another process may have saved it after this one started."""
+
+    def agent_names(self) -> list[str]:
+        """The names of every saved agent, sorted."""
+
+    def load_tool(self, name: str) -> dict[str, Any] | None:
+        """One tool's record, as another process may have saved it after this one started."""
+
+    def tool_names(self) -> list[str]:
+        """The names of every saved tool, sorted."""
+
+
 def encode(value: Any) -> str:
     """JSON text for a stored value; bytes survive as {"__bytes__": base64}, anything else as text."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)

@@ -102,6 +102,12 @@ class RedisStore:
     def delete_agent(self, name: str) -> None:
         self._db.hdel(self._agents, name)
 
+    def load_agent(self, name: str) -> dict[str, Any] | None:
+        return decode(self._db.hget(self._agents, name))
+
+    def agent_names(self) -> list[str]:
+        return sorted(key.decode() for key in self._db.hkeys(self._agents))
+
     # tools and checkpoints --------------------------------------------------------------------
     def load_tools(self) -> list[dict[str, Any]]:
         return [decode(raw) for _, raw in sorted(self._db.hgetall(self._tools).items())]
@@ -111,6 +117,12 @@ class RedisStore:
 
     def delete_tool(self, name: str) -> None:
         self._db.hdel(self._tools, name)
+
+    def load_tool(self, name: str) -> dict[str, Any] | None:
+        return decode(self._db.hget(self._tools, name))
+
+    def tool_names(self) -> list[str]:
+        return sorted(key.decode() for key in self._db.hkeys(self._tools))
 
     def load_checkpoint(self, run_id: str) -> dict[str, Any] | None:
         return decode(self._db.hget(self._checkpoints, run_id))
