@@ -23,6 +23,7 @@ from ..runtime.context import acting_as
 from ..runtime.gate import EngineGate
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # Python text that is not valid UTF-8
+FAST_MISS = object()  # what an API fast path (`ApiFunction.fast`) returns when the full call must answer
 
 
 class _OlderObjectsFrozen:

@@ -52,7 +52,7 @@ from ..errors import (
     SpellError,
 )
 from ..runtime.gate import wait_futures
-from .base import LONE_SURROGATE, ScriptEngine
+from .base import FAST_MISS, LONE_SURROGATE, ScriptEngine
 from .javascript_binding import table
 from .javascript_bridge import MAX_SAFE, JsBridge
 from .javascript_modules import MODULE_EXTENSIONS, es_to_commonjs, wrap_module
@@ -67,7 +67,6 @@ _OPS = ("bind", "setValues", "settle", "fire", "state", "outcome", "drop", "call
 _FRAME = re.compile(r"^\s*at (?:(?P<name>.*?) \()?<input>(?::(?P<line>\d+))?\)?\s*$")
 _FUNCTION_EXPRESSION = re.compile(r"(async\s*)?(function\b|\(|[A-Za-z_$][\w$]*\s*=>)")
 _WAIT = 0.25  # seconds between budget checks while waiting on host calls
-_MISS = object()  # what an API fast path returns when the full call must answer
 _INT32 = 2**31
 
 
@@ -129,7 +128,7 @@ class JavaScriptEngine(ScriptEngine):
         api, table_ = self.session.api, table()
         self._calls = [(fn.func, (api.namespaces[owner] if is_ns else api.handles[owner],), fn, not is_ns)
                        for fn, owner, is_ns in table_.functions]
-        self._fast = [fn.fast(api.namespaces[owner], _MISS) if is_ns and fn.fast is not None else None
+        self._fast = [fn.fast(api.namespaces[owner], FAST_MISS) if is_ns and fn.fast is not None else None
                       for fn, owner, is_ns in table_.functions]
         self._valued = [name for name in table_.namespaces if api.namespaces[name].values(self)]
         self._sent_values: dict[str, Any] | None = None

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from ..api import ALIASES, HANDLES, NAMESPACES, alias_functions
 from ..errors import ApiError, InternalError, MemoryLimitError, SandboxError, SpellError
-from .base import ScriptEngine
+from .base import FAST_MISS, ScriptEngine
 from .output import OutputLimiter
 from .tengo import TengoError, TengoRuntime
 from .tengo.errors import TengoSyntaxError
@@ -40,9 +40,6 @@ def _rss() -> int | None:
             return int(fh.read().split()[1]) * _PAGE
     except (OSError, ValueError, IndexError):
         return None
-
-
-_MISS = object()  # what a fast path returns when the full call must answer
 
 
 class TengoEngine(ScriptEngine):
@@ -79,7 +76,7 @@ class TengoEngine(ScriptEngine):
                 call = host(fn.func, (instance,), api_fn=fn)
                 fast = getattr(fn, "fast", None)  # a hot read path that can answer alone (State.get)
                 if fast is not None:
-                    call = self.bridge.with_fast(fast(instance, _MISS), _MISS, call, fn.qualname)
+                    call = self.bridge.with_fast(fast(instance, FAST_MISS), FAST_MISS, call, fn.qualname)
                 calls[id(fn)] = call
                 functions.update(dict.fromkeys((fn.name, *fn.aliases), call))
             if not ns.api_name:
