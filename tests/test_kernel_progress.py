@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from jupyter_client.manager import start_new_kernel
 
@@ -102,17 +104,11 @@ def test_streamed_text_reaches_the_cell_chunk_by_chunk(kc):
     assert len(chunks) >= 6  # one message per chunk, as each arrived, not one at the end
 
 
-@pytest.mark.parametrize("engine", ["lua", "js", "tengo"])
-def test_printed_lines_reach_the_cell_while_it_runs_a_few_messages_at_a_time(kc, engine):
-    import time
-
-    code = {"lua": "for i = 1, 2000 do print('line ' .. i) end\nSpell.sleep(1500)\nprint('after')",
-            "js": "for (let i = 1; i <= 2000; i++) console.log('line ' + i)\nawait Spell.sleep(1500)\nconsole.log('after')",
-            "tengo": 'fmt := import("fmt")\nfor i := 1; i <= 2000; i++ { fmt.println("line ", i) }\n'
-                     'Spell.sleep(1500)\nfmt.println("after")'}[engine]
+def streamed(kc, engine: str, code: str) -> tuple[list[tuple[float, str]], float]:
+    """Run a spell cell; its stream messages as (seconds since the request, text), and when it went idle."""
     began = time.monotonic()
     msg_id = kc.execute(f"%%spell {engine}\n{code}")
-    arrivals = []  # (seconds since the request, text)
+    arrivals = []
     while True:
         msg = kc.get_iopub_msg(timeout=20)
         if msg["parent_header"].get("msg_id") != msg_id:
@@ -120,32 +116,28 @@ def test_printed_lines_reach_the_cell_while_it_runs_a_few_messages_at_a_time(kc,
         if msg["msg_type"] == "stream":
             arrivals.append((time.monotonic() - began, msg["content"]["text"]))
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
+            return arrivals, time.monotonic() - began
+
+
+@pytest.mark.parametrize("engine", ["lua", "js", "tengo"])
+def test_printed_lines_reach_the_cell_while_it_runs_a_few_messages_at_a_time(kc, engine):
+    code = {"lua": "for i = 1, 2000 do print('line ' .. i) end\nSpell.sleep(1500)\nprint('after')",
+            "js": "for (let i = 1; i <= 2000; i++) console.log('line ' + i)\nawait Spell.sleep(1500)\nconsole.log('after')",
+            "tengo": 'fmt := import("fmt")\nfor i := 1; i <= 2000; i++ { fmt.println("line ", i) }\n'
+                     'Spell.sleep(1500)\nfmt.println("after")'}[engine]
+    arrivals, _ = streamed(kc, engine, code)
     text = "".join(t for _, t in arrivals)
     assert text.count("line ") == 2000 and text.endswith("after\n")
-    before_sleep_ends = [t for at, t in arrivals if "line 2000" in t]
-    assert before_sleep_ends and arrivals[-1][0] - next(at for at, t in arrivals if "line 2000" in t) > 1.0
+    last_line_at = next(at for at, t in arrivals if "line 2000" in t)
+    assert arrivals[-1][0] - last_line_at > 1.0  # the lines came before the sleep ended, "after" after it
     assert len(arrivals) < 50  # batched by ipykernel's stream, not one message per line
 
 
 @pytest.mark.parametrize("engine", ["lua", "js", "tengo"])
 def test_a_print_before_a_busy_loop_shows_while_the_loop_runs(kc, engine):
-    import time
-
     code = {"lua": "print('start')\nlocal t = os.clock()\nwhile os.clock() - t < 1.5 do end\nreturn 'end'",
             "js": "console.log('start')\nconst t = Date.now()\nwhile (Date.now() - t < 1500) {}\n'end'",
             "tengo": 'fmt := import("fmt")\ntimes := import("times")\nfmt.println("start")\nt := times.now()\n'
                      'for times.since(t) < 1500000000 {}\n"end"'}[engine]
-    began = time.monotonic()
-    msg_id = kc.execute(f"%%spell {engine}\n{code}")
-    shown = ended = None
-    while True:
-        msg = kc.get_iopub_msg(timeout=20)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "stream" and shown is None:
-            shown = time.monotonic() - began
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            ended = time.monotonic() - began
-            break
-    assert shown is not None and ended - shown > 1.0, (shown, ended)  # the loop held the engine, not the stream
+    arrivals, ended = streamed(kc, engine, code)
+    assert arrivals and ended - arrivals[0][0] > 1.0, (arrivals, ended)  # the loop held the engine, not the stream

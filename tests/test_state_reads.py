@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 def test_fast_reads_follow_every_kind_of_write(spell):
     spell(lua="State.set('n', 1)\nState.set('s', 'text')\nState.set('m', {a = 1})",
@@ -63,8 +65,8 @@ def test_every_kind_of_scalar_reads_back_unchanged(spell):
     keys = list(SCALARS)
     got = spell(lua=f"local out = {{}}\nfor i, k in ipairs({_lua_list(keys)}) do out[i] = State.get(k, 'absent') end\n"
                     "return out",
-                tengo=f"out := []\nfor k in {_json(keys)} {{ out = append(out, State.get(k, \"absent\")) }}\nout",
-                js=f"const out = []\nfor (const k of {_json(keys)}) out.push(await State.get(k, 'absent'))\nout")
+                tengo=f"out := []\nfor k in {json.dumps(keys)} {{ out = append(out, State.get(k, \"absent\")) }}\nout",
+                js=f"const out = []\nfor (const k of {json.dumps(keys)}) out.push(await State.get(k, 'absent'))\nout")
     assert got == list(SCALARS.values())
     spell.session.state.set("none", None)  # a stored None is a value: the default does not replace it
     assert spell(lua="return State.get('none', 'absent')", tengo='State.get("none", "absent")',
@@ -95,12 +97,6 @@ def test_a_value_the_engine_cannot_hold_fails_clearly_on_every_path(spell):
         assert errors[0] == "ok"
     assert errors[1] == "ok" if spell.engine == "tengo" else "surrogate" in errors[1]
     assert spell(lua="return 1", tengo="1", js="1") == 1  # and the engine lives on
-
-
-def _json(items: list) -> str:
-    import json
-
-    return json.dumps(items)
 
 
 def _lua_list(items: list) -> str:
