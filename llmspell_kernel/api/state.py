@@ -141,13 +141,9 @@ class StateApi(Namespace):
     @api(example=("State", "user", {"type": "object", "required": ["name"]}))
     def schema(self, key: str, json_schema: dict[str, Any]) -> bool:
         """Attach a JSON schema to a top-level key; writes that do not match it are refused."""
-        import jsonschema  # seconds to import where rfc3987-syntax is installed: only when a schema is used
+        from ..runtime.schema import validator
 
-        try:
-            jsonschema.Draft202012Validator.check_schema(json_schema)
-        except jsonschema.SchemaError as exc:
-            raise ApiError(f"State.schema({key!r}): invalid schema: {exc.message}") from None
-        self.session.state_schemas[key] = jsonschema.Draft202012Validator(json_schema)
+        self.session.state_schemas[key] = validator(json_schema, f"State.schema({key!r}): invalid schema")
         return True
 
 

@@ -174,10 +174,12 @@ class Session:
         validator = self.state_schemas.get(key) if scope == ROOT else None
         if validator is None or value is None:
             return
-        errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
-        if errors:
-            path = ".".join([key, *(str(p) for p in errors[0].absolute_path)])
-            raise ApiError(f"state schema refuses {path}: {errors[0].message}")
+        from .schema import first_error
+
+        error = first_error(validator, value)
+        if error is not None:
+            path = ".".join([key, *(str(p) for p in error.absolute_path)])
+            raise ApiError(f"state schema refuses {path}: {error.message}")
 
     def close(self) -> None:
         for engine in list(self._engines.values()):

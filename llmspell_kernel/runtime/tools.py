@@ -25,6 +25,7 @@ from ..errors import ApiError, SandboxError, SpellError
 from .context import acting_as, under_parent
 from .events import EventBus, elapsed_ms
 from .sandbox import Sandbox
+from .schema import first_error, jsonschema, validator
 from .stored import StoredFunction, function_record
 
 
@@ -39,12 +40,9 @@ class Tool:
 
     def validate(self, args: dict[str, Any]) -> None:
         if self._validator is None:
-            from jsonschema import Draft202012Validator  # slow to import (rfc3987-syntax): only when used
-
-            self._validator = Draft202012Validator(self.params)
-        errors = sorted(self._validator.iter_errors(args), key=lambda e: list(e.absolute_path))
-        if errors:
-            first = errors[0]
+            self._validator = jsonschema().Draft202012Validator(self.params)
+        first = first_error(self._validator, args)
+        if first is not None:
             path = ".".join(str(p) for p in first.absolute_path)
             if first.validator == "required":
                 missing = first.message.split("'")[1] if "'" in first.message else first.message
@@ -106,13 +104,8 @@ class ToolRegistry:
         if not callable(fn):
             raise ApiError(f"tool {name!r} needs `fn`, a function")
         params = params or {"type": "object", "properties": {}}
-        import jsonschema
-
-        try:
-            jsonschema.Draft202012Validator.check_schema(params)
-        except jsonschema.SchemaError as exc:
-            raise ApiError(f"tool {name!r}: invalid params schema: {exc.message}") from None
-        tool = Tool(name, description or "", params, fn)
+        checked = validator(params, f"tool {name!r}: invalid params schema")
+        tool = Tool(name, description or "", params, fn, _validator=checked)
         with self._lock:
             self._tools[name] = tool
         if self.backend is not None:
