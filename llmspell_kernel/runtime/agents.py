@@ -283,6 +283,7 @@ class AgentRegistry:
             agent = self._agents[name] = self._build({**opts, "name": name, "tools": tools,
                                                       "max_iterations": iterations})
         self._save(agent)
+        self.llm.expect(agent.model, agent.api_key, agent.api_base)  # a real model: litellm starts loading
         return agent
 
     def _build(self, opts: dict[str, Any]) -> Agent:

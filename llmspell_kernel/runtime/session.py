@@ -85,6 +85,7 @@ class Session:
         llm.breaker.threshold, llm.breaker.cooldown = cfg.llm_breaker_failures, cfg.llm_breaker_cooldown
         self.sandbox.allowed_hosts = list(cfg.allowed_hosts)
         self.sandbox.limits.timeout = cfg.timeout
+        llm.expect(cfg.model)
 
     def _save_event(self, event: Any) -> None:
         if self.events.is_own(event.id):  # events received from other processes are in the store already
