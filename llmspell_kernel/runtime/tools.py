@@ -15,7 +15,6 @@ import operator
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -223,10 +222,13 @@ def json_query(data: Any, path: str) -> Any:
 
 def http_fetch(sandbox: Sandbox, method: str, url: str, headers: dict | None = None,
                body: str | None = None, limit: int = 5 * 1024 * 1024) -> dict[str, Any]:
+    import urllib.error
+    import urllib.request  # http.client and ssl: imported for the first request, not at start
+
     sandbox.check_url(url)
     request = urllib.request.Request(url, method=method.upper(), headers=headers or {},
                                      data=body.encode() if isinstance(body, str) else None)
-    opener = urllib.request.build_opener(_NoRedirect(sandbox))
+    opener = urllib.request.build_opener(_no_redirect(sandbox))
     try:
         with opener.open(request, timeout=30) as resp:
             raw = resp.read(limit + 1)
@@ -239,15 +241,16 @@ def http_fetch(sandbox: Sandbox, method: str, url: str, headers: dict | None = N
     return {"status": status, "headers": resp_headers, "body": text, "truncated": len(raw) > limit}
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Follow a redirect only to a host the sandbox allows too."""
+def _no_redirect(sandbox: Sandbox) -> Any:
+    """A redirect handler that follows a redirect only to a host the sandbox allows too."""
+    import urllib.request
 
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            sandbox.check_url(newurl)
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        self.sandbox.check_url(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    return NoRedirect()
 
 
 def _obj(required: list[str] | None = None, **props: dict) -> dict[str, Any]:

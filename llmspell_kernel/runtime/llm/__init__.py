@@ -6,7 +6,6 @@ transient failures with backoff, counts usage, and emits `llm.*` events.
 
 from __future__ import annotations
 
-import email.utils
 import random
 import sys
 import time
@@ -58,6 +57,8 @@ def retry_after(exc: BaseException) -> float | None:
         try:
             return max(0.0, float(value))
         except ValueError:
+            import email.utils  # socket and more: only for a Retry-After given as a date
+
             when = email.utils.parsedate_to_datetime(value)
             return max(0.0, when.timestamp() - time.time())
     except (TypeError, ValueError):

@@ -7,7 +7,6 @@ it; where they cannot be read, the check leaves the decision to litellm.
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import json
 import os
@@ -72,6 +71,8 @@ def _refuse_unknown(model: str, api_base: str | None) -> None:
     known = providers()
     if not sep or not known or api_base is not None:  # with an api_base, litellm may know the endpoint
         return
+    import difflib
+
     close = difflib.get_close_matches(prefix, sorted(known), n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise LLMError(f"unknown provider {prefix!r} in model {model!r}{hint}: write provider/model, such as {EXAMPLE}")
