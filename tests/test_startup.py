@@ -221,3 +221,52 @@ def test_each_example_without_a_key_names_the_variable(example, tmp_path):
     assert first.startswith("MissingKeyError: model ") and "needs OPENAI_API_KEY" in first
     assert f"{example}:" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "research.md").exists()  # nothing written for a run that failed
+
+
+# Tengo's compiled-code cache --------------------------------------------------------------------------------
+
+TENGO_RUN = """
+    import json, sys
+    from llmspell_kernel.engines.tengo import runtime
+    compiled = []
+    real = runtime.compile_chunk
+    runtime.compile_chunk = lambda *a, **k: compiled.append(a[1]) or real(*a, **k)  # counts, then compiles
+    out = []
+    rt = runtime.TengoRuntime(stdout=out.append, import_root=".", allow_os=False)
+    rt.run(open("main.tengo").read(), "main.tengo")
+    print(json.dumps({"out": "".join(out), "compiled": len(compiled), "functions": len(runtime.FUNC_SOURCES)}))
+"""
+
+
+def _tengo_program(folder: Path, factor: int) -> None:
+    (folder / "lib.tengo").write_text(f"export {{ scale: func(x) {{ return x * {factor} }} }}\n")
+    (folder / "main.tengo").write_text('fmt := import("fmt")\nlib := import("./lib")\n'
+                                       "f := func(n) { return n + 1 }\nfmt.println(lib.scale(f(20)), 'c')\n")
+
+
+def test_compiled_tengo_is_reused_by_the_next_process_until_a_module_changes(tmp_path):
+    cache = tmp_path / "cache"
+    _tengo_program(tmp_path, 2)
+    first = fresh(TENGO_RUN, tmp_path, LLMSPELL_TENGO_CACHE_DIR=str(cache))
+    second = fresh(TENGO_RUN, tmp_path, LLMSPELL_TENGO_CACHE_DIR=str(cache))
+    assert first["out"] == second["out"] == "42c\n"
+    assert first["compiled"] == 2 and second["compiled"] == 0  # main and its module, then neither
+    assert second["functions"] == first["functions"] > 0  # function sources kept: a cached func can be stored
+    assert len(list(cache.iterdir())) == 1 and (cache.stat().st_mode & 0o777) == 0o700
+    _tengo_program(tmp_path, 3)  # the imported module changes: compiled again
+    changed = fresh(TENGO_RUN, tmp_path, LLMSPELL_TENGO_CACHE_DIR=str(cache))
+    assert changed["out"] == "63c\n" and changed["compiled"] == 2
+
+
+def test_the_tengo_cache_is_not_read_from_a_folder_others_can_write_nor_used_when_off(tmp_path):
+    cache = tmp_path / "cache"
+    _tengo_program(tmp_path, 2)
+    fresh(TENGO_RUN, tmp_path, LLMSPELL_TENGO_CACHE_DIR=str(cache))
+    cache.chmod(0o777)
+    assert fresh(TENGO_RUN, tmp_path, LLMSPELL_TENGO_CACHE_DIR=str(cache))["compiled"] == 2
+    cache.chmod(0o700)
+    off = fresh(TENGO_RUN, tmp_path, LLMSPELL_TENGO_CACHE_DIR=str(cache), LLMSPELL_TENGO_CACHE="0")
+    assert off["compiled"] == 2 and off["out"] == "42c\n"
+    other = tmp_path / "other"
+    fresh(TENGO_RUN, tmp_path, LLMSPELL_TENGO_CACHE_DIR=str(other), LLMSPELL_TENGO_CACHE="0")
+    assert not other.exists()
