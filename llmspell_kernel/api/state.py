@@ -47,7 +47,7 @@ class StateViewMethods(HandleType):
     """A view of the shared store, isolated under a scope name (`State.scope("agent:writer")`)."""
 
     api_name = "StateScope"
-    wraps = StateView
+    wraps = "llmspell_kernel.runtime.state:StateView"
 
     @api(example=("State", "user.name", "guest"), fast=_fast_get)
     def get(self, view: StateView, key: str, default: Any = None) -> Any:
@@ -151,7 +151,7 @@ class StateValueMethods(HandleType):
     """An immutable State value with lineage (`State.new`, `State.at`, `agent.run(state)`)."""
 
     api_name = "StateValue"
-    wraps = StateValue
+    wraps = "llmspell_kernel.runtime.state:StateValue"
 
     @api(example=("state", "topic"))
     def get(self, value: StateValue, key: str, default: Any = None) -> Any:

@@ -12,7 +12,7 @@ class WidgetMethods(HandleType):
     """A live widget of the session: `display(w)` shows it in a notebook; elsewhere it prints a summary."""
 
     api_name = "Widget"
-    wraps = SessionWidget
+    wraps = "llmspell_kernel.widgets.handle:SessionWidget"
 
     @api(example=("timeline",))
     def summary(self, widget: SessionWidget) -> dict[str, Any]:
