@@ -136,9 +136,13 @@ def _model_errors(options: Options, cwd: str, bare: Callable[[], float]) -> list
     return figures
 
 
+PAUSES = (0.0, 5.0)  # seconds between the kernel being ready and the first cell: none, and a user typing
+
+
 def _first_token(options: Options) -> list[Figure]:
     """Wall time from a cell's execute_request to its first streamed chunk, in a kernel whose default model
-    is a real one (the fake server): the first call after the kernel is ready, against a second call."""
+    is a real one (the fake server): the first call after the kernel is ready (at once, and after a pause
+    such as a user's typing), against the second call."""
     from jupyter_client.kernelspec import KernelSpecManager
 
     if "llmspell-lua" not in KernelSpecManager().find_kernel_specs():
@@ -147,19 +151,23 @@ def _first_token(options: Options) -> list[Figure]:
         sys.path.insert(0, str(TESTS))
     from support.fake_openai import FakeOpenAI
 
-    firsts, seconds = [], []
+    figures = []
     with FakeOpenAI() as server:
         cell = (f'LLM.stream("first token please", function(c) print(c) end, '
                 f'{{api_base = "{server.url}"}})')
-        for _ in range(options.runs(5)):
-            first, second = _kernel_first_tokens(cell)
-            firsts.append(first)
-            seconds.append(second)
-    return [Figure("first token through the kernel, first call (default model configured), wall", "ms",
-                   Stat.of(firsts), Stat.of(seconds), "the second call")]
+        for pause in PAUSES:
+            firsts, seconds = [], []
+            for _ in range(options.runs(5)):
+                first, second = _kernel_first_tokens(cell, pause)
+                firsts.append(first)
+                seconds.append(second)
+            when = "at once" if not pause else f"{pause:g} s after the kernel is ready"
+            figures.append(Figure(f"first token through the kernel, first call {when} (default model configured), "
+                                  "wall", "ms", Stat.of(firsts), Stat.of(seconds), "the second call"))
+    return figures
 
 
-def _kernel_first_tokens(cell: str) -> tuple[float, float]:
+def _kernel_first_tokens(cell: str, pause: float) -> tuple[float, float]:
     from jupyter_client.manager import KernelManager
 
     with tempfile.TemporaryDirectory() as cwd:
@@ -170,6 +178,7 @@ def _kernel_first_tokens(cell: str) -> tuple[float, float]:
         client.start_channels()
         try:
             client.wait_for_ready(timeout=60)
+            time.sleep(pause)
             return _until_first_chunk(client, cell), _until_first_chunk(client, cell)
         finally:
             client.stop_channels()
