@@ -270,3 +270,15 @@ def test_the_tengo_cache_is_not_read_from_a_folder_others_can_write_nor_used_whe
     other = tmp_path / "other"
     fresh(TENGO_RUN, tmp_path, LLMSPELL_TENGO_CACHE_DIR=str(other), LLMSPELL_TENGO_CACHE="0")
     assert not other.exists()
+
+
+def test_every_handle_type_names_a_class_that_exists():
+    import importlib
+
+    from llmspell_kernel.api import HANDLES
+    from llmspell_kernel.api.spec import type_key
+
+    for handle in HANDLES:
+        module, _, name = handle.wraps.partition(":")
+        cls = getattr(importlib.import_module(module), name)
+        assert isinstance(cls, type) and type_key(cls) == handle.wraps, handle
