@@ -19,6 +19,7 @@ from .base import LLMRequest, LLMResponse, ToolCall, Usage
 from .models import KEYS, check_model, missing_key
 
 _import_lock = threading.Lock()
+_preload_lock = threading.Lock()  # not the import lock: that one is held for the whole import
 _litellm = None
 _preloading = False
 
@@ -45,7 +46,7 @@ def preload() -> None:
     """Start importing litellm on a background thread, once: a real model will be called soon, and its
     first call then waits only for what is left of the import."""
     global _preloading
-    with _import_lock:
+    with _preload_lock:
         if _litellm is not None or _preloading:
             return
         _preloading = True
