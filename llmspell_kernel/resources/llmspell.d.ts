@@ -91,7 +91,7 @@ interface StateScope {
   history(key?: string | null): Promise<(Record<string, any>)[]>;
   /** An immutable State value: the store as it was at `version`. */
   at(version: number): Promise<StateValue>;
-  /** `{added, removed, changed}` between two versions: each a sorted list of top-level keys. */
+  /** `{added, removed, changed}` between two versions: each a sorted list of dotted leaf paths */
   diff(v1: number, v2: number): Promise<Record<string, string[]>>;
   /** Restore the store as it was at `version`. The restore is itself a new version. */
   rollback(version: number): Promise<number>;
@@ -177,7 +177,7 @@ declare const State: {
   history(key?: string | null): Promise<(Record<string, any>)[]>;
   /** An immutable State value: the store as it was at `version`. */
   at(version: number): Promise<StateValue>;
-  /** `{added, removed, changed}` between two versions: each a sorted list of top-level keys. */
+  /** `{added, removed, changed}` between two versions: each a sorted list of dotted leaf paths */
   diff(v1: number, v2: number): Promise<Record<string, string[]>>;
   /** Restore the store as it was at `version`. The restore is itself a new version. */
   rollback(version: number): Promise<number>;
@@ -354,7 +354,7 @@ declare const state: {
   history(key?: string | null): Promise<(Record<string, any>)[]>;
   /** An immutable State value: the store as it was at `version`. */
   at(version: number): Promise<StateValue>;
-  /** `{added, removed, changed}` between two versions: each a sorted list of top-level keys. */
+  /** `{added, removed, changed}` between two versions: each a sorted list of dotted leaf paths */
   diff(v1: number, v2: number): Promise<Record<string, string[]>>;
   /** Restore the store as it was at `version`. The restore is itself a new version. */
   rollback(version: number): Promise<number>;
