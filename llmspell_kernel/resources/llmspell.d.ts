@@ -127,6 +127,8 @@ interface StateValue {
 interface Widget {
   /** What the widget shows now: for a timeline its filter and row, span, error and token counts; */
   summary(): Promise<Record<string, any>>;
+  /** Stop following the session: the pending changes are drawn, then the view keeps what it shows. */
+  stop(): Promise<boolean>;
   /** Stop following the session and close the widget's views. Returns true. */
   close(): Promise<boolean>;
 }
