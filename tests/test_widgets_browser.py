@@ -340,6 +340,7 @@ def test_timeline_and_state_history_in_the_browser(browser, server):
         _set_filter(timeline, ".lls-type", "nothing.*")
         timeline.locator(".lls-empty", has_text="No rows match").wait_for(timeout=10_000)
         _set_filter(timeline, ".lls-type", "")
+        _wait_rows(page, "rows => rows.some(r => r.kind === 'llm')")  # every row again
 
         # stop() draws the last events first
         _run_cell(page, 3)
@@ -388,7 +389,7 @@ def test_timeline_and_state_history_in_the_browser(browser, server):
         assert output.inner_text().strip() == "color is red"
 
         if server.app == "notebook":  # a narrow notebook: the detail goes under the list and nothing sticks out
-            page.set_viewport_size({"width": 700, "height": 1000})
+            page.set_viewport_size({"width": 620, "height": 1000})
             timeline.scroll_into_view_if_needed()
             page.wait_for_function("() => document.querySelector('.lls-timeline').clientWidth <= 600")
             assert _no_overflow(timeline) and _no_overflow(history)

@@ -100,7 +100,7 @@ function render({ model, el }) {
         class: `lls-cols lls-row lls-${r.status}` + (r.id === selected ? " lls-selected" : ""),
         "data-id": r.id, "data-kind": r.kind, "data-status": r.status, title: r.type,
       },
-        h("span", { class: "lls-name", style: `padding-left: ${r.depth * 14}px` },
+        h("span", { class: "lls-name", style: `padding-left: ${r.depth * 12}px` },
           h("span", { class: `lls-badge lls-kind-${r.kind}` }, r.kind), h("span", { class: "lls-label" }, r.name)),
         h("span", { class: `lls-status lls-${r.status}` }, r.status),
         h("span", { class: "lls-num lls-dur", "data-elapsed": r.status === "running" ? r.elapsed : null },
@@ -126,7 +126,8 @@ function render({ model, el }) {
   }
 
   function fact(name, value) {
-    return value === "" || value === null || value === undefined ? [] : [h("dt", {}, name), h("dd", {}, value)];
+    return value === "" || value === null || value === undefined ? []
+      : [h("span", { class: "lls-fact-name" }, name), h("span", { class: "lls-fact" }, value)];
   }
 
   function drawDetail() {
@@ -144,7 +145,7 @@ function render({ model, el }) {
       h("div", { class: "lls-detail-head", "data-id": d.id },
         h("div", { class: "lls-detail-title" }, h("span", { class: `lls-badge lls-kind-${d.kind}` }, d.kind), d.name),
         h("div", { class: "lls-detail-type lls-mono lls-dim" }, `${d.type}${d.end_type ? " → " + d.end_type : ""}`)),
-      h("dl", { class: "lls-facts" },
+      h("div", { class: "lls-facts" },
         ...fact("Status", h("span", { class: `lls-status lls-${d.status}` }, d.status)),
         ...fact("Engine", d.engine || "python"), ...fact("Started", d.time),
         ...fact("Duration", d.duration === null ? (d.status === "running" ? "running…" : "") : ms(d.duration)),
