@@ -1,8 +1,10 @@
 """StateHistory: browse the versions of the session's state, see diffs, roll back (an anywidget).
 
 The list of versions follows the store live: `state.change` events poke a `Batcher`, which redraws
-once per burst. Selecting a version (a trait the browser sets) sends its diff against its parent
-and the whole state at that version. Rollback is a custom message the browser sends only after the
+once per burst. Selecting a version (a trait the browser sets) sends what it changed (`leaf_diff`, the
+diff of `State.diff`) since the version above it in the list (with a key filter, the previous version
+that touched the key, and only the paths under it), and the whole state at that version. Selecting or
+filtering clears the last rollback's message. Rollback is a custom message the browser sends only after the
 user confirmed; it calls `StateStore.rollback`, so the restore is a new version like any other.
 """
 
