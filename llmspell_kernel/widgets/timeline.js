@@ -73,7 +73,7 @@ function render({ model, el }) {
   // tick labels closer than a label's width: keep every n-th (the gridlines stay)
   function thinAxis() {
     const labels = [...axis.querySelectorAll(".lls-tick")];
-    const every = Math.max(1, Math.ceil((labels.length - 1) * 46 / Math.max(axis.clientWidth, 1)));
+    const every = Math.max(1, Math.ceil((labels.length - 1) * 64 / Math.max(axis.clientWidth, 1)));
     labels.forEach((label, i) => { label.style.visibility = i % every === 0 ? "" : "hidden"; });
   }
   const resized = new ResizeObserver(thinAxis);
@@ -84,7 +84,8 @@ function render({ model, el }) {
     const { ticks = [], breaks = [] } = model.get("axis") || {};
     axis.replaceChildren(...breaks.map((b) => h("span", { class: "lls-break", title: b.label,
       style: `left: ${(b.at * 100).toFixed(2)}%; width: ${(b.width * 100).toFixed(2)}%` })),
-      ...ticks.map((t) => h("span", { class: "lls-tick", style: `left: ${(t.at * 100).toFixed(2)}%` }, t.label)));
+      ...ticks.map((t, i) => h("span", { class: "lls-tick" + (i === 0 ? " lls-tick-first" : i === ticks.length - 1
+        ? " lls-tick-last" : ""), style: `left: ${(t.at * 100).toFixed(2)}%` }, t.label)));
     rows.style.setProperty("--lls-ticks", Math.max(1, ticks.length - 1));
     thinAxis();
     drawnAt = performance.now();
