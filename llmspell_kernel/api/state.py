@@ -93,7 +93,8 @@ class StateViewMethods(HandleType):
 
     @api(example=("State", 1, 2))
     def diff(self, view: StateView, v1: int, v2: int) -> dict[str, list[str]]:
-        """`{added, removed, changed}` between two versions: each a sorted list of top-level keys."""
+        """`{added, removed, changed}` between two versions: each a sorted list of dotted leaf paths
+        (`user.name`); a map added or removed whole is one path."""
         return view.store.diff(v1, v2, scope=view.scope)
 
     @api(example=("State", 1))
