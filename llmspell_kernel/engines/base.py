@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import ApiError, InterruptedSpell, ScriptSyntaxError, SpellError, TimeLimitError
-from ..runtime.context import acting_as
+from ..runtime.context import acting_as, within_budget
 from ..runtime.gate import EngineGate
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # Python text that is not valid UTF-8
@@ -194,7 +194,7 @@ class ScriptEngine(ABC):
         self._depth += 1
         began = time.perf_counter()
         try:
-            with _older_objects_frozen:
+            with _older_objects_frozen, within_budget(self):
                 return fn(*args)
         except SpellError:
             self.metrics.errors += 1
@@ -224,6 +224,11 @@ class ScriptEngine(ABC):
         if self._stop is TimeLimitError:
             return TimeLimitError(f"the chunk ran longer than its time limit of {self._timeout:g} s", engine=self.name)
         return InterruptedSpell("interrupted", engine=self.name)
+
+    def seconds_left(self) -> float | None:
+        """Seconds until the running chunk's time limit; None when it has none."""
+        deadline = self._deadline
+        return None if deadline is None else deadline - time.monotonic()
 
     def note_interrupt(self) -> SpellError:
         """A KeyboardInterrupt reached the engine: stop the whole chunk, not just one pcall."""
