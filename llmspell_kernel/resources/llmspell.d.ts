@@ -241,12 +241,12 @@ declare const Workflow: {
 
 /** Call a model directly, without an agent. */
 declare const LLM: {
-  /** Send one prompt; returns the reply text. `opts`: model, temperature, max_tokens, response_format. */
-  complete(prompt: string, opts?: Record<string, any> | null): Promise<string>;
+  /** Send one prompt; returns the reply text. */
+  complete(prompt: string, opts?: { model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; api_base?: string; api_key?: string; timeout?: number; responses?: any[]; } | null): Promise<string>;
   /** Send a conversation `[{role, content}]`; returns the reply text. */
-  chat(messages: (Record<string, any>)[], opts?: Record<string, any> | null): Promise<string>;
+  chat(messages: (Record<string, any>)[], opts?: { model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; api_base?: string; api_key?: string; timeout?: number; responses?: any[]; } | null): Promise<string>;
   /** Stream a reply: `on_chunk(text)` for each chunk (else the chunks are printed). Returns the full text. */
-  stream(prompt: string, on_chunk?: (...args: any[]) => any, opts?: Record<string, any> | null): Promise<string>;
+  stream(prompt: string, on_chunk?: (...args: any[]) => any, opts?: { model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; api_base?: string; api_key?: string; timeout?: number; responses?: any[]; } | null): Promise<string>;
 };
 
 /** Templates for prompts. */
@@ -374,10 +374,10 @@ declare const state: {
 
 /** Lower-case alias of `LLM`, for go-llmspell spells. */
 declare const llm: {
-  /** Send one prompt; returns the reply text. `opts`: model, temperature, max_tokens, response_format. */
-  complete(prompt: string, opts?: Record<string, any> | null): Promise<string>;
+  /** Send one prompt; returns the reply text. */
+  complete(prompt: string, opts?: { model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; api_base?: string; api_key?: string; timeout?: number; responses?: any[]; } | null): Promise<string>;
   /** Send a conversation `[{role, content}]`; returns the reply text. */
-  chat(messages: (Record<string, any>)[], opts?: Record<string, any> | null): Promise<string>;
+  chat(messages: (Record<string, any>)[], opts?: { model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; api_base?: string; api_key?: string; timeout?: number; responses?: any[]; } | null): Promise<string>;
   /** Stream a reply: `on_chunk(text)` for each chunk (else the chunks are printed). Returns the full text. */
-  stream(prompt: string, on_chunk?: (...args: any[]) => any, opts?: Record<string, any> | null): Promise<string>;
+  stream(prompt: string, on_chunk?: (...args: any[]) => any, opts?: { model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; api_base?: string; api_key?: string; timeout?: number; responses?: any[]; } | null): Promise<string>;
 };
