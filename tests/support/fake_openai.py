@@ -235,6 +235,7 @@ class RefusingServer:
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))
         self._sock.listen(64)
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}/v1"
         self.attempts = 0
         self._thread = threading.Thread(target=self._serve, name="refusing-server", daemon=True)
 
@@ -247,10 +248,6 @@ class RefusingServer:
             self.attempts += 1
             connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             connection.close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self._sock.getsockname()[1]}/v1"
 
     def __enter__(self) -> RefusingServer:
         self._thread.start()

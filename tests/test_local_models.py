@@ -1,0 +1,314 @@
+"""Local OpenAI-compatible servers as users run them (Ollama, vLLM, llama.cpp), against the fake server:
+the endpoint configured once, exactly `llm_retries` attempts, errors that name the URL and the setting, and
+time limits that cover model calls and drop the request at the server.
+
+Attempts are counted at the server: `FakeOpenAI.calls` for HTTP errors and timeouts, `RefusingServer.attempts`
+(a port that accepts and resets every connection) for a server that is gone; a closed port, where nothing can
+count, is checked through our own events.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from support.fake_openai import RefusingServer, Reply, closed_port_url
+
+from llmspell_kernel.errors import ApiError, LLMError, MissingKeyError, SandboxError, TimeLimitError
+from llmspell_kernel.runtime.session import Session
+
+MODEL = "openai/fake-model"
+GUARD = 60  # seconds: an outer guard only, never the thing under test
+# a reply that trickles: 200 distinct tokens, one every 0.2 s (40 s in all); litellm rejects repeated chunks
+TRICKLE = " ".join(f"w{i}" for i in range(200))
+
+
+def make_session(tmp_path: Path, config: str = "", **overrides) -> Session:
+    path = tmp_path / "config.toml"
+    path.write_text(textwrap.dedent(config), encoding="utf-8")
+    os.environ["LLMSPELL_CONFIG"] = str(path)  # the `env` fixture restores it
+    s = Session(offline=False, root=str(tmp_path), **overrides)
+    s.llm.retry.base_delay = 0.01
+    return s
+
+
+def wait_for(predicate, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return predicate()
+
+
+# the endpoint, configured once ---------------------------------------------------------------------
+
+
+def test_api_base_from_the_config_file(env, tmp_path, server):
+    s = make_session(tmp_path, f'model = "{MODEL}"\napi_base = "{server.url}"\n')
+    try:
+        server.push(Reply.text("from the config"))
+        assert s.run('return LLM.complete("hi")') == "from the config"
+        assert s.run('return Agent.create({name = "a"}):run("echo me")') == "echo me"
+        assert server.calls == 2
+    finally:
+        s.close()
+
+
+def test_api_base_from_the_environment(env, tmp_path, server):
+    env.setenv("LLMSPELL_MODEL", MODEL)
+    env.setenv("LLMSPELL_API_BASE", server.url)
+    s = make_session(tmp_path)
+    try:
+        assert s.run('return LLM.complete("via the environment")') == "via the environment"
+        assert server.calls == 1
+    finally:
+        s.close()
+
+
+def test_endpoints_per_provider_and_model_and_the_key_variable(env, tmp_path, server):
+    env.delenv("OPENAI_API_KEY")
+    env.setenv("LOCAL_KEY", "sk-local")
+    s = make_session(tmp_path, f"""
+        model = "mock/echo"
+        [endpoints.hosted_vllm]
+        api_base = "{server.url}"
+        api_key_env = "LOCAL_KEY"
+        [endpoints."openai/fake-model"]
+        api_base = "{server.url}"
+        api_key_env = "LOCAL_KEY"
+    """)
+    try:
+        assert s.run('return LLM.complete("by model", {model = "openai/fake-model"})') == "by model"
+        assert s.run('return LLM.complete("by provider", {model = "hosted_vllm/fake-model"})') == "by provider"
+        assert server.calls == 2
+        assert {r.headers.get("Authorization") for r in server.requests} == {"Bearer sk-local"}
+        env.delenv("LOCAL_KEY")
+        with pytest.raises(MissingKeyError, match=r"LOCAL_KEY .*api_key_env"):
+            s.run('return LLM.complete("no key", {model = "openai/fake-model"})')
+        assert server.calls == 2
+    finally:
+        s.close()
+
+
+def test_a_configured_api_base_obeys_the_network_policy(env, tmp_path, server):
+    s = make_session(tmp_path, f'model = "{MODEL}"\napi_base = "http://models.example.com:8080/v1"\n')
+    try:
+        with pytest.raises(SandboxError, match=r"models.example.com.*allowed_hosts"):
+            s.run('return LLM.complete("hi")')
+        assert not s.events.list(type="llm.retry")
+    finally:
+        s.close()
+
+
+def test_litellm_s_api_base_variable_obeys_the_network_policy_too(env, tmp_path, server):
+    env.setenv("OPENAI_API_BASE", "http://models.example.com/v1")
+    s = make_session(tmp_path, f'model = "{MODEL}"\n')
+    try:
+        with pytest.raises(SandboxError, match=r"models.example.com"):
+            s.run('return LLM.complete("hi")')
+        env.setenv("OPENAI_API_BASE", server.url)  # a loopback server is allowed
+        assert s.run('return LLM.complete("through the variable")') == "through the variable"
+        assert server.calls == 1
+    finally:
+        s.close()
+
+
+def test_a_bad_endpoints_table_is_a_clear_error(env, tmp_path):
+    with pytest.raises(ApiError, match=r"endpoints.ollama: only api_base and api_key_env"):
+        make_session(tmp_path, '[endpoints.ollama]\napi_url = "http://127.0.0.1:11434"\n')
+
+
+# exactly llm_retries attempts ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tries", [1, 3])
+def test_a_5xx_is_tried_exactly_llm_retries_times(env, tmp_path, server, tries):
+    s = make_session(tmp_path, llm_retries=tries)
+    try:
+        server.push(*[Reply.error(500, "down") for _ in range(10)])
+        with pytest.raises(LLMError, match="HTTP 500"):
+            s.run(f'return LLM.complete("hi", {{model = "{MODEL}", api_base = "{server.url}"}})')
+        assert server.calls == tries
+        assert [e.data["attempts"] for e in s.events.list(type="llm.error")] == [tries]
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("tries", [1, 3])
+def test_a_gone_server_is_tried_exactly_llm_retries_times(env, tmp_path, tries):
+    s = make_session(tmp_path, llm_retries=tries)
+    try:
+        with RefusingServer() as gone:
+            with pytest.raises(LLMError) as info:
+                s.run(f'return LLM.stream("hi", nil, {{model = "{MODEL}", api_base = "{gone.url}"}})')
+            assert wait_for(lambda: gone.attempts >= tries, 2) and gone.attempts == tries
+        assert gone.url in info.value.message
+    finally:
+        s.close()
+
+
+def test_a_refused_connection_names_the_url_and_is_tried_llm_retries_times(env, tmp_path):
+    s = make_session(tmp_path, llm_retries=3)
+    try:
+        url = closed_port_url()
+        with pytest.raises(LLMError) as info:
+            s.run(f'return LLM.complete("hi", {{model = "{MODEL}", api_base = "{url}"}})')
+        assert f"connection refused at {url} after 3 attempts" in info.value.message
+        assert "HTTP 500" not in info.value.message
+        assert [r.data["attempt"] for r in s.events.list(type="llm.retry")] == [1, 2]
+        assert [e.data["attempts"] for e in s.events.list(type="llm.error")] == [3]
+    finally:
+        s.close()
+
+
+def test_a_workflow_step_s_retry_does_not_multiply_model_retries(env, tmp_path, server):
+    s = make_session(tmp_path, llm_retries=2)
+    try:
+        server.push(*[Reply.error(503, "busy") for _ in range(10)])
+        result = s.run(textwrap.dedent(f"""
+            local a = Agent.create({{name = "w", model = "{MODEL}", api_base = "{server.url}"}})
+            return Workflow.sequential({{steps = {{{{step = a, retry = 2}}}}}}):run("hi")
+        """))
+        assert result["status"] == "failed" and "HTTP 503" in result["error"]
+        assert server.calls == 2  # llm_retries, not (1 + retry) x llm_retries = 6
+        assert not s.events.list(type="step.retry")
+    finally:
+        s.close()
+
+
+# timeouts and time limits --------------------------------------------------------------------------
+
+
+def test_a_timeout_names_the_limit_and_the_setting(env, tmp_path, server):
+    s = make_session(tmp_path, llm_retries=1, llm_timeout=0.5)
+    try:
+        server.push(Reply.delayed(20), Reply.delayed(20))
+        call = f'return LLM.complete("hi", {{model = "{MODEL}", api_base = "{server.url}"'
+        with pytest.raises(LLMError) as info:
+            s.run(call + "})")
+        assert "no complete reply within 0.5 s" in info.value.message
+        assert "llm_timeout" in info.value.message and "HTTP 408" not in info.value.message
+        with pytest.raises(LLMError) as info:
+            s.run(call + ", timeout = 0.4})")
+        assert "within 0.4 s" in info.value.message and "`timeout` option" in info.value.message
+        assert wait_for(lambda: server.abandoned == 2)  # both requests were dropped at the server
+    finally:
+        s.close()
+
+
+def test_a_trickling_reply_is_cut_at_llm_timeout(env, tmp_path, server):
+    """Each byte comes in time, but the whole reply does not: llm_timeout bounds the attempt, not a read."""
+    s = make_session(tmp_path, llm_retries=1, llm_timeout=1.0)
+    try:
+        server.push(Reply.text(TRICKLE, chunk_delay=0.2))
+        with pytest.raises(LLMError, match="no complete reply within 1 s"):
+            s.run(f'return LLM.complete("hi", {{model = "{MODEL}", api_base = "{server.url}"}})')
+        assert wait_for(lambda: server.abandoned == 1)
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("call", ["LLM.complete", "LLM.stream"])
+def test_the_chunk_s_time_limit_stops_a_slow_reply_and_drops_it(env, tmp_path, server, call):
+    s = make_session(tmp_path)
+    try:
+        server.push(Reply.text(TRICKLE, chunk_delay=0.2))
+        args = "function(c) end, " if call == "LLM.stream" else ""
+        began = time.monotonic()
+        with pytest.raises(TimeLimitError, match=r"time limit of 1.5 s"):
+            s.run(f'return {call}("hi", {args}{{model = "{MODEL}", api_base = "{server.url}"}})', timeout=1.5)
+        assert time.monotonic() - began < GUARD
+        assert wait_for(lambda: server.abandoned == 1), "the server kept generating"
+        assert server.calls == 1  # the time limit is not retried
+        assert s.run("return 'still usable'") == "still usable"
+    finally:
+        s.close()
+
+
+def test_first_token_latency_is_reported_apart_from_the_total(env, tmp_path, server):
+    s = make_session(tmp_path)
+    try:
+        server.push(Reply.delayed(0.3, Reply.text("a b c d", chunk_delay=0.2)))
+        s.run(f'return LLM.complete("hi", {{model = "{MODEL}", api_base = "{server.url}"}})')
+        [response] = s.events.list(type="llm.response")
+        assert 300 <= response.data["first_token_ms"] < response.duration
+        assert response.duration >= 300 + 3 * 200
+    finally:
+        s.close()
+
+
+def test_an_agent_whose_model_uses_none_of_its_tools_says_so(env, tmp_path, server):
+    s = make_session(tmp_path)
+    try:
+        server.push(Reply.text("I just answer."))
+        code = (f'local a = Agent.create({{name = "calc", model = "{MODEL}", api_base = "{server.url}", '
+                'tools = {"calculator"}})\nreturn a:run("6*7?")')
+        assert s.run(code) == "I just answer."
+        [unused] = s.events.list(type="agent.tools_unused")
+        assert unused.data == {"agent": "calc", "model": MODEL, "tools": ["calculator"]}
+        server.push(Reply.tool_call("calculator", {"expression": "6*7"}), Reply.text("42"))
+        assert s.run('return Agent.get("calc"):run("again")') == "42"
+        assert len(s.events.list(type="agent.tools_unused")) == 1
+    finally:
+        s.close()
+
+
+# the CLI -------------------------------------------------------------------------------------------
+
+
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("LLMSPELL_OFFLINE", "LLMSPELL_MODEL")}
+    env.update(OPENAI_API_KEY="sk-test-fake", LLMSPELL_CONFIG=str(tmp_path / "none.toml"))
+    return env
+
+
+def test_cli_time_limit_stops_a_streaming_spell_with_exit_4(env, tmp_path, server):
+    server.push(Reply.text(TRICKLE, chunk_delay=0.2))
+    spell = tmp_path / "slow.lua"
+    spell.write_text(f'return LLM.stream("hi", function(c) end, {{model = "{MODEL}", api_base = "{server.url}"}})')
+    result = subprocess.run([sys.executable, "-m", "llmspell_kernel", "run", "--timeout", "3", str(spell)],
+                            cwd=tmp_path, env=cli_env(tmp_path), capture_output=True, text=True, timeout=GUARD)
+    assert result.returncode == 4, result.stderr
+    assert "time limit of 3 s" in result.stderr
+    assert wait_for(lambda: server.abandoned == 1), "the server kept generating"
+    assert server.calls == 1
+
+
+def test_cli_refused_connection_message(env, tmp_path):
+    url = closed_port_url()
+    spell = tmp_path / "gone.lua"
+    spell.write_text(f'return LLM.complete("hi", {{model = "{MODEL}", api_base = "{url}"}})')
+    result = subprocess.run([sys.executable, "-m", "llmspell_kernel", "run", str(spell)], cwd=tmp_path,
+                            env=cli_env(tmp_path), capture_output=True, text=True, timeout=GUARD)
+    assert result.returncode == 3
+    assert f"connection refused at {url} after 3 attempts" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+FOREVER = {"lua": ('print("first")\nwhile true do end', "lua"),
+           "js": ('console.log("first");\nwhile (true) {}', "js"),
+           "tengo": ('fmt := import("fmt")\nfmt.println("first")\nfor {}', "tengo")}
+
+
+@pytest.mark.parametrize("engine", sorted(FOREVER))
+def test_cli_output_reaches_a_pipe_while_the_spell_runs(tmp_path, engine):
+    code, ext = FOREVER[engine]
+    spell = tmp_path / f"forever.{ext}"
+    spell.write_text(code)
+    proc = subprocess.Popen([sys.executable, "-m", "llmspell_kernel", "run", str(spell)], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line: list[str] = []
+        reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(GUARD)
+        assert line == ["first\n"], "the output was held back while the spell ran"
+        assert proc.poll() is None  # the spell never ends by itself: the line came while it ran
+    finally:
+        proc.kill()
+        proc.wait(GUARD)
