@@ -312,3 +312,62 @@ def test_cli_output_reaches_a_pipe_while_the_spell_runs(tmp_path, engine):
     finally:
         proc.kill()
         proc.wait(GUARD)
+
+
+# a real kernel (jupyter_client) ----------------------------------------------------------------------
+
+STREAM_CELL = {
+    "lua": 'return LLM.stream("hi", function(c) end, {{model = "openai/fake-model", api_base = "{url}"}})',
+    "tengo": 'LLM.stream("hi", func(c) {{}}, {{model: "openai/fake-model", api_base: "{url}"}})',
+    "js": 'await LLM.stream("hi", (c) => null, {{model: "openai/fake-model", api_base: "{url}"}})',
+}
+AFTER_CELL = {"lua": "return 1 + 1", "tengo": "1 + 1", "js": "1 + 1"}
+
+
+@pytest.mark.parametrize("engine", sorted(STREAM_CELL))
+def test_kernel_time_limit_stops_a_slow_stream_and_drops_it(engine, server, tmp_path):
+    from jupyter_client.manager import start_new_kernel
+    from test_kernel import execute
+
+    env = cli_env(tmp_path)
+    env["LLMSPELL_TIMEOUT"] = "3"
+    km, kc = start_new_kernel(kernel_name=f"llmspell-{engine}", cwd=str(tmp_path), env=env)
+    try:
+        server.push(Reply.text(TRICKLE, chunk_delay=0.2))
+        reply, _ = execute(kc, STREAM_CELL[engine].format(url=server.url), timeout=GUARD)
+        assert reply["status"] == "error"
+        assert "time limit of 3 s" in "\n".join(reply["traceback"]), reply["traceback"]
+        assert wait_for(lambda: server.abandoned == 1), "the server kept generating"
+        assert server.calls == 1
+        reply, outputs = execute(kc, AFTER_CELL[engine], timeout=GUARD)
+        assert reply["status"] == "ok"
+        assert [c["data"]["text/plain"] for kind, c in outputs if kind == "execute_result"] == ["2"]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def test_kernel_interrupt_mid_stream_drops_the_request(server, tmp_path):
+    from jupyter_client.manager import start_new_kernel
+
+    km, kc = start_new_kernel(kernel_name="llmspell-lua", cwd=str(tmp_path), env=cli_env(tmp_path))
+    try:
+        server.push(Reply.text(TRICKLE, chunk_delay=0.2))
+        msg_id = kc.execute(f'return LLM.stream("hi", nil, {{model = "{MODEL}", api_base = "{server.url}"}})')
+        streamed = ""
+        deadline = time.monotonic() + GUARD
+        while "w2" not in streamed and time.monotonic() < deadline:  # tokens reach the cell as they come
+            msg = kc.get_iopub_msg(timeout=GUARD)
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream":
+                streamed += msg["content"]["text"]
+        assert "w2" in streamed
+        km.interrupt_kernel()
+        reply = kc.get_shell_msg(timeout=GUARD)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = kc.get_shell_msg(timeout=GUARD)
+        assert reply["content"]["status"] == "error"
+        assert "interrupted" in "\n".join(reply["content"]["traceback"]).lower()
+        assert wait_for(lambda: server.abandoned == 1), "the server kept generating"
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
