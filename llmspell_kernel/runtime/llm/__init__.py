@@ -80,16 +80,17 @@ def failure_kind(exc: BaseException) -> str | None:
     """"refused", "reset" or "timeout" when the cause is the network, else None.
 
     litellm wraps the HTTP client's error (an OpenAI "Connection error." becomes an HTTP 500), so the
-    cause is read from the exception chain and its texts.
+    cause is read from the exception chain: its classes (litellm.Timeout, httpx.ReadTimeout, ...) and, for
+    providers that keep only the text, the socket error's words.
     """
     seen: set[int] = set()
     cause: BaseException | None = exc
     while cause is not None and id(cause) not in seen:
         seen.add(id(cause))
-        text = f"{type(cause).__name__} {cause}".lower()
-        if isinstance(cause, ConnectionRefusedError) or "connection refused" in text or "errno 111" in text:
+        text = str(cause).lower()
+        if isinstance(cause, ConnectionRefusedError) or "connection refused" in text:
             return "refused"
-        if "timeout" in text or "timed out" in text:
+        if isinstance(cause, TimeoutError) or "Timeout" in type(cause).__name__:
             return "timeout"
         if isinstance(cause, ConnectionResetError) or "connection reset" in text or "disconnected" in text:
             return "reset"
@@ -311,7 +312,7 @@ class Endpoints:
     """Where real models are served: the `api_base` and key variable of the config, per model or provider.
 
     A call's own `api_base` wins, then `[endpoints."<model>"]`, `[endpoints.<provider>]`, the top-level
-    `api_base` (for the default model's provider), and last the provider's `<PROVIDER>_API_BASE` variable,
+    `api_base` (for the default model's provider, or every model when no default is set), and last the provider's `<PROVIDER>_API_BASE` variable,
     which litellm would read by itself: filled in here, so the network policy sees it too.
     """
 
@@ -324,7 +325,8 @@ class Endpoints:
     def fill(self, request: LLMRequest) -> None:
         provider = request.model.split("/", 1)[0] if "/" in request.model else "openai"
         default_provider = (self.default_model or "").split("/", 1)[0] if self.default_model else None
-        top = {"api_base": self.api_base, "api_key_env": self.api_key_env} if provider == default_provider else {}
+        top = {"api_base": self.api_base, "api_key_env": self.api_key_env} \
+            if default_provider in (None, provider) else {}
         found: dict[str, Any] = {}
         for layer in (top, self.by_name.get(provider, {}), self.by_name.get(request.model, {})):
             found.update({k: v for k, v in layer.items() if v})
