@@ -371,3 +371,36 @@ def test_kernel_interrupt_mid_stream_drops_the_request(server, tmp_path):
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+# settings and the API table ------------------------------------------------------------------------
+
+
+def test_llm_max_tokens_is_every_call_s_default(env, tmp_path, server):
+    s = make_session(tmp_path, f'model = "{MODEL}"\napi_base = "{server.url}"\nllm_max_tokens = 64\n')
+    try:
+        s.run('LLM.complete("a")\nLLM.complete("b", {max_tokens = 5})\nAgent.create({}):run("c")')
+        assert [b.get("max_tokens") for b in server.bodies] == [64, 5, 64]
+        assert all(b["stream"] is True for b in server.bodies)  # streamed under the hood, read or not
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("function", ["complete", "chat", "stream"])
+def test_llm_options_are_declared_for_docs_help_and_types(session, function):
+    from llmspell_kernel.api.llm import LLM_OPTIONS
+    from llmspell_kernel.introspect import inspect
+
+    repo = Path(__file__).resolve().parents[1]
+    docs = (repo / "docs" / "api.md").read_text(encoding="utf-8")
+    section = docs.split(f"#### `LLM.{function}(")[1].split("####")[0]
+    help_text = inspect(session, "lua", f"LLM.{function}")
+    dts = (repo / "llmspell_kernel" / "resources" / "llmspell.d.ts").read_text(encoding="utf-8")
+    [declaration] = {line for line in dts.splitlines() if line.strip().startswith(f"{function}(")
+                     and "api_base?: string" in line}
+    for name in ("api_base", "api_key", "timeout", "system", "responses", "max_tokens"):
+        assert name in LLM_OPTIONS
+        assert f"- `{name}`:" in section and f"- `{name}`:" in help_text
+        assert f"{name}?:" in declaration
+    with pytest.raises(ApiError, match="unknown option"):
+        session.run('return LLM.complete("x", {colour = "red"})')

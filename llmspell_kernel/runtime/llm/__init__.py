@@ -312,8 +312,9 @@ class Endpoints:
     """Where real models are served: the `api_base` and key variable of the config, per model or provider.
 
     A call's own `api_base` wins, then `[endpoints."<model>"]`, `[endpoints.<provider>]`, the top-level
-    `api_base` (for the default model's provider, or every model when no default is set), and last the provider's `<PROVIDER>_API_BASE` variable,
-    which litellm would read by itself: filled in here, so the network policy sees it too.
+    `api_base` (for the default model's provider, or every model when no default is set), and last the
+    provider's `<PROVIDER>_API_BASE` variable, which litellm would read by itself: filled in here, so the
+    network policy sees it too.
     """
 
     def __init__(self) -> None:
