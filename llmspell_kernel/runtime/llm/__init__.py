@@ -198,7 +198,8 @@ class LLMClient:
                     error = exc
                 else:
                     error = LLMError(describe_failure(request, exc, attempts, timeout_setting))
-                    error.retried = attempts >= self.retry.tries  # a workflow step need not repeat them
+                    # a transient failure that used every attempt: a workflow step does not repeat them
+                    error.retried = is_transient(exc) and attempts >= self.retry.tries
                 self.bus.emit("llm.error", {"model": request.model, "error": error.message, "attempts": attempts},
                               source=source, parent_id=req.id, duration=elapsed_ms(began))
                 if is_transient(exc) and self.breaker.record_failure(circuit):
@@ -259,8 +260,7 @@ class _Call:
         self.first_token_ms = None
         began = time.perf_counter()
         limit = self._seconds_left(self.timeout)
-        if self.timeout is not None:
-            self.request.timeout = limit  # the HTTP client's wait for each byte, within what is left
+        self.request.timeout = limit  # the HTTP client's wait for each byte, within what is left
         stream = provider.stream(self.request)
         try:
             while True:
@@ -281,8 +281,7 @@ class _Call:
             raise
         finally:
             stream.close()  # drops the HTTP response, so the server sees the client go
-            if self.timeout is not None:
-                self.request.timeout = self.timeout
+            self.request.timeout = self.timeout
 
     def _seconds_left(self, timeout: float | None) -> float | None:
         """The time this try may take: its timeout, within the chunk's time limit."""
