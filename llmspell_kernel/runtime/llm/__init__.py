@@ -7,7 +7,6 @@ transient failures with backoff, counts usage, and emits `llm.*` events.
 from __future__ import annotations
 
 import email.utils
-import os
 import random
 import sys
 import time
@@ -15,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import LLMError, MissingKeyError, SpellError
+from ...errors import LLMError, SpellError
 from ..context import current_budget
 from ..events import EventBus, elapsed_ms
-from .base import LLMRequest, LLMResponse, ToolCall, Usage
+from .base import LLMRequest, LLMResponse, ToolCall, Usage, provider_of
 from .breaker import CircuitBreaker
+from .endpoints import Endpoints
 from .litellm_provider import LiteLLMProvider
 from .mock import MockProvider, MockScript
 
@@ -102,7 +102,7 @@ def describe_failure(request: LLMRequest, exc: BaseException, attempts: int = 1,
     """What failed, where and why, in the user's terms: a refused connection names the URL, a timeout its
     limit and the setting that controls it."""
     model = request.model
-    provider = model.split("/", 1)[0] if "/" in model else "openai"
+    provider = provider_of(model)
     where = f" at {request.api_base}" if request.api_base else ""
     tries = f" after {attempts} attempts" if attempts > 1 else ""
     kind = failure_kind(exc)
@@ -307,45 +307,7 @@ class _Call:
         self._check(None, 0.0)
 
 
-class Endpoints:
-    """Where real models are served: the `api_base` and key variable of the config, per model or provider.
-
-    A call's own `api_base` wins, then `[endpoints."<model>"]`, `[endpoints.<provider>]`, the top-level
-    `api_base` (for the default model's provider, or every model when no default is set), and last the
-    provider's `<PROVIDER>_API_BASE` variable, which litellm would read by itself: filled in here, so the
-    network policy sees it too.
-    """
-
-    def __init__(self) -> None:
-        self.default_model: str | None = None
-        self.api_base: str | None = None
-        self.api_key_env: str | None = None
-        self.by_name: dict[str, dict[str, Any]] = {}
-
-    def fill(self, request: LLMRequest) -> None:
-        provider = request.model.split("/", 1)[0] if "/" in request.model else "openai"
-        default_provider = (self.default_model or "").split("/", 1)[0] if self.default_model else None
-        top = {"api_base": self.api_base, "api_key_env": self.api_key_env} \
-            if default_provider in (None, provider) else {}
-        found: dict[str, Any] = {}
-        for layer in (top, self.by_name.get(provider, {}), self.by_name.get(request.model, {})):
-            found.update({k: v for k, v in layer.items() if v})
-        if request.api_base is None:
-            request.api_base = found.get("api_base") or _env_api_base(provider)
-        variable = found.get("api_key_env")
-        if request.api_key is None and variable:
-            if not os.environ.get(variable):
-                raise MissingKeyError(f"model {request.model!r} needs {variable} (the api_key_env setting): "
-                                      "set it in the environment")
-            request.api_key = os.environ[variable]
-
-
-def _env_api_base(provider: str) -> str | None:
-    names = [f"{provider.upper()}_API_BASE"] + (["OPENAI_BASE_URL"] if provider == "openai" else [])
-    return next((os.environ[n] for n in names if os.environ.get(n)), None)
-
-
 def _circuit_key(request: LLMRequest) -> str:
     """One circuit per provider endpoint: the model's provider prefix and its api_base."""
-    provider = request.model.split("/", 1)[0] if "/" in request.model else "openai"
+    provider = provider_of(request.model)
     return f"{provider}@{request.api_base}" if request.api_base else provider

@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
+def provider_of(model: str) -> str:
+    """The provider part of a litellm model string: `ollama` of `ollama/llama3`; a bare name is OpenAI's."""
+    return model.split("/", 1)[0] if "/" in model else "openai"
+
+
 @dataclass
 class ToolCall:
     id: str
