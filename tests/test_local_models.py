@@ -404,3 +404,11 @@ def test_llm_options_are_declared_for_docs_help_and_types(session, function):
         assert f"{name}?:" in declaration
     with pytest.raises(ApiError, match="unknown option"):
         session.run('return LLM.complete("x", {colour = "red"})')
+
+
+def test_agent_options_declared_in_the_table_are_the_ones_the_runtime_accepts():
+    from llmspell_kernel.api import agents as api_agents
+    from llmspell_kernel.runtime import agents as runtime_agents
+
+    assert set(api_agents.CREATE_OPTIONS) == runtime_agents.AGENT_OPTIONS
+    assert set(api_agents.RUN_OPTIONS) == runtime_agents.RUN_OPTIONS
