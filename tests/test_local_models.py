@@ -213,6 +213,34 @@ def test_a_trickling_reply_is_cut_at_llm_timeout(env, tmp_path, server):
         s.close()
 
 
+def test_a_timed_out_try_is_dropped_before_the_next_one_starts(env, tmp_path, server):
+    """The retry of a slow reply never queues behind the abandoned one: the server had one request at a time."""
+    s = make_session(tmp_path, llm_retries=2, llm_timeout=1.0)
+    try:
+        server.push(Reply.text(TRICKLE, chunk_delay=0.2), Reply.text(TRICKLE, chunk_delay=0.2))
+        with pytest.raises(LLMError, match=r"no complete reply within 1 s after 2 attempts"):
+            s.run(f'return LLM.complete("hi", {{model = "{MODEL}", api_base = "{server.url}"}})')
+        assert server.calls == 2
+        assert wait_for(lambda: server.abandoned == 2)
+        assert server.peak_in_flight == 1
+    finally:
+        s.close()
+
+
+def test_a_stream_that_reached_the_cell_is_not_retried_after_its_timeout(env, tmp_path, server):
+    s = make_session(tmp_path, llm_retries=3, llm_timeout=1.0)
+    try:
+        server.push(Reply.text(TRICKLE, chunk_delay=0.2))
+        code = (f'local got = {{}}\nlocal ok, err = pcall(LLM.stream, "hi", function(c) got[#got + 1] = c end, '
+                f'{{model = "{MODEL}", api_base = "{server.url}"}})\nreturn {{ok, tostring(err), #got}}')
+        ok, err, chunks = s.run(code)
+        assert ok is False and "no complete reply within 1 s" in err and chunks >= 1
+        assert server.calls == 1 and not s.events.list(type="llm.retry")
+        assert wait_for(lambda: server.abandoned == 1)
+    finally:
+        s.close()
+
+
 @pytest.mark.parametrize("call", ["LLM.complete", "LLM.stream"])
 def test_the_chunk_s_time_limit_stops_a_slow_reply_and_drops_it(env, tmp_path, server, call):
     s = make_session(tmp_path)
