@@ -241,18 +241,30 @@ def test_a_stream_that_reached_the_cell_is_not_retried_after_its_timeout(env, tm
         s.close()
 
 
-@pytest.mark.parametrize("call", ["LLM.complete", "LLM.stream"])
-def test_the_chunk_s_time_limit_stops_a_slow_reply_and_drops_it(env, tmp_path, server, call):
+SLOW_CALLS = {
+    "lua-complete": ("lua", 'return LLM.complete("hi", {{model = "{model}", api_base = "{url}"}})'),
+    "lua-stream": ("lua", 'return LLM.stream("hi", function(c) end, {{model = "{model}", api_base = "{url}"}})'),
+    "tengo-stream": ("tengo", 'LLM.stream("hi", func(c) {{}}, {{model: "{model}", api_base: "{url}"}})'),
+    # JavaScript runs a call under a time limit on the pool: the call outlives the chunk and must stop too
+    "js-stream": ("js", 'await LLM.stream("hi", (c) => null, {{model: "{model}", api_base: "{url}"}})'),
+    "js-complete": ("js", 'await LLM.complete("hi", {{model: "{model}", api_base: "{url}"}})'),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SLOW_CALLS))
+def test_the_chunk_s_time_limit_stops_a_slow_reply_and_drops_it(env, tmp_path, server, case):
+    engine, code = SLOW_CALLS[case]
     s = make_session(tmp_path)
     try:
         server.push(Reply.text(TRICKLE, chunk_delay=0.2))
-        args = "function(c) end, " if call == "LLM.stream" else ""
         began = time.monotonic()
         with pytest.raises(TimeLimitError, match=r"time limit of 1.5 s"):
-            s.run(f'return {call}("hi", {args}{{model = "{MODEL}", api_base = "{server.url}"}})', timeout=1.5)
+            s.run(code.format(model=MODEL, url=server.url), engine, timeout=1.5)
         assert time.monotonic() - began < GUARD
         assert wait_for(lambda: server.abandoned == 1), "the server kept generating"
         assert server.calls == 1  # the time limit is not retried
+        [error] = s.events.list(type="llm.error")
+        assert "time limit" in error.data["error"]
         assert s.run("return 'still usable'") == "still usable"
     finally:
         s.close()
