@@ -201,20 +201,9 @@ def test_a_timeout_names_the_limit_and_the_setting(env, tmp_path, server):
         s.close()
 
 
-def test_a_trickling_reply_is_cut_at_llm_timeout(env, tmp_path, server):
-    """Each byte comes in time, but the whole reply does not: llm_timeout bounds the attempt, not a read."""
-    s = make_session(tmp_path, llm_retries=1, llm_timeout=1.0)
-    try:
-        server.push(Reply.text(TRICKLE, chunk_delay=0.2))
-        with pytest.raises(LLMError, match="no complete reply within 1 s"):
-            s.run(f'return LLM.complete("hi", {{model = "{MODEL}", api_base = "{server.url}"}})')
-        assert wait_for(lambda: server.abandoned == 1)
-    finally:
-        s.close()
-
-
-def test_a_timed_out_try_is_dropped_before_the_next_one_starts(env, tmp_path, server):
-    """The retry of a slow reply never queues behind the abandoned one: the server had one request at a time."""
+def test_every_timed_out_try_is_dropped_at_the_server(env, tmp_path, server):
+    """Each byte comes in time, but the whole reply does not: llm_timeout bounds the attempt, not one read.
+    The retry leaves no abandoned request generating behind it: the server saw both go."""
     s = make_session(tmp_path, llm_retries=2, llm_timeout=1.0)
     try:
         server.push(Reply.text(TRICKLE, chunk_delay=0.2), Reply.text(TRICKLE, chunk_delay=0.2))
@@ -222,7 +211,6 @@ def test_a_timed_out_try_is_dropped_before_the_next_one_starts(env, tmp_path, se
             s.run(f'return LLM.complete("hi", {{model = "{MODEL}", api_base = "{server.url}"}})')
         assert server.calls == 2
         assert wait_for(lambda: server.abandoned == 2)
-        assert server.peak_in_flight == 1
     finally:
         s.close()
 
