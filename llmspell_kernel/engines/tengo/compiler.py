@@ -17,6 +17,8 @@ from typing import Any
 from . import ast as A
 from .emit_expr import ExprGen, calls_beyond, last_pos, orig
 from .ops import SMALL
+from .ownership import analyse as analyse_ownership
+from .ownership import self_append, slot_append
 from .pyast import (
     ST,
     C,
@@ -218,6 +220,9 @@ class CodeGen(ExprGen):
             out.append(P.Global(names=gl))
         if fi is self.res.main:
             out.append(assign(ST("_bud"), N("_TICK_N")))
+        flags, slots = self.own.home_names(fi, self.res.main)
+        out.extend(assign(ST(f), C(False)) for f in flags)
+        out.extend(assign(ST(d), P.Dict(keys=[], values=[])) for d in slots)
         boxed = {s.py for s in fi.free if s.boxed}
         nl = sorted(n for n in fi.nonlocals if n not in boxed)
         if nl:
@@ -515,6 +520,16 @@ class CodeGen(ExprGen):
         out = self.assign_stmts(n, target, rhs, op)
         if type(target) is A.Ident and n.syms is not None:
             self.kill_sym(orig(n.syms))  # (after the right side, which still sees the facts)
+            if self_append(n) is None:
+                out.extend(self.new_owner(n.syms, type(rhs) is A.ArrayLit and op in ("=", ":="), n.line, n.col))
+        return out
+
+    def new_owner(self, sym: Any, fresh: bool, line: int, col: int) -> list[P.stmt]:
+        """After an assignment to a tracked variable: whether it owns its new value (ownership.py)."""
+        flag, slots = self.own.var_flag(sym), self.own.map_slots(sym)
+        out = [at(assign(ST(flag), C(fresh)), line, col)] if flag is not None else []
+        if slots is not None:
+            out.append(at(assign(ST(slots), P.Dict(keys=[], values=[])), line, col))
         return out
 
     def assign_stmts(self, n: Any, target: Any, rhs: Any, op: str) -> list[P.stmt]:
@@ -533,25 +548,7 @@ class CodeGen(ExprGen):
                 return self.store(sym, self.expr(rhs), False, line, col)
             if op in ("=", ":="):
                 if type(rhs) is A.CallExpr and self.is_self_append(rhs, o):
-                    if op == "=" and len(rhs.args) == 2 and o in self.unaliased and self.index_appendable(rhs.args[1]):
-                        return self.append_index(self.expr(rhs.args[0]), rhs.args[1], line, col)
-                    args = [self.expr(a) for a in rhs.args]
-                    value = at(call("_o_append_self", *args), rhs.line, rhs.col)
-                    if op == "=" and len(args) == 2 and o in self.unaliased:
-                        # nothing else can see this array: append in place
-                        return [at(expr_stmt(P.Call(func=P.Attribute(value=args[0], attr="append", ctx=P.Load()),
-                                                    args=[args[1]], keywords=[])), line, col)]
-                    if op == "=" and len(args) == 2:
-                        # only the variable and getrefcount's argument hold the list:
-                        # appending in place is unobservable (keeps array building linear)
-                        cur = args[0]
-                        test = and_(self.tis(cur, "list"),
-                                    P.Compare(left=call("_rc", cur), ops=[P.Eq()], comparators=[C(2)]))
-                        fast = at(expr_stmt(P.Call(func=P.Attribute(value=cur, attr="append", ctx=P.Load()),
-                                                   args=[args[1]], keywords=[])), line, col)
-                        slow = self.store(sym, value, False, line, col)
-                        return [at(P.If(test=test, body=[fast], orelse=slow), line, col)]
-                    return self.store(sym, value, op == ":=", line, col)
+                    return self.append_var(n, o, rhs, op)
                 return self.store(sym, self.expr(rhs), op == ":=", line, col)
             # compound: x op= rhs
             cur = at(self.read_sym(sym), target.line, target.col)
@@ -583,6 +580,8 @@ class CodeGen(ExprGen):
             value = self.compound(bop, cur, r, kind_l, self.kind(rhs), n, target, rhs)
             return self.store(sym, value, False, line, col)
         # selector assignment: a[i][j] = v  (value first, then selectors)
+        if slot_append(n) is not None and self.own.map_slots(sym) is not None:
+            return self.append_slot(n, sym, sels[0], rhs)
         stmts: list[P.stmt] = []
         if op == "=":
             v = self.expr(rhs)
@@ -626,6 +625,59 @@ class CodeGen(ExprGen):
             inner = P.If(test=lst, body=[fast_l], orelse=slow)
             stmts.append(at(P.If(test=dct, body=[fast_d], orelse=[at(inner, line, col)]), line, col))
         return stmts
+
+    def append_var(self, n: Any, o: Any, rhs: Any, op: str) -> list[P.stmt]:
+        """`x = append(x, ...)`: in place when x owns its list (ownership.py), else a new list."""
+        line, col = n.line, n.col
+        if op == "=" and len(rhs.args) == 2 and o in self.unaliased:  # no other reference, ever
+            if self.index_appendable(rhs.args[1]):
+                return self.append_index(self.expr(rhs.args[0]), rhs.args[1], line, col)
+            cur, v = self.expr(rhs.args[0]), self.expr(rhs.args[1])
+            return [at(expr_stmt(P.Call(func=P.Attribute(value=cur, attr="append", ctx=P.Load()),
+                                        args=[v], keywords=[])), line, col)]
+        args = [self.expr(a) for a in rhs.args]
+        value = at(call("B_append", *args), rhs.line, rhs.col)
+        flag = self.own.var_flag(o) if op == "=" else None
+        if flag is None:
+            return self.store(n.syms, value, op == ":=", line, col)
+        pre, args = self.simple_args(args, line, col)  # (they run before the ownership test)
+        cur = args[0]
+        grow = at(_grow(cur, args[1:]), line, col)
+        copy_ = [*self.store(n.syms, at(call("B_append", *args), rhs.line, rhs.col), False, line, col),
+                 at(assign(ST(flag), C(True)), line, col)]
+        test = and_(N(flag), self.tis(cur, "list"))
+        return [*pre, at(P.If(test=test, body=[grow], orelse=copy_), line, col)]
+
+    def append_slot(self, n: Any, sym: Any, key_node: Any, rhs: Any) -> list[P.stmt]:
+        """`m[k] = append(m[k], ...)`, `m.f = append(m.f, ...)`: in place when the slot holds the list an
+        append stored there and no read since may have kept it (ownership.py), else a new list stored."""
+        line, col = n.line, n.col
+        slots = self.own.map_slots(sym)
+        pre, args = self.simple_args([self.expr(a) for a in rhs.args], line, col)
+        cur = args[0]
+        key = C(key_node.value) if type(key_node) is A.StringLit or type(key_node) is A.IntLit else self.expr(key_node)
+        owned = and_(self.tis(cur, "list"),
+                     cmp(P.Call(func=P.Attribute(value=N(slots), attr="get", ctx=P.Load()), args=[key], keywords=[]),
+                         P.Is(), cur))
+        tn = self.tmp()
+        made = at(assign(ST(tn), at(call("B_append", *args), rhs.line, rhs.col)), line, col)
+        store = at(expr_stmt(call("_o_set_index", self.read_sym(sym), key, N(tn))), line, col)
+        keep = at(assign(P.Subscript(value=N(slots), slice=key, ctx=P.Store()), N(tn)), line, col)
+        return [*pre, at(P.If(test=owned, body=[at(_grow(cur, args[1:]), line, col)], orelse=[made, store, keep]),
+                         line, col)]
+
+    def simple_args(self, args: list[P.expr], line: int, col: int) -> tuple[list[P.stmt], list[P.expr]]:
+        """Evaluate the arguments into temporaries (in order) unless they are plain names or constants."""
+        pre: list[P.stmt] = []
+        out: list[P.expr] = []
+        for a in args:
+            if is_simple(a):
+                out.append(a)
+            else:
+                t = self.tmp()
+                pre.append(at(assign(ST(t), a), line, col))
+                out.append(N(t))
+        return pre, out
 
     def index_appendable(self, e: Any) -> bool:
         """`y[i]` with y a plain variable and i an int >= 0 not known to be in range."""
@@ -853,6 +905,14 @@ def _idents(node: Any, out: list) -> None:
         _idents(x, out)
 
 
+def _grow(lst: P.expr, values: list[P.expr]) -> P.stmt:
+    """lst.append(v) / lst.extend((v, w, ...)): the in-place append."""
+    if len(values) == 1:
+        return expr_stmt(P.Call(func=P.Attribute(value=lst, attr="append", ctx=P.Load()), args=values, keywords=[]))
+    return expr_stmt(P.Call(func=P.Attribute(value=lst, attr="extend", ctx=P.Load()),
+                            args=[P.Tuple(elts=values, ctx=P.Load())], keywords=[]))
+
+
 def _is_append_of(rhs: Any, o: Any) -> bool:
     if type(rhs) is not A.CallExpr or rhs.ellipsis or len(rhs.args) < 2:
         return False
@@ -1038,6 +1098,7 @@ def compile_chunk(file: A.File, filename: str, src_key: str, builtins: list[str]
     gen.flag_syms = stable_syms(records)
     gen.stable_rhs = stable_rhs_of(gen, records)
     gen.unaliased = unaliased_arrays(file)
+    gen.own = analyse_ownership(file, persisted)
     # globals declared by this chunk can only be assigned by this chunk's code
     # while it runs, so they join the inference; persisted ones never do
     gen.kinds = infer_kinds(res, [r for r in records if r[0].scope == "local" or r[0].owner is not None

@@ -124,6 +124,7 @@ class ExprGen:
     # may splice x) or an assignment to i or x. `inb`: (x, i) with i < len(x), as symbols;
     # `upper`: ints i < len(...) <= MAX, so i + 1 cannot overflow (only assignments end it).
     stable_rhs: dict = {}  # local assigned exactly once -> its right side  # noqa: RUF012
+    own: Any = None  # ownership.Ownership of the chunk: which reads end an in-place append's ownership
     inb: frozenset = frozenset()
     upper: frozenset = frozenset()
 
@@ -258,6 +259,21 @@ class ExprGen:
             return sub0(N(o.py))
         return N(o.py)
 
+    def ident(self, n: Any) -> P.expr:
+        """A variable's value; a read that may keep a reference to an owned array (ownership.py) also
+        ends that ownership: `(_ow_x := False) or x`, `_oc_m.clear() or m`."""
+        e = self.read_sym(n.sym)
+        own = self.own
+        if own is None:
+            return e
+        flag, slots = own.var_flag(n.sym), own.map_slots(n.sym)
+        if flag is not None and id(n) not in own.benign_var:
+            e = P.BoolOp(op=P.Or(), values=[walrus(flag, C(False)), e])
+        if slots is not None and id(n) not in own.benign_map:
+            clear = P.Call(func=P.Attribute(value=N(slots), attr="clear", ctx=P.Load()), args=[], keywords=[])
+            e = P.BoolOp(op=P.Or(), values=[clear, e])
+        return e
+
     def once(self, e: P.expr) -> tuple[P.expr, P.expr]:
         """(first-use form, later-use form) so e is evaluated exactly once."""
         if is_simple(e):
@@ -287,7 +303,7 @@ class ExprGen:
     def expr(self, n: Any) -> P.expr:
         t = type(n)
         if t is A.Ident:
-            return at(self.read_sym(n.sym), n.line, n.col)
+            return at(self.ident(n), n.line, n.col)
         if t is A.IntLit or t is A.FloatLit or t is A.StringLit:
             return at(C(n.value), n.line, n.col)
         if t is A.BoolLit:
