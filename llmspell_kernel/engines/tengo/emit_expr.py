@@ -156,6 +156,8 @@ class ExprGen:
             return "float"
         if t is A.BoolLit:
             return "bool"
+        if t is A.CharLit:
+            return "char"
         if t is A.Ident:
             return self.kinds.get(orig(n.sym))
         if t is A.ParenExpr:
@@ -357,14 +359,41 @@ class ExprGen:
         if op == "<" or op == "<=":
             # Tengo compiles a < b as b > a (right side evaluated first)
             r, lv = self.expr(n.rhs), self.expr(n.lhs)
+            fast = self.char_compare(">" if op == "<" else ">=", r, lv, n.rhs, n.lhs)
+            if fast is not None:
+                return at(fast, n.line, n.col)
             return self.arith(">" if op == "<" else ">=", r, lv, self.kind(n.rhs), self.kind(n.lhs), n)
         lv, r = self.expr(n.lhs), self.expr(n.rhs)
+        fast = self.char_compare(op, lv, r, n.lhs, n.rhs)
+        if fast is not None:
+            return at(fast, n.line, n.col)
         if op == "==" or op == "!=":
             e = self.equal(lv, r, self.kind(n.lhs), self.kind(n.rhs))
             if op == "!=":
                 e = P.UnaryOp(op=P.Not(), operand=e)
             return at(e, n.line, n.col)
         return self.arith(op, lv, r, self.kind(n.lhs), self.kind(n.rhs), n, n.lhs, n.rhs)
+
+    def char_compare(self, op: str, lv: P.expr, r: P.expr, ln: Any, rn: Any) -> P.expr | None:
+        """`ch >= '0'`, `ch == '+'` (a char literal on one side): the code points compared when the other
+        side is a char, the general operator otherwise."""
+        if op not in (">", ">=", "==", "!=") or (self.kind(ln) == "char") == (self.kind(rn) == "char"):
+            return None
+        lit_left = self.kind(ln) == "char"
+        x = r if lit_left else lv
+        if not is_simple(x):
+            return None
+        code = C((ln if lit_left else rn).value)
+        pyop = {">": P.Gt(), ">=": P.GtE(), "==": P.Eq(), "!=": P.NotEq()}[op]
+        xv = P.Attribute(value=x, attr="v", ctx=P.Load())
+        fast = cmp(code, pyop, xv) if lit_left else cmp(xv, pyop, code)
+        if op in ("==", "!="):
+            slow = self.equal(lv, r, self.kind(ln), self.kind(rn))
+            if op == "!=":
+                slow = P.UnaryOp(op=P.Not(), operand=slow)
+        else:
+            slow = call(_SLOW[op], lv, r)
+        return ifexp(type_is(x, "_Char"), fast, slow)
 
     def guard(self, lv: P.expr, r: P.expr, lt: str | None, rt: str | None) -> tuple[Any, P.expr, P.expr]:
         """(test, a, b): test evaluates lv then r exactly once and checks their
@@ -589,6 +618,13 @@ class ExprGen:
                 # string(int) is the decimal form; string(str) the string itself
                 a = self.expr(n.args[0])
                 return at(call("str", a) if self.kind(n.args[0]) == "int" else a, n.line, n.col)
+            if name == "string" and len(n.args) == 1 and self.kind(n.args[0]) is None:
+                # string(ch): a valid code point below the surrogates is its one-character string
+                a1, a2 = self.once(self.expr(n.args[0]))
+                v = P.Attribute(value=a2, attr="v", ctx=P.Load())
+                test = and_(type_is(a1, "_Char"), P.Compare(left=C(0), ops=[P.LtE(), P.Lt()],
+                                                             comparators=[v, C(0xD800)]))
+                return at(ifexp(test, call("chr", v), call("B_string", a2)), n.line, n.col)
         fe = self.expr(f)
         args = [self.expr(a) for a in n.args]
         if n.ellipsis and args:
