@@ -36,3 +36,8 @@ def test_char_paths_print_what_tengo_prints(run, src, expected):
 def test_a_string_compared_with_a_char_is_tengos_error(run):
     err = run.err('x := "0"\ny := x >= \'0\'\n')
     assert err.tengo_format().splitlines()[0] == 'Runtime Error: invalid operation: string >= char'
+
+
+def test_a_parenthesised_char_literal(run):
+    assert run('fmt := import("fmt")\nc := \'b\'\nfmt.println(c > (\'a\'), " ", (\'a\') == c, " ", c != ((\'b\')))\n') == (
+        "true false false\n")  # what the real tengo binary printed

@@ -383,7 +383,10 @@ class ExprGen:
         x = r if lit_left else lv
         if not is_simple(x):
             return None
-        code = C((ln if lit_left else rn).value)
+        lit = ln if lit_left else rn
+        while type(lit) is A.ParenExpr:
+            lit = lit.expr
+        code = C(lit.value)
         pyop = {">": P.Gt(), ">=": P.GtE(), "==": P.Eq(), "!=": P.NotEq()}[op]
         xv = P.Attribute(value=x, attr="v", ctx=P.Load())
         fast = cmp(code, pyop, xv) if lit_left else cmp(xv, pyop, code)
