@@ -309,9 +309,9 @@ class CodeGen(ExprGen):
             out.append(at(P.If(test=test, body=body, orelse=orelse), n.line, n.col))
             return out
         if t is A.ForStmt:
-            return self.for_stmt(n)
+            return self.localize_globals(n, self.for_stmt(n))
         if t is A.ForInStmt:
-            return self.for_in(n)
+            return self.localize_globals(n, self.for_in(n))
         if t is A.BranchStmt:
             if n.op == "break":
                 return [at(P.Break(), n.line, n.col)]
@@ -423,6 +423,23 @@ class CodeGen(ExprGen):
             loop = self.version_on_flags(loop, n)
         out.append(at(loop, n.line, n.col))
         return out
+
+    def localize_globals(self, n: Any, out: list[P.stmt]) -> list[P.stmt]:
+        """A loop of the chunk's top level that calls no user code: the globals it assigns live in
+        Python locals while it runs (cheaper than the namespace dict), and are written back when it
+        ends, however it ends. No other code runs meanwhile, so nothing can see the difference."""
+        if (self.cur is not self.res.main or self.pyblocks or loop_nesting(n) > 8
+                or calls_beyond(n, _NO_CALLBACK_BUILTINS) or _has_func(n)):
+            return out
+        names = sorted({o.py for o in _assigned(n) if o.scope == "global" and o.owner is None})
+        if not names:
+            return out
+        local = {g: "l" + g for g in names}
+        body = [_Rename(local).visit(st) for st in out]
+        line, col = n.line, n.col
+        pre = [at(assign(ST(lo), N(g)), line, col) for g, lo in local.items()]
+        back = [at(assign(ST(g), N(lo)), line, col) for g, lo in local.items()]
+        return [*pre, at(P.Try(body=body, handlers=[], orelse=[], finalbody=back), line, col)]
 
     def version_on_flags(self, loop: P.stmt, n: Any) -> P.stmt:
         """A loop that tests type flags of variables it never assigns (`x[i] if _k_x_list
@@ -759,6 +776,30 @@ class CodeGen(ExprGen):
 
     def captures_self(self, rhs: Any, o: Any) -> bool:
         return type(rhs) is A.FuncLit and any(s is o for s in rhs.scope.free)
+
+
+class _Rename(P.NodeTransformer):
+    """Rename variables (Python names) in generated code."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def visit_Name(self, node: P.Name) -> P.AST:
+        new = self.names.get(node.id)
+        if new is not None:
+            node.id = new
+        return node
+
+
+def _assigned(node: Any) -> list:
+    """Symbols that assignments inside node (nested functions excluded) assign."""
+    out: list = []
+    collect_assigns(node, out)
+    return [s for s, _rhs, _op in out]
+
+
+def _has_func(node: Any) -> bool:
+    return type(node) is A.FuncLit or any(_has_func(x) for x in A.children(node))
 
 
 class _FlagsTrue(P.NodeTransformer):
