@@ -41,3 +41,7 @@ def test_a_string_compared_with_a_char_is_tengos_error(run):
 def test_a_parenthesised_char_literal(run):
     assert run('fmt := import("fmt")\nc := \'b\'\nfmt.println(c > (\'a\'), " ", (\'a\') == c, " ", c != ((\'b\')))\n') == (
         "true false false\n")  # what the real tengo binary printed
+
+
+def test_a_char_expression_that_is_not_a_literal(run):
+    assert run('fmt := import("fmt")\nc := \'b\'\nfmt.println(c > +\'a\', " ", +\'b\' == c)\n') == "true true\n"

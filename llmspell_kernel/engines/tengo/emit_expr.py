@@ -386,6 +386,8 @@ class ExprGen:
         lit = ln if lit_left else rn
         while type(lit) is A.ParenExpr:
             lit = lit.expr
+        if type(lit) is not A.CharLit:  # (+'a' is a char too)
+            return None
         code = C(lit.value)
         pyop = {">": P.Gt(), ">=": P.GtE(), "==": P.Eq(), "!=": P.NotEq()}[op]
         xv = P.Attribute(value=x, attr="v", ctx=P.Load())
