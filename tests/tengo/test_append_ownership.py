@@ -133,3 +133,39 @@ def test_generated_code_uses_no_reference_counts():
     code = TengoRuntime().dump_python(src)
     assert "getrefcount" not in code and "_rc(" not in code
     assert "_ow_g_x" in code and "_oc_g_m" in code
+
+
+_OPS = [
+    "x = append(x, {n})", "y = x", "if len(x) > 0 {{ x[0] = {n} }}", "if len(y) > 0 {{ y[0] = {n} }}",
+    "m.k = append(m.k, {n})", 'm["j"] = append(m["j"], {n})', "y = m.k", "m.k = y", "y = append(y, {n})",
+    "keep = append(keep, x)", "keep = append(keep, m.j)", "hold(x)", "hold(m.k)", "for v in x {{ s += v }}",
+    "x = [{n}]", "m = {{k: [], j: [{n}]}}", "x = append(x, len(m.k), {n})", "if len(m.k) > 0 {{ m.k[0] = {n} }}",
+    "y = x[:]", "x = append(x, x[0] || 0)", 'm.j = append(m.j, m["k"])',
+]
+
+
+def _random_program(rng) -> str:
+    lines = []
+    for _ in range(rng.randint(3, 12)):
+        op = rng.choice(_OPS).format(n=rng.randint(1, 99))
+        lines.append(f"for i := 0; i < {rng.randint(2, 4)}; i++ {{ {op} }}" if rng.random() < 0.4 else op)
+    body = "\n  ".join(lines)
+    decl = "x := []\n  y := [0]\n  m := {k: [], j: []}\n  keep := []\n  s := 0"
+    if rng.random() < 0.5:  # as a function's locals, or as the chunk's globals
+        return (f"held := []\nhold := func(a) {{ held = append(held, a) }}\nf := func() {{\n  {decl}\n  {body}\n"
+                f"  return [x, y, m, keep, s]\n}}\nfmt.println(f(), held)\n")
+    return (f"held := []\nhold := func(a) {{ held = append(held, a) }}\n{decl}\n{body}\n"
+            "fmt.println([x, y, m, keep, s], held)\n")
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_aliasing_programs_print_the_same_with_and_without_ownership(run, seed):
+    import random
+
+    rng = random.Random(seed)
+    for _ in range(10):
+        src = FMT + _random_program(rng)
+        fast = run(src)
+        with pytest.MonkeyPatch.context() as mp:
+            _no_ownership(mp)
+            assert run(src) == fast, src
