@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmspell_kernel.engines.tengo import TengoRuntime, compiler, runtime
+from llmspell_kernel.engines.tengo import TengoError, TengoRuntime, compiler, runtime
 from llmspell_kernel.engines.tengo.ownership import Ownership
 
 FMT = 'fmt := import("fmt")\n'
@@ -62,6 +62,7 @@ CASES = {
 def _no_ownership(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(runtime, "_CACHE", {})  # compile again
     mp.setattr(compiler, "analyse_ownership", lambda file, persisted: Ownership())
+    mp.setattr(compiler, "owns_slots", lambda loop, kind, maps: False)
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -169,3 +170,58 @@ def test_random_aliasing_programs_print_the_same_with_and_without_ownership(run,
         with pytest.MonkeyPatch.context() as mp:
             _no_ownership(mp)
             assert run(src) == fast, src
+
+
+_LOOP_OPS = [
+    "g.ids = append(g.ids, i)", "g = objs[i % 3]", "h = g.ids", "h = objs[i % 3].ids", "if len(h) > 0 { h[0] = i }",
+    "if len(g.ids) > 0 { g.ids[0] = i }", "objs[i % 3] = {ids: g.ids}", "g.ids = []", "keep = append(keep, g.ids)",
+    "g = {ids: [i]}", "h = append(h, i)", "objs = append(objs, g)", "s += len(g.ids)", "g.ids = append(g.ids, i, -i)",
+    "g[\"ids\"] = append(g[\"ids\"], i)", "other.x = append(other.x, i)", "h = other.x", "g = other",
+    "objs[i % 2].ids = h", "for v in g.ids { s += v }", "h = copy(g.ids)", "g.ids = append(g.ids, len(h))",
+]
+
+
+def _random_loop_program(rng) -> str:
+    ops = "\n    ".join(rng.choice(_LOOP_OPS) for _ in range(rng.randint(2, 8)))
+    roll = rng.random()
+    if roll < 0.2:
+        loop = f"for i, o in objs {{\n    g = o\n    {ops}\n  }}"
+    elif roll < 0.4:  # walking a container whose slot the loop grows: the loop's values may be owned lists
+        loop = f"for kk, o in g {{\n    i := len(keep)\n    h = o\n    {ops}\n  }}"
+    else:
+        loop = f"for i := 0; i < {rng.randint(3, 9)}; i++ {{\n    {ops}\n  }}"
+    body = ("objs := [{ids: []}, {ids: [1]}, {ids: []}]\n  other := {x: []}\n  g := objs[0]\n  h := []\n"
+            f"  keep := []\n  s := 0\n  {loop}\n")
+    if rng.random() < 0.5:
+        return f"f := func() {{\n  {body}  return [objs, other, g, h, keep, s]\n}}\nfmt.println(f())\n"
+    return f"{body}fmt.println([objs, other, g, h, keep, s])\n"
+
+
+def _outcome(src: str) -> str:
+    """What the program printed, then its error if it failed."""
+    printed: list[str] = []
+    try:
+        TengoRuntime(stdout=printed.append).run(src, "test.tengo")
+    except TengoError as e:
+        printed.append(e.tengo_format())
+    return "".join(printed)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_slot_loops_print_the_same_with_and_without_ownership(seed):
+    import random
+
+    rng = random.Random(1000 + seed)
+    for _ in range(10):
+        src = FMT + _random_loop_program(rng)
+        fast = _outcome(src)
+        with pytest.MonkeyPatch.context() as mp:
+            _no_ownership(mp)
+            assert _outcome(src) == fast, src
+
+
+def test_a_loop_over_records_grows_their_fields_in_place():
+    src = ('groups := {}\nfor i := 0; i < 1000; i++ {\n  k := "k" + string(i % 10)\n  g := groups[k]\n'
+           '  if is_undefined(g) { g = {key: k, ids: []}; groups[k] = g }\n  g.ids = append(g.ids, i)\n}')
+    assert _copies(src) <= 10
+    assert "_o_own_slot" in TengoRuntime().dump_python(src)

@@ -18,7 +18,7 @@ from . import ast as A
 from .emit_expr import ExprGen, calls_beyond, last_pos, orig
 from .ops import SMALL
 from .ownership import analyse as analyse_ownership
-from .ownership import self_append, slot_append
+from .ownership import owns_slots, self_append, slot_append
 from .pyast import (
     ST,
     C,
@@ -308,10 +308,8 @@ class CodeGen(ExprGen):
                 self.pre = saved
             out.append(at(P.If(test=test, body=body, orelse=orelse), n.line, n.col))
             return out
-        if t is A.ForStmt:
-            return self.localize_globals(n, self.for_stmt(n))
-        if t is A.ForInStmt:
-            return self.localize_globals(n, self.for_in(n))
+        if t is A.ForStmt or t is A.ForInStmt:
+            return self.localize_globals(n, self.slot_loop(n))
         if t is A.BranchStmt:
             if n.op == "break":
                 return [at(P.Break(), n.line, n.col)]
@@ -424,6 +422,18 @@ class CodeGen(ExprGen):
         out.append(at(loop, n.line, n.col))
         return out
 
+    def slot_loop(self, n: Any) -> list[P.stmt]:
+        """A loop; one that owns slots (ownership.owns_slots) starts with an empty slot table."""
+        gen = self.for_stmt if type(n) is A.ForStmt else self.for_in
+        if self.own_loop is not None or not owns_slots(n, self.kind, self.own.maps):
+            return gen(n)
+        table = self.own_loop = self.tmp()
+        try:
+            out = gen(n)
+        finally:
+            self.own_loop = None
+        return [at(assign(ST(table), P.Dict(keys=[], values=[])), n.line, n.col), *out]
+
     def localize_globals(self, n: Any, out: list[P.stmt]) -> list[P.stmt]:
         """A loop of the chunk's top level that calls no user code: the globals it assigns live in
         Python locals while it runs (cheaper than the namespace dict), and are written back when it
@@ -511,6 +521,10 @@ class CodeGen(ExprGen):
                 body.append(assign(ST(sym.py), P.List(elts=[N(tn)], ctx=P.Load())))
             else:
                 targets.append(ST(sym.py))
+        if self.own_loop is not None and n.vsym is not None:  # a value of the walked container may be owned
+            v = self.read_sym(n.vsym)
+            body.append(at(P.If(test=self.tis(v, "list"), body=[expr_stmt(call("_o_unown", N(self.own_loop), v))],
+                                orelse=[]), n.line, n.col))
         self.loops.append(None)
         saved = self.pre
         # the budget ticks come from the iterator (_o_iter ticks between chunks)
@@ -599,6 +613,8 @@ class CodeGen(ExprGen):
         # selector assignment: a[i][j] = v  (value first, then selectors)
         if slot_append(n) is not None and self.own.map_slots(sym) is not None:
             return self.append_slot(n, sym, sels[0], rhs)
+        if slot_append(n) is not None and self.own_loop is not None:
+            return self.append_slot(n, sym, sels[0], rhs, self.own_loop)
         stmts: list[P.stmt] = []
         if op == "=":
             v = self.expr(rhs)
@@ -655,31 +671,41 @@ class CodeGen(ExprGen):
         args = [self.expr(a) for a in rhs.args]
         value = at(call("B_append", *args), rhs.line, rhs.col)
         flag = self.own.var_flag(o) if op == "=" else None
+        # a copy takes references to x's elements: in a slot-owning loop x might be a container of owned lists
+        forget = ([at(expr_stmt(P.Call(func=P.Attribute(value=N(self.own_loop), attr="clear", ctx=P.Load()),
+                                       args=[], keywords=[])), line, col)] if self.own_loop else [])
         if flag is None:
-            return self.store(n.syms, value, op == ":=", line, col)
+            return [*forget, *self.store(n.syms, value, op == ":=", line, col)]
         pre, args = self.simple_args(args, line, col)  # (they run before the ownership test)
         cur = args[0]
         grow = at(_grow(cur, args[1:]), line, col)
-        copy_ = [*self.store(n.syms, at(call("B_append", *args), rhs.line, rhs.col), False, line, col),
+        copy_ = [*forget, *self.store(n.syms, at(call("B_append", *args), rhs.line, rhs.col), False, line, col),
                  at(assign(ST(flag), C(True)), line, col)]
         test = and_(N(flag), self.tis(cur, "list"))
         return [*pre, at(P.If(test=test, body=[grow], orelse=copy_), line, col)]
 
-    def append_slot(self, n: Any, sym: Any, key_node: Any, rhs: Any) -> list[P.stmt]:
+    def append_slot(self, n: Any, sym: Any, key_node: Any, rhs: Any, loop_table: str | None = None) -> list[P.stmt]:
         """`m[k] = append(m[k], ...)`, `m.f = append(m.f, ...)`: in place when the slot holds the list an
-        append stored there and no read since may have kept it (ownership.py), else a new list stored."""
+        append stored there and no read since may have kept it (ownership.py), else a new list stored.
+        The slots of m are m's `_oc_` dict (m holds literals only), or the slot table of the loop
+        (`loop_table`), keyed by (id(m), key)."""
         line, col = n.line, n.col
-        slots = self.own.map_slots(sym)
         pre, args = self.simple_args([self.expr(a) for a in rhs.args], line, col)
         cur = args[0]
         key = C(key_node.value) if type(key_node) is A.StringLit or type(key_node) is A.IntLit else self.expr(key_node)
+        base = self.read_sym(sym)
+        table = N(loop_table or self.own.map_slots(sym))
+        slot = P.Tuple(elts=[call("id", base), key], ctx=P.Load()) if loop_table else key
         owned = and_(self.tis(cur, "list"),
-                     cmp(P.Call(func=P.Attribute(value=N(slots), attr="get", ctx=P.Load()), args=[key], keywords=[]),
+                     cmp(P.Call(func=P.Attribute(value=table, attr="get", ctx=P.Load()), args=[slot], keywords=[]),
                          P.Is(), cur))
         tn = self.tmp()
         made = at(assign(ST(tn), at(call("B_append", *args), rhs.line, rhs.col)), line, col)
-        store = at(expr_stmt(call("_o_set_index", self.read_sym(sym), key, N(tn))), line, col)
-        keep = at(assign(P.Subscript(value=N(slots), slice=key, ctx=P.Store()), N(tn)), line, col)
+        store = at(expr_stmt(call("_o_set_index", base, key, N(tn))), line, col)
+        if loop_table:
+            keep = at(expr_stmt(call("_o_own_slot", table, slot, N(tn))), line, col)
+        else:
+            keep = at(assign(P.Subscript(value=table, slice=key, ctx=P.Store()), N(tn)), line, col)
         return [*pre, at(P.If(test=owned, body=[at(_grow(cur, args[1:]), line, col)], orelse=[made, store, keep]),
                          line, col)]
 

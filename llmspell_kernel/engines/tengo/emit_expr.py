@@ -125,6 +125,7 @@ class ExprGen:
     # `upper`: ints i < len(...) <= MAX, so i + 1 cannot overflow (only assignments end it).
     stable_rhs: dict = {}  # local assigned exactly once -> its right side  # noqa: RUF012
     own: Any = None  # ownership.Ownership of the chunk: which reads end an in-place append's ownership
+    own_loop: str | None = None  # the slot table of the slot-owning loop being generated (ownership.py)
     inb: frozenset = frozenset()
     upper: frozenset = frozenset()
 
@@ -640,6 +641,17 @@ class ExprGen:
         return at(P.Call(func=fe, args=args, keywords=[]), n.line, n.col)
 
     def index_expr(self, n: Any) -> P.expr:
+        return self.checked_read(n, self.plain_index(n))
+
+    def checked_read(self, n: Any, e: P.expr) -> P.expr:
+        """In a slot-owning loop, an element read whose value may be kept ends that value's ownership."""
+        if self.own_loop is None or id(n) in self.own.read_benign:
+            return e
+        t = self.tmp()
+        test = cmp(P.Attribute(value=walrus(t, e), attr="__class__", ctx=P.Load()), P.IsNot(), N("list"))
+        return at(ifexp(test, N(t), call("_o_unown", N(self.own_loop), N(t))), *last_pos(n))
+
+    def plain_index(self, n: Any) -> P.expr:
         x = self.expr(n.expr)
         i = self.expr(n.index)
         line, col = last_pos(n.index)
@@ -704,4 +716,4 @@ class ExprGen:
         key = C(n.sel.value)
         e = ifexp(self.tis(x1, "dict"), P.Call(func=P.Attribute(value=x2, attr="get", ctx=P.Load()), args=[key], keywords=[]),  # noqa: E501
                   call("_o_index", x2, key))
-        return at(e, n.sel.line, n.sel.col)
+        return self.checked_read(n, at(e, n.sel.line, n.sel.col))

@@ -14,6 +14,13 @@ in the one Python function where all its uses are (so every read of it is in cod
 Reads that may keep a reference set the flag false (clear the dict) at the read itself, so the first
 append after them copies and later ones are in place again: amortised O(1) while the code only builds
 the array, a copy per append while other references live, like every read-only language value.
+
+A third kind covers slots of containers that come from anywhere (`g := groups[k]; g.ids = append(g.ids, x)`),
+inside one loop that cannot hand such a list to other code (`owns_slots`: no calls but scalar builtins, no
+slices, no array `+`, no nested for-in, no functions). A table local to the loop maps each slot `(id(C), key)`
+to the list an append stored there, and that list's id back to the slot. The list is then referenced only
+from its slot: every element read in the loop (and each for-in value) is checked against the table and
+ends the ownership of the list it returns; a copying append of a variable clears the table.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ class Ownership:
     maps: set = field(default_factory=set)  # symbols with an owned-slot dict `_oc_<py>`
     benign_var: set = field(default_factory=set)  # id() of Ident reads that keep no reference to x
     benign_map: set = field(default_factory=set)  # id() of Ident reads that keep none to m's elements
+    read_benign: set = field(default_factory=set)  # id() of element reads whose value is not kept
 
     def var_flag(self, sym: Any) -> str | None:
         o = orig(sym)
@@ -121,6 +129,7 @@ def analyse(file: A.File, persisted: set[str]) -> Ownership:
             if m is not None:
                 map_appends.add(m)
                 own.benign_map.add(id(n.rhs[0].args[0].expr))
+                own.read_benign.add(id(n.rhs[0].args[0]))  # the slot's list, appended to
         elif t is A.ForInStmt:
             bound = [x for x in (n.ksym, n.vsym) if x is not None]
             assigned_other.update(bound)
@@ -135,14 +144,18 @@ def analyse(file: A.File, persisted: set[str]) -> Ownership:
             if type(a) is A.Ident:
                 own.benign_var.add(id(a))
                 own.benign_map.add(id(a))
-            elif type(a) in (A.IndexExpr, A.SelectorExpr) and type(a.expr) is A.Ident:
-                own.benign_map.add(id(a.expr))  # the element is measured, not kept
+            elif type(a) in (A.IndexExpr, A.SelectorExpr):
+                own.read_benign.add(id(a))  # the element is measured, not kept
+                if type(a.expr) is A.Ident:
+                    own.benign_map.add(id(a.expr))
         elif t is A.IndexExpr or t is A.SelectorExpr:
             x = n.expr
             if type(x) is A.Ident:
                 own.benign_var.add(id(x))  # an element is read, not the array
-            elif type(x) in (A.IndexExpr, A.SelectorExpr) and type(x.expr) is A.Ident:
-                own.benign_map.add(id(x.expr))  # m[k][i]: an element of the element
+            elif type(x) in (A.IndexExpr, A.SelectorExpr):
+                own.read_benign.add(id(x))  # x[k][i]: only the outer read's value is kept
+                if type(x.expr) is A.Ident:
+                    own.benign_map.add(id(x.expr))  # m[k][i]: an element of the element
         for x in A.children(n):
             visit(x, depth)
 
@@ -158,3 +171,57 @@ def analyse(file: A.File, persisted: set[str]) -> Ownership:
     own.maps = {s for s in map_appends if trackable(s) and s not in assigned_other}
     return own
 
+
+
+# builtins that keep no reference to an element of their arguments and run no other code
+_SCALAR_BUILTINS = frozenset({
+    "len", "string", "int", "float", "bool", "char", "copy", "type_name", "is_int", "is_float", "is_string",
+    "is_bool", "is_char", "is_bytes", "is_array", "is_map", "is_error", "is_undefined", "is_function",
+    "is_callable", "is_immutable_array", "is_immutable_map", "is_iterable", "is_time",
+})
+
+
+def owns_slots(loop: Any, kind: Any, literal_maps: set) -> bool:
+    """Whether `loop` appends to the slot of a container not tracked by `_oc_` (a slot-append) and can
+    hand a list to nothing but its own checked element reads: no calls but `_SCALAR_BUILTINS` and the
+    appends of `x = append(x, ...)` / slot-appends, no function literals, imports, slices, immutable
+    copies, nested for-in, or `+` / `+=` whose left side may be an array. `kind` gives an expression's
+    static kind."""
+    found = False
+
+    def ok(n: Any, top: bool) -> bool:
+        nonlocal found
+        t = type(n)
+        if t in (A.FuncLit, A.ImportExpr, A.SliceExpr, A.ImmutableExpr) or (t is A.ForInStmt and not top):
+            return False
+        if t is A.AssignStmt and (self_append(n) is not None or slot_append(n) is not None):
+            m = slot_append(n)
+            if m is not None and m not in literal_maps:
+                found = True
+            return all(ok(x, False) for x in [n.lhs[0], *n.rhs[0].args])
+        if t is A.AssignStmt and n.op == "+=" and kind(n.lhs[0]) not in ("int", "float", "str"):
+            return False
+        if t is A.CallExpr and not (_builtin(n, *_SCALAR_BUILTINS)):
+            return False
+        if t is A.BinaryExpr and n.op == "+" and kind(n.lhs) not in ("int", "float", "str"):
+            return False
+        return all(ok(x, False) for x in A.children(n))
+
+    return ok(loop, True) and found
+
+
+def unown(table: dict, v: Any) -> Any:
+    """An element read in a slot-owning loop returned v: if v is an owned list, it no longer is."""
+    slot = table.pop(id(v), None)
+    if slot is not None:
+        del table[slot]
+    return v
+
+
+def own_slot(table: dict, slot: tuple, new: list) -> None:
+    """A slot-append stored the new list `new` in `slot`: it owns it (and no longer the one before)."""
+    old = table.pop(slot, None)
+    if old is not None:
+        table.pop(id(old), None)
+    table[slot] = new
+    table[id(new)] = slot
