@@ -178,6 +178,7 @@ _LOOP_OPS = [
     "g = {ids: [i]}", "h = append(h, i)", "objs = append(objs, g)", "s += len(g.ids)", "g.ids = append(g.ids, i, -i)",
     "g[\"ids\"] = append(g[\"ids\"], i)", "other.x = append(other.x, i)", "h = other.x", "g = other",
     "objs[i % 2].ids = h", "for v in g.ids { s += v }", "h = copy(g.ids)", "g.ids = append(g.ids, len(h))",
+    "g.z = append(g.z, i)", "g.a = append(g.a, s)", "if len(h) > 1 { h[1] = -1 }",
 ]
 
 
@@ -190,7 +191,7 @@ def _random_loop_program(rng) -> str:
         loop = f"for kk, o in g {{\n    i := len(keep)\n    h = o\n    {ops}\n  }}"
     else:
         loop = f"for i := 0; i < {rng.randint(3, 9)}; i++ {{\n    {ops}\n  }}"
-    body = ("objs := [{ids: []}, {ids: [1]}, {ids: []}]\n  other := {x: []}\n  g := objs[0]\n  h := []\n"
+    body = ("objs := [{a: [], ids: [], z: []}, {ids: [1], z: [2]}, {ids: []}]\n  other := {x: []}\n  g := objs[0]\n  h := []\n"
             f"  keep := []\n  s := 0\n  {loop}\n")
     if rng.random() < 0.5:
         return f"f := func() {{\n  {body}  return [objs, other, g, h, keep, s]\n}}\nfmt.println(f())\n"
@@ -225,3 +226,15 @@ def test_a_loop_over_records_grows_their_fields_in_place():
            '  if is_undefined(g) { g = {key: k, ids: []}; groups[k] = g }\n  g.ids = append(g.ids, i)\n}')
     assert _copies(src) <= 10
     assert "_o_own_slot" in TengoRuntime().dump_python(src)
+
+
+def test_the_slot_table_is_bounded(monkeypatch):
+    from llmspell_kernel.engines.tengo import ownership
+
+    monkeypatch.setattr(ownership, "_MAX_SLOTS", 4)
+    table: dict = {}
+    lists = [[i] for i in range(20)]
+    for i, lst in enumerate(lists):
+        ownership.own_slot(table, (i, "ids"), lst)
+        assert len(table) <= 2 * 4 + 2
+    assert table[(19, "ids")] is lists[19] and table[id(lists[19])] == (19, "ids")

@@ -218,10 +218,17 @@ def unown(table: dict, v: Any) -> Any:
     return v
 
 
+_MAX_SLOTS = 1 << 15
+
+
 def own_slot(table: dict, slot: tuple, new: list) -> None:
-    """A slot-append stored the new list `new` in `slot`: it owns it (and no longer the one before)."""
+    """A slot-append stored the new list `new` in `slot`: it owns it (and no longer the one before).
+    A table past _MAX_SLOTS slots starts again (always allowed: it only costs copies), which bounds the
+    lists it keeps alive after their slot was overwritten or their container freed."""
     old = table.pop(slot, None)
     if old is not None:
         table.pop(id(old), None)
+    elif len(table) >= 2 * _MAX_SLOTS:
+        table.clear()
     table[slot] = new
     table[id(new)] = slot
