@@ -127,7 +127,8 @@ def py_sort_closure(n: int) -> int:
     return ordered[0] * 100000 + ordered[-1]
 
 
-# grouping: appends through a map slot and a map field (issue 19's quadratic case)
+# grouping: appends through a map slot, and through a field of a map fetched from a map (issue 19's quadratic
+# cases: `m[k] = append(m[k], v)`, `g.ids = append(g.ids, x)`)
 GROUPING = _program("grouping")
 
 
@@ -138,10 +139,17 @@ def py_grouping(n: int) -> int:
         if k not in groups:
             groups[k] = []
         groups[k].append(i)
+    records: dict[str, dict] = {}
+    for i in range(n):
+        k = "r" + str(i % 100)
+        g = records.get(k)
+        if g is None:
+            g = records[k] = {"key": k, "ids": []}
+        g["ids"].append(i)
     keys, sizes = [], []
     for k, v in groups.items():
         keys.append(k)
-        sizes.append(len(v))
+        sizes.append(len(v) + len(records["r" + k[1:]]["ids"]))
     return sum(sizes) * 1000 + len(keys)
 
 

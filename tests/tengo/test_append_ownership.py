@@ -8,6 +8,8 @@ be the same. The amortisation itself is checked by counting the appends that cop
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from llmspell_kernel.engines.tengo import TengoError, TengoRuntime, compiler, runtime
@@ -159,19 +161,6 @@ def _random_program(rng) -> str:
             "fmt.println([x, y, m, keep, s], held)\n")
 
 
-@pytest.mark.parametrize("seed", range(40))
-def test_random_aliasing_programs_print_the_same_with_and_without_ownership(run, seed):
-    import random
-
-    rng = random.Random(seed)
-    for _ in range(10):
-        src = FMT + _random_program(rng)
-        fast = run(src)
-        with pytest.MonkeyPatch.context() as mp:
-            _no_ownership(mp)
-            assert run(src) == fast, src
-
-
 _LOOP_OPS = [
     "g.ids = append(g.ids, i)", "g = objs[i % 3]", "h = g.ids", "h = objs[i % 3].ids", "if len(h) > 0 { h[0] = i }",
     "if len(g.ids) > 0 { g.ids[0] = i }", "objs[i % 3] = {ids: g.ids}", "g.ids = []", "keep = append(keep, g.ids)",
@@ -209,12 +198,11 @@ def _outcome(src: str) -> str:
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_random_slot_loops_print_the_same_with_and_without_ownership(seed):
-    import random
-
-    rng = random.Random(1000 + seed)
+@pytest.mark.parametrize("generate", [_random_program, _random_loop_program])
+def test_random_programs_print_the_same_with_and_without_ownership(generate, seed):
+    rng = random.Random(f"{generate.__name__}{seed}")
     for _ in range(10):
-        src = FMT + _random_loop_program(rng)
+        src = FMT + generate(rng)
         fast = _outcome(src)
         with pytest.MonkeyPatch.context() as mp:
             _no_ownership(mp)
