@@ -58,6 +58,11 @@ CASES = {
         'x := [0]\nfor i := 0; i < 3; i++ { x = append(x, i, -i) }\nm := {k: []}\n'
         'for i := 0; i < 2; i++ { m.k = append(m.k, i, i * 10) }\nfmt.println(x, " ", m)\n',
         "[0, 0, 0, 1, -1, 2, -2] {k: [0, 0, 1, 10]}\n"),
+    "a slot grown in a loop, its list appended to another array each time": (
+        "make_rows := func() { return [[], [], []] }\nf := func() {\n  rows := make_rows()\n  r := []\n"
+        "  for i := 0; i < 4; i++ {\n    rows[1] = append(rows[1], i)\n    j := 1\n    r = append(r, rows[j])\n"
+        "  }\n  return r\n}\nfmt.println(f())\n",
+        "[[0], [0, 1], [0, 1, 2], [0, 1, 2, 3]]\n"),
 }
 
 

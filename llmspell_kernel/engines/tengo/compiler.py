@@ -730,6 +730,8 @@ class CodeGen(ExprGen):
             return False
         if self.pyblocks + 2 > 18:  # a try takes Python blocks too (20 at most)
             return False
+        if self.own_loop is not None:  # (its element read must be checked, ownership.py)
+            return False
         return all(is_simple(self.read_sym(x.sym)) for x in (e.expr, e.index))
 
     def append_index(self, r: P.expr, e: Any, line: int, col: int) -> list[P.stmt]:
