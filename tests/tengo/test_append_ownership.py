@@ -63,6 +63,12 @@ CASES = {
         "  for i := 0; i < 4; i++ {\n    rows[1] = append(rows[1], i)\n    j := 1\n    r = append(r, rows[j])\n"
         "  }\n  return r\n}\nfmt.println(f())\n",
         "[[0], [0, 1], [0, 1, 2], [0, 1, 2, 3]]\n"),
+    "a slot of an array grown, the array copied by an append, then the slot grown again": (
+        "mk := func() { return {ids: [[]]} }\nf := func() {\n  g := mk()\n  copies := []\n"
+        "  for i := 0; i < 2; i++ {\n    h := g.ids\n    h[0] = append(h[0], i)\n    h[0] = append(h[0], i)\n"
+        "    g.ids = append(g.ids, i)\n    h[0] = append(h[0], 100)\n    copies = append(copies, g.ids)\n  }\n"
+        "  return copies\n}\nfmt.println(f())\n",
+        "[[[0, 0, 1, 1, 100], 0], [[0, 0, 1, 1], 0, 1]]\n"),
 }
 
 
@@ -172,7 +178,8 @@ _LOOP_OPS = [
     "g = {ids: [i]}", "h = append(h, i)", "objs = append(objs, g)", "s += len(g.ids)", "g.ids = append(g.ids, i, -i)",
     "g[\"ids\"] = append(g[\"ids\"], i)", "other.x = append(other.x, i)", "h = other.x", "g = other",
     "objs[i % 2].ids = h", "for v in g.ids { s += v }", "h = copy(g.ids)", "g.ids = append(g.ids, len(h))",
-    "g.z = append(g.z, i)", "g.a = append(g.a, s)", "if len(h) > 1 { h[1] = -1 }",
+    "g.z = append(g.z, i)", "g.a = append(g.a, s)", "if len(h) > 1 { h[1] = -1 }", "g.ids = append(g.ids, [i])",
+    "if len(h) > 0 && is_array(h[0]) { h[0] = append(h[0], i) }", "h = append(h, [i])",
 ]
 
 
@@ -192,6 +199,20 @@ def _random_loop_program(rng) -> str:
     return f"{body}fmt.println([objs, other, g, h, keep, s])\n"
 
 
+_NESTED_OPS = [
+    "h = g.ids", "h[0] = append(h[0], i)", "g.ids = append(g.ids, i)", "keep = append(keep, g.ids)", "g = objs[i % 2]",
+    "k = h[0]", "g.ids[0] = [i]", "h = [k]", "keep = append(keep, k)", "h[0] = append(h[0], i, i)",
+]
+
+
+def _random_nested_program(rng) -> str:
+    """Arrays of arrays: a slot's list held by an array that appends copy."""
+    ops = "\n    ".join(rng.choice(_NESTED_OPS) for _ in range(rng.randint(3, 9)))
+    body = ("objs := [{ids: [[]]}, {ids: [[1]]}]\n  g := objs[0]\n  h := g.ids\n  k := []\n  keep := []\n"
+            f"  for i := 0; i < {rng.randint(2, 5)}; i++ {{\n    {ops}\n  }}\n")
+    return f"f := func() {{\n  {body}  return [objs, g, h, k, keep]\n}}\nfmt.println(f())\n"
+
+
 def _outcome(src: str) -> str:
     """What the program printed, then its error if it failed."""
     printed: list[str] = []
@@ -203,7 +224,7 @@ def _outcome(src: str) -> str:
 
 
 @pytest.mark.parametrize("seed", range(40))
-@pytest.mark.parametrize("generate", [_random_program, _random_loop_program])
+@pytest.mark.parametrize("generate", [_random_program, _random_loop_program, _random_nested_program])
 def test_random_programs_print_the_same_with_and_without_ownership(generate, seed):
     rng = random.Random(f"{generate.__name__}{seed}")
     for _ in range(10):

@@ -669,17 +669,14 @@ class CodeGen(ExprGen):
             return [at(expr_stmt(P.Call(func=P.Attribute(value=cur, attr="append", ctx=P.Load()),
                                         args=[v], keywords=[])), line, col)]
         args = [self.expr(a) for a in rhs.args]
-        value = at(call("B_append", *args), rhs.line, rhs.col)
+        value = at(self.copying_append(args), rhs.line, rhs.col)
         flag = self.own.var_flag(o) if op == "=" else None
-        # a copy takes references to x's elements: in a slot-owning loop x might be a container of owned lists
-        forget = ([at(expr_stmt(P.Call(func=P.Attribute(value=N(self.own_loop), attr="clear", ctx=P.Load()),
-                                       args=[], keywords=[])), line, col)] if self.own_loop else [])
         if flag is None:
-            return [*forget, *self.store(n.syms, value, op == ":=", line, col)]
+            return self.store(n.syms, value, op == ":=", line, col)
         pre, args = self.simple_args(args, line, col)  # (they run before the ownership test)
         cur = args[0]
         grow = at(_grow(cur, args[1:]), line, col)
-        copy_ = [*forget, *self.store(n.syms, at(call("B_append", *args), rhs.line, rhs.col), False, line, col),
+        copy_ = [*self.store(n.syms, at(self.copying_append(args), rhs.line, rhs.col), False, line, col),
                  at(assign(ST(flag), C(True)), line, col)]
         test = and_(N(flag), self.tis(cur, "list"))
         return [*pre, at(P.If(test=test, body=[grow], orelse=copy_), line, col)]
@@ -700,7 +697,7 @@ class CodeGen(ExprGen):
                      cmp(P.Call(func=P.Attribute(value=table, attr="get", ctx=P.Load()), args=[slot], keywords=[]),
                          P.Is(), cur))
         tn = self.tmp()
-        made = at(assign(ST(tn), at(call("B_append", *args), rhs.line, rhs.col)), line, col)
+        made = at(assign(ST(tn), at(self.copying_append(args), rhs.line, rhs.col)), line, col)
         store = at(expr_stmt(call("_o_set_index", base, key, N(tn))), line, col)
         if loop_table:
             keep = at(expr_stmt(call("_o_own_slot", table, slot, N(tn))), line, col)
@@ -708,6 +705,13 @@ class CodeGen(ExprGen):
             keep = at(assign(P.Subscript(value=table, slice=key, ctx=P.Store()), N(tn)), line, col)
         return [*pre, at(P.If(test=owned, body=[at(_grow(cur, args[1:]), line, col)], orelse=[made, store, keep]),
                          line, col)]
+
+    def copying_append(self, args: list[P.expr]) -> P.expr:
+        """append() making a new list; in a slot-owning loop, the lists the old one held are no longer owned
+        (the copy holds them too: ownership.append_copy)."""
+        if self.own_loop is None:
+            return call("B_append", *args)
+        return call("_o_append_copy", N(self.own_loop), *args)
 
     def simple_args(self, args: list[P.expr], line: int, col: int) -> tuple[list[P.stmt], list[P.expr]]:
         """Evaluate the arguments into temporaries (in order) unless they are plain names or constants."""

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import ast as A
+from .builtins import b_append
 from .emit_expr import orig
 from .resolver import Sym
 
@@ -216,6 +217,17 @@ def unown(table: dict, v: Any) -> Any:
     if slot is not None:
         del table[slot]
     return v
+
+
+def append_copy(table: dict, *args: Any) -> list:
+    """append() in a slot-owning loop, where it copies: an owned list that the old array held is now held
+    by the copy too, so it is no longer owned."""
+    new = b_append(*args)
+    if table:
+        for e in args[0]:
+            if e.__class__ is list and id(e) in table:
+                unown(table, e)
+    return new
 
 
 _MAX_SLOTS = 1 << 15
