@@ -20,7 +20,8 @@ inside one loop that cannot hand such a list to other code (`owns_slots`: no cal
 slices, no array `+`, no nested for-in, no functions). A table local to the loop maps each slot `(id(C), key)`
 to the list an append stored there, and that list's id back to the slot. The list is then referenced only
 from its slot: every element read in the loop (and each for-in value) is checked against the table and
-ends the ownership of the list it returns; a copying append of a variable clears the table.
+ends the ownership of the list it returns, and an append that copies an array ends that of the lists the
+array held (`append_copy`).
 """
 
 from __future__ import annotations
