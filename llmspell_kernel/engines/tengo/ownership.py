@@ -13,7 +13,7 @@ in the one Python function where all its uses are (so every read of it is in cod
 
 Reads that may keep a reference set the flag false (clear the dict) at the read itself, so the first
 append after them copies and later ones are in place again: amortised O(1) while the code only builds
-the array, a copy per append while other references live, like every read-only language value.
+the array, a copy per append while another reference may live.
 
 A third kind covers slots of containers that come from anywhere (`g := groups[k]; g.ids = append(g.ids, x)`),
 inside one loop that cannot hand such a list to other code (`owns_slots`: no calls but scalar builtins, no
