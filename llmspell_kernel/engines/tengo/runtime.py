@@ -14,13 +14,14 @@ from typing import Any
 from llmspell_kernel.errors import Frame
 
 from . import codecache, ops
-from .builtins import BUILTINS, append_self
+from .builtins import BUILTINS
 from .compiler import DISPATCHERS, FUNC_ARITY, Unit, compile_chunk
 from .convert import to_python, to_tengo
 from .errors import TengoRuntimeError, TengoSyntaxError, make_error
+from .ownership import append_copy, own_slot, unown
 from .parser import ParseErrors, parse
 from .resolver import CompileError, mangle
-from .values import TengoRuntimeErr, TError, type_name, wrap64
+from .values import Char, TengoRuntimeErr, TError, type_name, wrap64
 
 STDLIB_NAMES = ("fmt", "math", "text", "times", "json", "base64", "hex", "enum", "rand", "os")
 OS_REFUSED = "module 'os' is not available in the sandbox"
@@ -36,8 +37,8 @@ _BASE_NS: dict[str, Any] = {
     "_o_shl": ops.shl, "_o_shr": ops.shr, "_o_gt": ops.gt, "_o_ge": ops.ge, "_o_eq": ops.eq,
     "_o_neg": ops.neg, "_o_bnot": ops.bnot, "_o_index": ops.index, "_o_index_set": ops.index_for_set,
     "_o_set_index": ops.set_index, "_o_slice": ops.slice_, "_o_spread": ops.spread,
-    "_o_imm": ops.make_immutable, "_o_wrap": wrap64, "_o_append_self": append_self, "TError": TError,
-    "_rc": sys.getrefcount,
+    "_o_imm": ops.make_immutable, "_o_wrap": wrap64, "TError": TError, "_Char": Char,
+    "_o_unown": unown, "_o_own_slot": own_slot, "_o_append_copy": append_copy,
     # loops get the budget countdown and hook as arguments (`_TICK_N`, `_tick`)
     "_o_range": ops.ticked_range, "_o_count": ops.count_up, "_o_iter": ops.ticked_iterate,
 }
