@@ -14,6 +14,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -52,6 +53,19 @@ class _OlderObjectsFrozen:
 
 
 _older_objects_frozen = _OlderObjectsFrozen()
+
+
+@dataclass(frozen=True)
+class _RunBudget:
+    """The limits of the outermost run in this context: a callback into another engine (a tool, a handler,
+    a step, a parallel branch in a pool thread) runs within its caller's deadline and shares its stop button."""
+
+    deadline: float | None
+    timeout: float | None
+    interrupted: threading.Event
+
+
+_RUN_BUDGET: ContextVar[_RunBudget | None] = ContextVar("llmspell_run_budget", default=None)
 
 
 class ScriptFunction:
@@ -100,6 +114,7 @@ class ScriptEngine(ABC):
         self.metrics = EngineMetrics()
         self._deadline: float | None = None
         self._stop: type[SpellError] | None = None  # set to stop the running chunk
+        self._interrupted: threading.Event | None = None  # the run's stop button, shared with the engines it calls
         self._timeout: float | None = None
         self._depth = 0
         self._stop_lock = threading.Lock()
@@ -188,9 +203,7 @@ class ScriptEngine(ABC):
     def _budgeted(self, fn: Callable[..., Any], args: tuple, timeout: float | None, chunk: bool) -> Any:
         outer = self._depth == 0
         if outer:
-            self._timeout = timeout if timeout is not None else self.limits.timeout
-            self._deadline = time.monotonic() + self._timeout if self._timeout else None
-            self._stop = None
+            token = _RUN_BUDGET.set(self._begin_run(timeout))
         self._depth += 1
         began = time.perf_counter()
         try:
@@ -207,18 +220,34 @@ class ScriptEngine(ABC):
                 self.metrics.last_seconds = spent
             if outer:
                 self.metrics.busy_seconds += spent
-                self._deadline = None
-                self._stop = None
+                self._deadline, self._stop, self._interrupted = None, None, None
+                _RUN_BUDGET.reset(token)
+
+    def _begin_run(self, timeout: float | None) -> _RunBudget:
+        """Set this engine's limits for an outermost run; inside another engine's run, its deadline (when
+        sooner) and its stop button hold too, so a callback can neither outlive its caller nor ignore a stop."""
+        timeout = timeout if timeout is not None else self.limits.timeout
+        deadline = time.monotonic() + timeout if timeout else None
+        enclosing = _RUN_BUDGET.get()
+        interrupted = threading.Event() if enclosing is None else enclosing.interrupted
+        if enclosing is not None and enclosing.deadline is not None \
+                and (deadline is None or enclosing.deadline < deadline):
+            deadline, timeout = enclosing.deadline, enclosing.timeout
+        self._timeout, self._deadline, self._interrupted, self._stop = timeout, deadline, interrupted, None
+        return _RunBudget(deadline, timeout, interrupted)
 
     def interrupt(self) -> None:
         """Stop the running chunk at its next budget check (from any thread)."""
         if self._depth:
-            self._stop = InterruptedSpell
+            self.note_interrupt()
 
     def budget_error(self) -> SpellError | None:
         """The error that should stop the running script now, or None (called by engine hooks)."""
-        if self._stop is None and self._deadline is not None and time.monotonic() > self._deadline:
-            self._stop = TimeLimitError
+        if self._stop is None:
+            if self._interrupted is not None and self._interrupted.is_set():  # by an engine this run called
+                self._stop = InterruptedSpell
+            elif self._deadline is not None and time.monotonic() > self._deadline:
+                self._stop = TimeLimitError
         if self._stop is None:
             return None
         if self._stop is TimeLimitError:
@@ -226,6 +255,8 @@ class ScriptEngine(ABC):
         return InterruptedSpell("interrupted", engine=self.name)
 
     def note_interrupt(self) -> SpellError:
-        """A KeyboardInterrupt reached the engine: stop the whole chunk, not just one pcall."""
+        """A KeyboardInterrupt reached the engine: stop the whole run, not just one pcall or one callback."""
         self._stop = InterruptedSpell
+        if self._interrupted is not None:
+            self._interrupted.set()
         return InterruptedSpell("interrupted", engine=self.name)
