@@ -207,6 +207,8 @@ class ScriptEngine(ABC):
         self._depth += 1
         began = time.perf_counter()
         try:
+            if not chunk:  # a callback's caller may be a Python loop (a workflow, an update's retries),
+                self._check_budget()  # where no script check runs, and a short callback may make none
             with _older_objects_frozen:
                 return fn(*args)
         except SpellError:
@@ -253,6 +255,15 @@ class ScriptEngine(ABC):
         if self._stop is TimeLimitError:
             return TimeLimitError(f"the chunk ran longer than its time limit of {self._timeout:g} s", engine=self.name)
         return InterruptedSpell("interrupted", engine=self.name)
+
+    def _check_budget(self) -> None:
+        """Raise the error that should stop the running script now, if any."""
+        try:
+            error = self.budget_error()
+        except KeyboardInterrupt:
+            error = self.note_interrupt()
+        if error is not None:
+            raise error
 
     def note_interrupt(self) -> SpellError:
         """A KeyboardInterrupt reached the engine: stop the whole run, not just one pcall or one callback."""

@@ -203,14 +203,16 @@ local function on_error(e)
   return e  -- a Python exception object passes through unchanged
 end
 
+-- Every way out of a run (return, error, a stop) leaves the thread's hook on: a callback cannot
+-- unhook the chunk that called it. An unchanged hook is left alone (setting it again would restart
+-- its count, and a loop of short callbacks would never reach a check), and so is a stopping one (the
+-- stop holds for the whole run); one that a nested `start` replaced is put back.
 local function restored(h, mask, count, ...)
-  sethook(h, mask, count)
+  local _, _, now = gethook()
+  if now ~= count and now ~= 1 then sethook(h, mask, count) end
   return ...
 end
 
--- Every way out of a run (return, error, a stop) gives the thread back the hook it had: a callback
--- cannot unhook the chunk that called it, and a stopped run leaves no one-instruction hook behind.
--- A stop is kept by the engine (`_stop`), so the caller's own hook fails at its next check.
 local function run(fn, ...)
   local h, mask, count = gethook()
   return restored(h, mask, count, xpcall(fn, on_error, ...))

@@ -71,6 +71,13 @@ CALL = {
              "tengo": 'Tool.call("{name}", {{}})'},
     "handler": {"lua": 'Event.emit("{name}", {{}})', "js": 'await Event.emit("{name}", {{}})',
                 "tengo": 'Event.emit("{name}", {{}})'},
+    # a Python loop that calls a tool (and `until`) again and again: no script check runs between the calls
+    "loop": {"lua": 'Workflow.loop{{step = {{tool = "{name}"}}, ["until"] = function() return false end, '
+                    "max_iterations = 1000000000}}.run(1)",
+             "js": 'await (await Workflow.loop({{step: {{tool: "{name}"}}, until: () => false, '
+                   "max_iterations: 1000000000}})).run(1)",
+             "tengo": 'Workflow.loop({{step: {{tool: "{name}"}}, until: func(o, i) {{ return false }}, '
+                      "max_iterations: 1000000000}}).run(1)"},
     # callbacks written in place, in the calling engine
     "step": {"lua": "Workflow.sequential{{steps = {{function(i)\n{body}\nend}}}}.run(1)",
              "js": "await (await Workflow.sequential({{steps: [async (i) => {{\n{body}\n}}]}})).run(1)",
@@ -79,7 +86,7 @@ CALL = {
                "js": 'await State.update("u", async (v) => {{\n{body}\n}})',
                "tengo": 'State.update("u", func(v) {{\n{body}\n}})'},
     "coroutine": {"lua": "coroutine.wrap(function()\n{body}\nend)()",
-                  "js": "(function* () {{\n{body}\n}})().next()"},
+                  "js": "await (async function* () {{\n{body}\n}})().next()"},
     "close": {"lua": "do local c <close> = setmetatable({{}}, {{__close = function()\n{body}\nend}}) end"},
     # every way a script might make a finalizer: each is refused, so none runs (hooks are off in one)
     "finalizer": {"lua": "pcall(setmetatable, {{}}, {{__gc = function()\n{body}\nend}})\n"
@@ -88,6 +95,7 @@ CALL = {
                          'pcall(function() getmetatable(json.decode("[]")).__gc = function()\n{body}\nend end)\n'
                          'local list = json.decode("[]") list = nil\ncollectgarbage() collectgarbage()'},
 }
+DEFINE["loop"] = DEFINE["tool"]
 KINDS = {engine: [kind for kind, by in CALL.items() if engine in by] for engine in ENGINES}
 CLOSING = {  # around the whole chunk: code that runs on the way out, after the error or the limit
     "lua": "local closing <close> = setmetatable({{}}, {{__close = function() while true do end end}})\n{}",
@@ -139,6 +147,8 @@ def stops_at_the_limit(worker: Worker, engine: str, callbacks: list[Callback], c
         answer = worker.run(where, definition)
         assert answer["ok"], answer
     stopped_by_the_limit(worker, engine, code)
+    for where in {where for where, _ in setup}:  # a callback's engine is free again: it stopped too
+        assert worker.run(where, ALIVE[where]) == {"ok": True, "value": 42}
 
 
 def stopped_by_the_limit(worker: Worker, engine: str, code: str) -> None:
@@ -153,6 +163,8 @@ def stopped_by_the_limit(worker: Worker, engine: str, code: str) -> None:
 CLASSES = [
     # a callback that fails leaves the chunk's limit on
     *[(engine, [Callback(kind, engine, "error")]) for engine in ENGINES for kind in KINDS[engine]],
+    # a short callback, called by Python until the limit
+    *[(engine, [Callback("loop", other, "return")]) for engine in ENGINES for other in ENGINES],
     # a failing callback inside a failing callback
     *[(engine, [Callback("update", engine, "error", (Callback("handler", engine, "error"),))]) for engine in ENGINES],
     # a callback in another engine that runs away stops at the caller's limit
