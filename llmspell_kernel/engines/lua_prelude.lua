@@ -33,14 +33,15 @@ end
 -- the time budget and interrupts: a count hook in every coroutine ------------
 -- The hook stays on through errors, tracebacks and `<close>` handlers: nothing but `run` (which puts
 -- back what it found) changes a thread's hook, so a callback that fails cannot unhook its caller.
--- The prelude's own frames are not stopped: they are short, and the message handler and `run`'s
--- bookkeeping must finish for the stop to be reported; the next script instruction fails instead.
+-- The message handler and `run`'s bookkeeping are not stopped (`unstoppable`): they are short, and
+-- must finish for the stop to be reported; the next script instruction fails instead.
+local unstoppable = {}
 local hook
 hook = function()
   local v, message = py.check()
   if rawequal_(v, FAIL) then
     sethook(hook, "", 1)  -- from now on every instruction fails, so pcall cannot swallow the stop
-    if getinfo(2, "S").source ~= "=llmspell" then error_(message, 2) end
+    if not unstoppable[getinfo(2, "f").func] then error_(message, 2) end
   end
 end
 
@@ -217,6 +218,7 @@ local function run(fn, ...)
   local h, mask, count = gethook()
   return restored(h, mask, count, xpcall(fn, on_error, ...))
 end
+unstoppable[on_error], unstoppable[restored], unstoppable[run] = true, true, true
 
 -- storing a function: where it was defined, what it captures, and its bytecode to compare -----
 local function function_info(f)

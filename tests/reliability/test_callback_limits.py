@@ -199,6 +199,13 @@ def test_lua_code_on_the_way_out_is_under_the_limit(worker, code):
     stopped_by_the_limit(worker, "lua", code)
 
 
+def test_a_lua_chunk_named_like_the_prelude_is_stopped_all_the_same(worker):
+    """The prelude's own bookkeeping finishes after a stop; that exemption is by function, not by chunk name."""
+    answer = worker.run("lua", "pcall(function() while true do end end)\nwhile true do end", timeout=LIMIT,
+                        guard=GUARD, chunk="llmspell")
+    assert answer["error"] == "TimeLimitError", answer
+
+
 def test_no_python_object_in_lua_shows_its_metatable(session):
     """However a Python object reaches a script, lupa's shared metatable stays out of reach."""
     lua = session.engine("lua")

@@ -1,6 +1,6 @@
 """A session in a child process, for tests of chunks that might never stop.
 
-The child runs each chunk it reads on stdin (one JSON line: engine, code, timeout) in one Session
+The child runs each chunk it reads on stdin (one JSON line: engine, code, timeout, chunk) in one Session
 and answers with one JSON line: the value, or the error's class and message. When a chunk does not
 stop (the bug such a test looks for: a limit that no longer fires), the parent kills the child after
 a generous guard and the test fails, instead of hanging the test run.
@@ -26,14 +26,15 @@ class Worker:
         self.proc = subprocess.Popen([sys.executable, __file__, str(root)], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
-    def run(self, engine: str, code: str, timeout: float | None = None, guard: float = 60.0) -> dict[str, Any]:
-        self.send(engine, code, timeout)
+    def run(self, engine: str, code: str, timeout: float | None = None, guard: float = 60.0,
+            chunk: str = "chunk") -> dict[str, Any]:
+        self.send(engine, code, timeout, chunk)
         return self.answer(guard)
 
-    def send(self, engine: str, code: str, timeout: float | None = None) -> None:
+    def send(self, engine: str, code: str, timeout: float | None = None, chunk: str = "chunk") -> None:
         if self.proc.poll() is not None:  # a guard killed it: a fresh session for the next test
             self.__init__(self.root)
-        self.proc.stdin.write(json.dumps({"engine": engine, "code": code, "timeout": timeout}) + "\n")
+        self.proc.stdin.write(json.dumps({"engine": engine, "code": code, "timeout": timeout, "chunk": chunk}) + "\n")
         self.proc.stdin.flush()
 
     def answer(self, guard: float = 60.0) -> dict[str, Any]:
@@ -63,7 +64,7 @@ def main(root: str) -> None:
         for line in sys.stdin:
             ask = json.loads(line)
             try:
-                value = session.run(ask["code"], ask["engine"], timeout=ask["timeout"])
+                value = session.run(ask["code"], ask["engine"], chunk=ask["chunk"], timeout=ask["timeout"])
                 answer = {"ok": True, "value": value}
             except SpellError as exc:
                 answer = {"ok": False, "error": type(exc).__name__, "limit": isinstance(exc, LimitError),
