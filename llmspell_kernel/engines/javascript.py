@@ -494,14 +494,6 @@ class JavaScriptEngine(ScriptEngine):
         while run():
             pass
 
-    def _check_budget(self) -> None:
-        try:
-            error = self.budget_error()
-        except KeyboardInterrupt:
-            error = self.note_interrupt()
-        if error is not None:
-            raise error
-
     def _start_calls(self) -> None:
         """Start the blocking calls JS made since it last waited.
 

@@ -16,7 +16,6 @@ from ..errors import (
     ConversionError,
     Frame,
     InternalError,
-    InterruptedSpell,
     MemoryLimitError,
     SandboxError,
     ScriptRuntimeError,
@@ -291,8 +290,8 @@ class LuaEngine(ScriptEngine):
                                    engine=self.name) from None
         except self._lupa.LuaError as exc:
             raise self._error_from(str(exc), code, ScriptRuntimeError) from None
-        except KeyboardInterrupt:
-            raise InterruptedSpell("interrupted", engine=self.name) from None
+        except KeyboardInterrupt:  # the whole run stops, not only this call
+            raise self.note_interrupt() from None
         except SpellError as exc:
             raise exc.located(engine=self.name) from None
         except UnicodeDecodeError:  # lupa decodes every string that crosses as UTF-8

@@ -87,7 +87,10 @@ ATTEMPTS = [
      "Python attributes are not available in the sandbox"),
     ("Python object's metatable on a table",
      'local ok, e = pcall(fs.write, "adir", "x") return setmetatable({}, getmetatable(e))', R,
-     "__gc metamethods are not available in the sandbox"),
+     "nil or table expected"),  # lupa's metatable is protected: getmetatable shows only "python object"
+    ("a __gc on lupa's metatable for Python objects",
+     'local ok, e = pcall(fs.write, "adir", "x") getmetatable(e).__gc = function() while true do end end', R,
+     "attempt to index a string value"),
     ("Jinja2 template reaching Python",
      'return Prompt.render("{{ cycler.__init__.__globals__.os.environ }}", {})', API, "unsafe"),
     ("Jinja2 template including a file", 'return Prompt.render("{% include \'/etc/passwd\' %}", {})', API,
@@ -96,6 +99,11 @@ ATTEMPTS = [
     ("the string metatable", 'getmetatable("").__index = function() return "pwned" end', R,
      "attempt to index a string value"),
     ("setmetatable on a string", 'return setmetatable("", {})', R, "table expected"),
+    ("a metamethod on os's metatable", 'getmetatable(os).__gc = function() while true do end end', R,
+     "attempt to index a string value"),
+    ("setmetatable on os", 'setmetatable(os, {})', R, "cannot change a protected metatable"),
+    ("a metamethod on a handle's metatable", 'getmetatable(Tool.register{name = "h", description = "d", '
+     'params = {type = "object"}, fn = function() end}).__index = print', R, "attempt to index a string value"),
     ("a __gc finalizer (runs with hooks off)", "setmetatable({}, {__gc = function() while true do end end})", R,
      "__gc metamethods are not available in the sandbox"),
     ("collectgarbage generational", 'return collectgarbage("generational")', R, "is not available in the sandbox"),
