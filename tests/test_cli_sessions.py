@@ -59,7 +59,7 @@ def test_export_import_and_delete(cli, tmp_path):
         "Workflow.sequential({steps = {'scribe'}}):run('hi', {checkpoint = true, run_id = 'r'})")))
     ok(cli("session", "export", "src", "-o", "src.json"))
     document = json.loads((tmp_path / "src.json").read_text())
-    assert document["format"] == "llmspell-session" and document["format_version"] == 2
+    assert document["format"] == "llmspell-session" and document["format_version"] == 3
     assert [c["key"] for c in document["changes"]] == ["blob", "n"]
     assert [a["name"] for a in document["agents"]] == ["scribe"] and [t["name"] for t in document["tools"]] == ["shout"]
     assert "imported 2 versions" in ok(cli("session", "import", "src.json", "--name", "copy"))

@@ -19,6 +19,7 @@ from jupyter_client.manager import start_new_kernel
 from llmspell_kernel.errors import ApiError, SpellError
 from llmspell_kernel.runtime.session import Session
 from llmspell_kernel.runtime.store import MemoryStore, session_path
+from llmspell_kernel.runtime.store.base import SCHEMA_VERSION
 from llmspell_kernel.runtime.store.sqlite import SQLiteStore
 
 REDIS_URL = os.environ.get("LLMSPELL_TEST_REDIS", "redis://127.0.0.1:6379/15")
@@ -89,7 +90,7 @@ def test_events_keep_their_order_and_the_newest_n(backend):
 def test_sqlite_has_a_schema_version_and_refuses_a_newer_one(tmp_path):
     path = tmp_path / "s.sqlite3"
     store = SQLiteStore(path)
-    assert store.schema_version == 3
+    assert store.schema_version == SCHEMA_VERSION == 4
     store.close()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -138,7 +139,7 @@ def test_a_version_1_file_is_migrated(tmp_path):
         db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
         db.execute("INSERT INTO changes VALUES (1, '', 'k', 'set', 'null', '1', '{}', 1.0)")
     store = SQLiteStore(path)
-    assert store.schema_version == 3
+    assert store.schema_version == SCHEMA_VERSION == 4
     assert [c["new"] for c in store.load_changes()] == [1] and store.load_agents() == []
     assert store.load_tools() == [] and store.list_checkpoints() == []
     store.close()
