@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import ApiError, SandboxError, SpellError
 from .context import acting_as, under_parent
 from .events import EventBus, elapsed_ms
-from .sandbox import Sandbox
+from .sandbox import Sandbox, read_text
 from .stored import StoredFunction, function_record
 
 
@@ -269,7 +269,7 @@ def builtin_tools(sandbox: Sandbox) -> list[Tool]:
         path = sandbox.resolve(a["path"])
         if not path.is_file():
             raise ApiError(f"file_read: no file {a['path']!r}")
-        return path.read_text(encoding="utf-8")
+        return read_text(path, a["path"])
 
     def file_write(a: dict) -> dict:
         path = sandbox.resolve(a["path"])
