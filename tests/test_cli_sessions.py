@@ -107,5 +107,5 @@ def test_watch_reruns_on_change_and_keeps_the_session(cli, tmp_path):
         assert proc.stdout.readline().strip() == "fixed 3"  # a broken edit was reported, not fatal
     finally:
         proc.terminate()
-        _, err = proc.communicate(timeout=10)
+        _, err = proc.communicate(timeout=60)
     assert "broken edit" in err

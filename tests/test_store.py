@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from jupyter_client.manager import start_new_kernel
+from support.guards import wait_until
 
 from llmspell_kernel.errors import ApiError, SpellError
 from llmspell_kernel.runtime.session import Session
@@ -267,9 +268,7 @@ def test_two_sessions_share_one_redis_store(redis_session):
         b.events.on("ping", lambda event: heard.append(event.data["n"]))
         a.run("State.set('from_a', 1)\nEvent.emit('ping', {n = 7})", "lua")
         assert b.run("return State.get('from_a')", "lua") == 1  # B reads what A committed
-        deadline = time.monotonic() + 5
-        while not heard and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: heard, "A's event at B")
         assert heard == [7]  # A's event reached B's subscribers, live
         assert b.run("return State.set('from_b', 2)", "lua") == 2  # versions continue across kernels
         assert a.run("return State.history()[2].key", "lua") == "from_b"

@@ -64,7 +64,7 @@ def _notebook(path: Path) -> None:
 
 def _api(base: str, token: str, path: str, method: str = "GET") -> object:
     request = urllib.request.Request(f"{base}{path}", method=method, headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(request, timeout=5) as response:
+    with urllib.request.urlopen(request, timeout=60) as response:
         body = response.read()
     return json.loads(body) if body else None
 
@@ -159,7 +159,7 @@ def _run_cell(page, index: int, tries: int = 1) -> None:
     for _ in range(tries):
         cell.locator(".jp-InputArea-editor").click()
         page.keyboard.press("Shift+Enter")
-        end = time.monotonic() + 5
+        end = time.monotonic() + (5 if tries > 1 else 60)  # one try: a guard; the first cell retries every 5 s
         while time.monotonic() < end:
             if any(c == "*" or c.isdigit() for c in _prompt(page, index)):
                 return
@@ -187,7 +187,7 @@ def test_timeline_and_state_history_in_the_browser(browser, server):
 
         # live: step spans appear while the workflow cell is still running
         _run_cell(page, 1)
-        timeline.locator('.lls-row[data-kind="step"]').first.wait_for(timeout=20_000)
+        timeline.locator('.lls-row[data-kind="step"]').first.wait_for(timeout=60_000)
         assert timeline.locator('.lls-row[data-kind="workflow"][data-status="running"]').count() == 1
         assert "*" in _prompt(page, 1), "the workflow cell should still be running"
         shot("timeline-live")
@@ -198,14 +198,14 @@ def test_timeline_and_state_history_in_the_browser(browser, server):
         page.mouse.down()
         time.sleep(1.2)
         page.mouse.up()
-        timeline.locator(".lls-detail .lls-detail-head", has_text="writer").wait_for(timeout=10_000)
-        timeline.locator('.lls-row[data-kind="workflow"][data-status="ok"]').wait_for(timeout=20_000)
+        timeline.locator(".lls-detail .lls-detail-head", has_text="writer").wait_for(timeout=60_000)
+        timeline.locator('.lls-row[data-kind="workflow"][data-status="ok"]').wait_for(timeout=60_000)
         assert timeline.locator('.lls-row[data-kind="step"][data-status="ok"]').count() == 5
 
         # a click shows the span's detail: the model call's prompt and reply
         timeline.locator('.lls-row[data-kind="llm"]').click()
         head = timeline.locator(".lls-detail .lls-detail-head")
-        head.wait_for(timeout=10_000)
+        head.wait_for(timeout=60_000)
         assert "mock/echo" in head.inner_text() and "llm.request → llm.response" in head.inner_text()
         sections = timeline.locator(".lls-detail details")
         titles = [sections.nth(i).locator("summary").inner_text() for i in range(sections.count())]
@@ -218,10 +218,10 @@ def test_timeline_and_state_history_in_the_browser(browser, server):
         # the state history: select the old version, see its diff, roll back behind a confirmation
         _run_cell(page, 2)
         history = page.locator(".lls-history")
-        history.locator('.lls-version[data-version="2"]').wait_for(timeout=20_000)
+        history.locator('.lls-version[data-version="2"]').wait_for(timeout=60_000)
         history.locator('.lls-version[data-version="1"]').click()
         diff = history.locator("table.lls-diff")
-        diff.wait_for(timeout=10_000)
+        diff.wait_for(timeout=60_000)
         assert "color" in diff.inner_text() and '"red"' in diff.inner_text()
         history.locator(".lls-rollback").click()
         confirm = history.locator(".lls-confirm")
@@ -230,7 +230,7 @@ def test_timeline_and_state_history_in_the_browser(browser, server):
         shot("history-confirm")
         history.locator(".lls-confirm-yes").click()
         newest = history.locator('.lls-version[data-version="3"]')
-        newest.wait_for(timeout=10_000)
+        newest.wait_for(timeout=60_000)
         assert "rollback to v1" in newest.inner_text()
         assert "rolled back to v1" in history.locator(".lls-message").inner_text()
         shot("history-rolled-back")
@@ -238,7 +238,7 @@ def test_timeline_and_state_history_in_the_browser(browser, server):
         # the next cell reads the old value
         _run_cell(page, 3)
         output = page.locator(".jp-Notebook .jp-Cell").nth(3).locator(".jp-OutputArea-output")
-        output.wait_for(timeout=20_000)
+        output.wait_for(timeout=60_000)
         assert output.inner_text().strip() == "color is red"
         shot("after")
     except Exception:
