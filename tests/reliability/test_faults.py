@@ -61,6 +61,8 @@ def _lua(value) -> str:
 
 def timed(session: Session, code: str):
     """Run a Lua spell under the guard (no fault may hang it); return (value or the SpellError raised, seconds)."""
+    import litellm  # noqa: F401  (seconds to import on a busy machine: before the guarded window, not in it)
+
     began = time.monotonic()
     with guarded():
         try:
