@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unittest
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import jupyter_kernel_test
 import pytest
@@ -22,31 +22,11 @@ def kernel(tmp_path_factory):
     km.shutdown_kernel(now=True)
 
 
-def interrupted(km, kc, code: str):
-    """Run a cell that prints a line and then loops; interrupt it once the line arrives (not before it runs).
+def execute(kc, code: str, timeout: float = GUARD, interrupt: Any = None):
+    """Run a cell; return the reply content and the iopub messages (type, content) it caused.
 
-    Returns the reply content and the outputs, as `execute` does."""
-    msg_id = kc.execute(code)
-    outputs = []
-    while True:
-        msg = kc.get_iopub_msg(timeout=GUARD)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        kind = msg["msg_type"]
-        if kind == "stream" and not outputs:
-            km.interrupt_kernel()  # the loop is running: the print came from inside the cell
-        if kind == "status" and msg["content"]["execution_state"] == "idle":
-            break
-        if kind in ("stream", "execute_result", "display_data", "error"):
-            outputs.append((kind, msg["content"]))
-    reply = kc.get_shell_msg(timeout=GUARD)
-    while reply["parent_header"].get("msg_id") != msg_id:
-        reply = kc.get_shell_msg(timeout=GUARD)
-    return reply["content"], outputs
-
-
-def execute(kc, code: str, timeout: float = GUARD):
-    """Run a cell; return the reply content and the iopub messages (type, content) it caused."""
+    With `interrupt` (the kernel manager), interrupt the cell when its first output arrives: a cell that
+    prints and then loops is interrupted once it runs, never before it starts."""
     msg_id = kc.execute(code)
     outputs = []
     while True:
@@ -54,6 +34,8 @@ def execute(kc, code: str, timeout: float = GUARD):
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         kind = msg["msg_type"]
+        if kind == "stream" and not outputs and interrupt is not None:
+            interrupt.interrupt_kernel()
         if kind == "status" and msg["content"]["execution_state"] == "idle":
             break
         if kind in ("stream", "execute_result", "display_data", "error"):
@@ -107,7 +89,7 @@ def test_interrupt_stops_a_loop_and_state_survives(kernel):
     km, kc = kernel
     reply, _ = execute(kc, "State.set('survivor', 42)\nkept_global = 'yes'")
     assert reply["status"] == "ok"
-    reply, _ = interrupted(km, kc, "print('looping')\nwhile true do end")
+    reply, _ = execute(kc, "print('looping')\nwhile true do end", interrupt=km)
     assert reply["status"] == "error" and reply["ename"] == "InterruptedSpell"
     reply, outputs = execute(kc, "return State.get('survivor') .. kept_global")
     assert reply["status"] == "ok" and outputs[0][1]["data"]["text/plain"] == "42yes"
@@ -189,7 +171,7 @@ def test_tengo_interrupt_stops_a_loop_and_state_survives(tengo_kernel):
     km, kc = tengo_kernel
     reply, _ = execute(kc, 'State.set("survivor", 42)\nkept := "yes"')
     assert reply["status"] == "ok"
-    reply, _ = interrupted(km, kc, 'fmt := import("fmt")\nfmt.println("looping")\nfor {}')
+    reply, _ = execute(kc, 'fmt := import("fmt")\nfmt.println("looping")\nfor {}', interrupt=km)
     assert reply["status"] == "error" and reply["ename"] == "InterruptedSpell"
     reply, outputs = execute(kc, 'string(State.get("survivor")) + kept')
     assert reply["status"] == "ok" and outputs[0][1]["data"]["text/plain"] == "42yes"

@@ -10,7 +10,7 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import start_new_kernel
 from support.guards import GUARD
-from test_kernel import execute, interrupted
+from test_kernel import execute
 
 KERNEL = "llmspell-js"
 
@@ -64,7 +64,7 @@ def test_js_interrupt_stops_a_loop_and_globals_survive(kernel):
     km, kc = kernel
     reply, _ = execute(kc, "await State.set('survivor', 42)\nlet kept = 'yes'")
     assert reply["status"] == "ok"
-    reply, _ = interrupted(km, kc, "console.log('looping')\nwhile (true) {}")
+    reply, _ = execute(kc, "console.log('looping')\nwhile (true) {}", interrupt=km)
     assert reply["status"] == "error" and reply["ename"] == "InterruptedSpell"
     reply, outputs = execute(kc, "(await State.get('survivor')) + kept")
     assert reply["status"] == "ok" and text(outputs) == "42yes"

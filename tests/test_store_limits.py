@@ -12,7 +12,7 @@ import sys
 import threading
 
 import pytest
-from jupyter_client.manager import start_new_kernel
+from test_store import bump_together
 
 from llmspell_kernel.errors import SpellError
 from llmspell_kernel.runtime.session import Session
@@ -36,7 +36,7 @@ def env(tmp_path):
     return {**os.environ, "LLMSPELL_OFFLINE": "1", "XDG_DATA_HOME": str(tmp_path / "data")}
 
 
-# several processes on one SQLite session ------------------------------------------------------
+# several processes on one SQLite session (two kernels: test_store.py::test_two_kernels_share_one_session) ----
 
 def test_two_cli_runs_on_one_session_lose_no_update(tmp_path, env, data_home):
     (tmp_path / "bump.lua").write_text(BUMP.format(n=500))
@@ -59,30 +59,6 @@ def test_two_cli_runs_on_one_session_lose_no_update(tmp_path, env, data_home):
         store.close()
 
 
-def test_two_kernels_on_one_sqlite_session_lose_no_update(tmp_path, env):
-    from test_kernel import execute
-
-    env = {**env, "LLMSPELL_SESSION": "shared"}
-    kernels = [start_new_kernel(kernel_name="llmspell-lua", cwd=str(tmp_path), env=env) for _ in range(2)]
-    try:
-        (_, kc_a), (_, kc_b) = kernels
-        ids = [kc.execute(BUMP.format(n=500)) for kc in (kc_a, kc_b)]  # both run at once
-        for kc, msg_id in zip((kc_a, kc_b), ids, strict=True):
-            while True:
-                reply = kc.get_shell_msg(timeout=600)
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    assert reply["content"]["status"] == "ok", reply["content"]
-                    break
-        for kc in (kc_a, kc_b):  # each reads the other's versions, and has its events (live or from the store)
-            _, outputs = execute(kc, "return {State.get('count'), State.version()}", timeout=120)
-            [result] = [c for kind, c in outputs if kind == "execute_result"]
-            assert result["data"]["application/json"] == [1000, 1000]
-    finally:
-        for km, kc in kernels:
-            kc.stop_channels()
-            km.shutdown_kernel(now=True)
-
-
 def test_two_sessions_in_one_file_see_each_other(data_home):
     with Session(offline=True, session="both") as a, Session(offline=True, session="both") as b:
         heard = threading.Event()
@@ -94,16 +70,7 @@ def test_two_sessions_in_one_file_see_each_other(data_home):
         assert a.run('State.history()[0].key + State.history()[1].key', "tengo") == "from_afrom_b"
         assert b.run("await Tool.call('shout', {text: 'hi'})", "js") == "HI"  # A's tool, compiled in B
         assert heard.wait(60)  # A's event reached B's subscribers, live
-
-        def bump(session: Session) -> None:
-            for _ in range(200):
-                session.state.update("n", lambda v: (v or 0) + 1)
-
-        threads = [threading.Thread(target=bump, args=(s,)) for s in (a, b)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        bump_together((a, b), 200)
         assert a.state.get("n") == b.state.get("n") == 400
     with Session(offline=True, session="both") as again:
         assert again.state.version == 402 and again.state.get("n") == 400
