@@ -19,6 +19,7 @@ from llmspell_kernel.errors import ApiError
 from llmspell_kernel.runtime import tools
 
 POWER_TOWER = "((9**999)**999)**999"  # unbounded, this took forever
+FILE_LIMIT, LISTING_LIMIT = 5 * 1024 * 1024, 1000  # as SECURITY.md documents them
 
 
 def call(spell, tool: str, args: dict) -> object:
@@ -85,20 +86,56 @@ def test_runaway_arithmetic_from_a_spell_or_a_models_tool_call_ends(tmp_path, en
 
 
 def test_file_tools_are_bounded(spell, tmp_path):
-    (tmp_path / "big.txt").write_bytes(b"x" * (tools.MAX_FILE_BYTES + 1))
+    (tmp_path / "big.txt").write_bytes(b"x" * (FILE_LIMIT + 1))
     with pytest.raises(ApiError, match=r"file_read: 'big\.txt' is larger than 5 MB"):
         call(spell, "file_read", {"path": "big.txt"})
     (tmp_path / "crowd").mkdir()
-    for i in range(tools.MAX_LISTING + 1):
+    for i in range(LISTING_LIMIT + 1):
         (tmp_path / "crowd" / f"{i}").touch()
     with pytest.raises(ApiError, match="holds more than 1000 entries"):
         call(spell, "file_list", {"path": "crowd"})
     (tmp_path / "crowd" / "0").unlink()
-    assert len(call(spell, "file_list", {"path": "crowd"})) == tools.MAX_LISTING
-    big = "y" * (tools.MAX_FILE_BYTES + 1)
+    assert len(call(spell, "file_list", {"path": "crowd"})) == LISTING_LIMIT
+    n = FILE_LIMIT + 1
     with pytest.raises(ApiError, match="file_write: content larger than 5 MB"):
-        spell.session.tools.call("file_write", {"path": "out.txt", "content": big})
+        spell(lua=f"return Tool.call('file_write', {{path = 'out.txt', content = string.rep('y', {n})}})",
+              tengo=f'text := import("text")\nTool.call("file_write", {{path: "out.txt", content: text.repeat("y", {n})}})',
+              js=f"await Tool.call('file_write', {{path: 'out.txt', content: 'y'.repeat({n})}})")
     assert not (tmp_path / "out.txt").exists()
+
+
+def test_other_tools_refuse_or_answer_any_input(spell):
+    with pytest.raises(ApiError, match="datetime_now: unknown timezone"):  # was an OSError naming a Python path
+        call(spell, "datetime_now", {"timezone": "a" * 100_000})
+    assert call(spell, "json_query", {"data": "text", "path": "a." * 100_000}) is None  # linear in the path
+    assert len(call(spell, "uuid", {})) == 36
+
+
+BOUNDED = [  # (tool, its arguments as a model gives them, the error the model gets back)
+    ("calculator", {"expression": "round(5, -10**9)"}, "round() takes at most 100 digits"),
+    ("file_read", {"path": "big.txt"}, "is larger than 5 MB"),
+    ("file_list", {"path": "crowd"}, "holds more than 1000 entries"),
+    ("file_write", {"path": "out.txt", "content": "y" * (FILE_LIMIT + 1)}, "content larger than 5 MB"),
+    ("datetime_now", {"timezone": "a" * 100_000}, "unknown timezone"),
+    ("web_fetch", {"url": "DRIP"}, "took longer than 2 s"),
+    ("http_request", {"method": "GET", "url": "DRIP"}, "took longer than 2 s"),
+]
+
+
+@pytest.mark.parametrize("tool, args, message", BOUNDED, ids=[name for name, _, _ in BOUNDED])
+def test_a_models_call_of_each_bounded_tool_gets_the_error_and_the_agent_goes_on(lua, tmp_path, drip, tool, args,
+                                                                                message):
+    (tmp_path / "big.txt").write_bytes(b"x" * (FILE_LIMIT + 1))
+    (tmp_path / "crowd").mkdir()
+    for i in range(LISTING_LIMIT + 1):
+        (tmp_path / "crowd" / f"{i}").touch()
+    lua.session.sandbox.allowed_hosts = ["127.0.0.1"]
+    lua.session.engine("lua").set_global("call_args", json.loads(json.dumps(args).replace('"DRIP"', json.dumps(drip))))
+    answer = lua(f"return Agent.create({{model = 'mock/script', tools = {{'{tool}'}}, responses = {{"
+                 f"{{tool = '{tool}', args = call_args}}, 'done'}}}}):run('go')")
+    assert answer == "done"
+    [error] = lua.session.events.list(type="tool.error")
+    assert message in error.data["error"]
 
 
 class _Drip(http.server.BaseHTTPRequestHandler):
@@ -125,7 +162,7 @@ def drip(monkeypatch):
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setattr(tools, "HTTP_SECONDS", 2.0)  # the whole request; 30 s in use
+    monkeypatch.setattr(tools, "HTTP_SECONDS", 2.0, raising=False)  # the whole request; 30 s in use
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
 

@@ -189,6 +189,7 @@ MAX_ROUND_DIGITS = 100  # round(x, n): |n|
 MAX_FILE_BYTES = 5 * 1024 * 1024  # file_read, file_write, and an HTTP response body
 MAX_LISTING = 1000  # entries file_list returns
 HTTP_SECONDS = 30.0  # an HTTP request, whole: connect, headers and body
+MAX_TIMEZONE = 64  # characters of a timezone name
 _DIGITS = int(MAX_INT_BITS * math.log10(2))
 
 
@@ -361,9 +362,11 @@ def builtin_tools(sandbox: Sandbox) -> list[Tool]:
             from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
             try:
+                if len(tz) > MAX_TIMEZONE:  # IANA names are short; a long one only costs a file lookup
+                    raise ValueError
                 return dt.datetime.now(ZoneInfo(tz)).isoformat()
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ApiError(f"datetime_now: unknown timezone {tz!r}") from None
+            except (ZoneInfoNotFoundError, ValueError, OSError):
+                raise ApiError(f"datetime_now: unknown timezone {tz[:80]!r}") from None
         return dt.datetime.now(dt.timezone.utc).isoformat()
 
     def web_fetch(a: dict) -> str:
