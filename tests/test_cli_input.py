@@ -17,9 +17,8 @@ SPELLS = {"lua": b"return 6 * 7\n", "js": b"6 * 7\n", "tengo": b"x := 6 * 7\nx\n
 
 @pytest.fixture
 def cli(tmp_path):
-    env = {**os.environ, "LLMSPELL_OFFLINE": "1", "XDG_DATA_HOME": str(tmp_path / "data")}
-
     def run(*args: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, "LLMSPELL_OFFLINE": "1", "XDG_DATA_HOME": str(tmp_path / "data")}
         return subprocess.run([sys.executable, "-m", "llmspell_kernel", *args], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=120)
 
@@ -94,3 +93,15 @@ def test_sessions_refuse_bad_names_in_python_and_on_redis(data_home, name):
         Session(offline=True, session=name)
     with pytest.raises(ApiError, match="invalid session name"):
         Session(offline=True, session=name, store="redis://127.0.0.1:6379/15")
+
+
+@pytest.mark.parametrize("value", ["nan", "-1", "inf"])
+def test_a_configured_timeout_must_be_a_number_of_seconds(cli, tmp_path, monkeypatch, value):
+    (tmp_path / "s.lua").write_text("return 1")
+    monkeypatch.setenv("LLMSPELL_TIMEOUT", value)
+    result = cli("run", "s.lua")
+    assert result.returncode != 0 and "config setting 'timeout' takes a number of seconds >= 0" in result.stderr
+    assert "Traceback" not in result.stderr
+    monkeypatch.delenv("LLMSPELL_TIMEOUT")
+    with Session(offline=True) as session, pytest.raises(ApiError, match="takes a number of seconds >= 0"):
+        session.configure({"timeout": value})  # `%spell config timeout=...`
