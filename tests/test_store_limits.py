@@ -70,10 +70,14 @@ def test_two_sessions_in_one_file_see_each_other(data_home):
         assert a.run('State.history()[0].key + State.history()[1].key', "tengo") == "from_afrom_b"
         assert b.run("await Tool.call('shout', {text: 'hi'})", "js") == "HI"  # A's tool, compiled in B
         assert heard.wait(60)  # A's event reached B's subscribers, live
+        for value, engine, read in [(2, "tengo", 'State.get("from_a")'), (3, "js", "await State.get('from_a')")]:
+            a.state.set("from_a", value)  # each engine's fast read catches up too
+            assert b.run(read, engine) == value
+        a.state.set("from_a", 1)
         bump_together((a, b), 200)
         assert a.state.get("n") == b.state.get("n") == 400
     with Session(offline=True, session="both") as again:
-        assert again.state.version == 402 and again.state.get("n") == 400
+        assert again.state.version == 405 and again.state.get("n") == 400
 
 
 # bounded keys ------------------------------------------------------------------------------------
