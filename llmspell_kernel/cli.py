@@ -5,11 +5,12 @@ Exit codes: 0 ok, 1 internal error, 2 usage, 3 script error, 4 timeout, 5 sandbo
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -25,7 +26,23 @@ def _fail(error: SpellError) -> None:
     sys.exit(error.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose subgroups are imported when used (click's lazily-loaded subcommands): `llmspell run`
+    does not import the session commands."""
+
+    LAZY: ClassVar[dict[str, str]] = {"session": "cli_sessions", "state": "cli_sessions", "events": "cli_sessions"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            module = importlib.import_module(f".{self.LAZY[cmd_name]}", __package__)
+            self.add_command(getattr(module, cmd_name))
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="llmspell")
 def main() -> None:
     """Run LLM spells written in Lua, JavaScript or Tengo."""
@@ -170,15 +187,6 @@ def kernel_list() -> None:
         if name.startswith("llmspell"):
             click.echo(f"{name:20} {path}")
 
-
-def _add_session_commands() -> None:
-    from .cli_sessions import events, session, state
-
-    for command in (session, state, events):
-        main.add_command(command)
-
-
-_add_session_commands()
 
 if __name__ == "__main__":
     main()

@@ -158,7 +158,7 @@ def session_delete(name: str, yes: bool) -> None:
 @click.command("state")
 @click.argument("name")
 @click.option("--at", "at", type=int, help="the state as it was at this version")
-@click.option("--diff", nargs=2, type=int, metavar="V1 V2", help="the top-level keys added, removed and changed")
+@click.option("--diff", nargs=2, type=int, metavar="V1 V2", help="the paths added, removed and changed (as State.diff)")
 def state(name: str, at: int | None, diff: tuple[int, int] | None) -> None:
     """A session's state: now, at a version, or a diff of two versions."""
     store = _open(name)

@@ -113,3 +113,28 @@ def test_watch_reruns_on_change_and_keeps_the_session(cli, tmp_path):
     finally:
         proc.terminate()
         proc.wait(60)
+
+
+def test_the_cli_state_diff_and_the_widget_agree_on_leaf_paths(cli, tmp_path, monkeypatch):
+    """One diff everywhere: `State.diff` in the spell, `llmspell state --diff` and the state widget."""
+    (tmp_path / "nested.lua").write_text(
+        'State.set("user", {name = "Ada", langs = {"lua"}, address = {city = "Paris", zip = "75"}})\n'
+        'State.set("color", "red")\n'
+        'State.set("user", {name = "Ada", langs = {"lua", "js"}, address = {city = "Lyon"}, age = 36})\n'
+        'return json.encode(State.diff(2, 3))')
+    expected = {"added": ["user.age"], "changed": ["user.address.city", "user.langs"],
+                "removed": ["user.address.zip"]}
+    assert json.loads(ok(cli("run", "nested.lua", "--session", "nested"))) == expected
+    assert json.loads(ok(cli("state", "nested", "--diff", "2", "3"))) == expected
+    monkeypatch.setenv("XDG_DATA_HOME", cli.env["XDG_DATA_HOME"])
+    from llmspell_kernel.cli_sessions import _open, _state
+    from llmspell_kernel.widgets.history import StateHistory
+
+    store = _open("nested")
+    try:
+        widget = StateHistory(_state(store))
+        widget.selected = 3
+        assert {k: sorted(d["path"] for d in widget.diff if d["kind"] == k) for k in expected} == expected
+        widget.close()
+    finally:
+        store.close()

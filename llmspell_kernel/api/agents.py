@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError
-from ..runtime.agents import Agent
 from .spec import HandleType, Namespace, api
+
+if TYPE_CHECKING:  # the runtime module loads when a spell first uses it
+    from ..runtime.agents import Agent
 
 
 class AgentApi(Namespace):
@@ -49,7 +51,7 @@ class AgentMethods(HandleType):
     """An agent handle: run it, stream it, chat with it."""
 
     api_name = "AgentHandle"
-    wraps = Agent
+    wraps = "llmspell_kernel.runtime.agents:Agent"
 
     @api(blocking=True, example=("agent", "Write a haiku about tides", {"temperature": 0.2}))
     def run(self, agent: Agent, input: Any, opts: dict[str, Any] | None = None) -> Any:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError
-from ..runtime.llm import LLMRequest, MockScript
 from .spec import Namespace, api
+
+if TYPE_CHECKING:  # the runtime module loads when a spell first uses it
+    from ..runtime.llm import LLMRequest
 
 LLM_OPTIONS = {"model", "temperature", "max_tokens", "response_format", "responses", "api_base", "api_key",
                "timeout", "system"}
@@ -19,6 +21,8 @@ class LLMApi(Namespace):
     api_name = "LLM"
 
     def _request(self, messages: list[dict[str, Any]], opts: Any) -> LLMRequest:
+        from ..runtime.llm import LLMRequest, MockScript  # the provider layer: for a spell that calls a model
+
         opts = dict(opts or {})
         unknown = set(opts) - LLM_OPTIONS
         if unknown:

@@ -137,7 +137,8 @@ class HandleType:
     """The methods of a runtime object seen by scripts as an opaque handle."""
 
     api_name: ClassVar[str] = ""
-    wraps: ClassVar[type]
+    # "module:Class" of the runtime type, named so that the table imports no runtime module a spell may not use
+    wraps: ClassVar[str]
     _functions: ClassVar[dict[str, ApiFunction]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -154,6 +155,11 @@ class HandleType:
     @classmethod
     def describe(cls) -> str:
         return inspect.getdoc(cls) or ""
+
+
+def type_key(cls: type) -> str:
+    """How `HandleType.wraps` names a class."""
+    return f"{cls.__module__}:{cls.__qualname__}"
 
 
 @dataclass

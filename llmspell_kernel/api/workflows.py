@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..runtime.workflows import Workflow
 from .spec import HandleType, Namespace, api
+
+if TYPE_CHECKING:  # the runtime module loads when a spell first uses it
+    from ..runtime.workflows import Workflow
 
 
 class WorkflowApi(Namespace):
@@ -71,7 +73,7 @@ class WorkflowMethods(HandleType):
     """A workflow handle: run it now or in the background."""
 
     api_name = "WorkflowHandle"
-    wraps = Workflow
+    wraps = "llmspell_kernel.runtime.workflows:Workflow"
 
     @api(blocking=True, example=("workflow", "draft", {"checkpoint": True}))
     def run(self, workflow: Workflow, input: Any = None, options: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -91,7 +91,7 @@ interface StateScope {
   history(key?: string | null): Promise<(Record<string, any>)[]>;
   /** An immutable State value: the store as it was at `version`. */
   at(version: number): Promise<StateValue>;
-  /** `{added, removed, changed}` between two versions: each a sorted list of top-level keys. */
+  /** `{added, removed, changed}` between two versions: each a sorted list of dotted leaf paths */
   diff(v1: number, v2: number): Promise<Record<string, string[]>>;
   /** Restore the store as it was at `version`. The restore is itself a new version. */
   rollback(version: number): Promise<number>;
@@ -127,6 +127,8 @@ interface StateValue {
 interface Widget {
   /** What the widget shows now: for a timeline its filter and row, span, error and token counts; */
   summary(): Promise<Record<string, any>>;
+  /** Stop following the session: the pending changes are drawn, then the view keeps what it shows. */
+  stop(): Promise<boolean>;
   /** Stop following the session and close the widget's views. Returns true. */
   close(): Promise<boolean>;
 }
@@ -177,7 +179,7 @@ declare const State: {
   history(key?: string | null): Promise<(Record<string, any>)[]>;
   /** An immutable State value: the store as it was at `version`. */
   at(version: number): Promise<StateValue>;
-  /** `{added, removed, changed}` between two versions: each a sorted list of top-level keys. */
+  /** `{added, removed, changed}` between two versions: each a sorted list of dotted leaf paths */
   diff(v1: number, v2: number): Promise<Record<string, string[]>>;
   /** Restore the store as it was at `version`. The restore is itself a new version. */
   rollback(version: number): Promise<number>;
@@ -354,7 +356,7 @@ declare const state: {
   history(key?: string | null): Promise<(Record<string, any>)[]>;
   /** An immutable State value: the store as it was at `version`. */
   at(version: number): Promise<StateValue>;
-  /** `{added, removed, changed}` between two versions: each a sorted list of top-level keys. */
+  /** `{added, removed, changed}` between two versions: each a sorted list of dotted leaf paths */
   diff(v1: number, v2: number): Promise<Record<string, string[]>>;
   /** Restore the store as it was at `version`. The restore is itself a new version. */
   rollback(version: number): Promise<number>;

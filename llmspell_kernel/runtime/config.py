@@ -16,11 +16,6 @@ from typing import Any, ClassVar
 
 from ..errors import ApiError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 
 def _truthy(value: str) -> bool:
     return value.strip().lower() in ("1", "true", "yes", "on")
@@ -102,6 +97,10 @@ def _read_file() -> dict[str, Any]:
     path = config_path()
     if not path.is_file():
         return {}
+    if sys.version_info >= (3, 11):  # imported only when there is a file to read
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:

@@ -21,6 +21,7 @@ from pyrsistent import PMap, pmap
 from ..errors import ApiError
 from .checks import is_int
 from .context import current_author
+from .diff import leaf_diff, paths_by_kind
 from .events import EventBus
 
 ROOT = ""  # the scope of plain `State.*` calls
@@ -237,12 +238,8 @@ class StateStore:
         return changes
 
     def diff(self, v1: int, v2: int, *, scope: str = ROOT) -> dict[str, list[str]]:
-        a, b = self.scope_map(scope, v1), self.scope_map(scope, v2)
-        return {
-            "added": sorted(set(b) - set(a)),
-            "removed": sorted(set(a) - set(b)),
-            "changed": sorted(k for k in set(a) & set(b) if a[k] != b[k]),
-        }
+        """The dotted leaf paths added, removed and changed from `v1` to `v2` (see `diff.leaf_diff`)."""
+        return paths_by_kind(leaf_diff(self.scope_map(scope, v1), self.scope_map(scope, v2)))
 
     # writing --------------------------------------------------------------
     def add_validator(self, validator: Callable[[str, str, Any], None]) -> None:

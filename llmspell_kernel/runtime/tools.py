@@ -16,7 +16,6 @@ import operator
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from ..errors import ApiError, SandboxError, SpellError
 from .context import acting_as, under_parent
 from .events import EventBus, elapsed_ms
 from .sandbox import Sandbox, read_text
+from .schema import first_error, jsonschema, validator
 from .stored import StoredFunction, function_record
 
 
@@ -40,12 +40,9 @@ class Tool:
 
     def validate(self, args: dict[str, Any]) -> None:
         if self._validator is None:
-            from jsonschema import Draft202012Validator  # slow to import (rfc3987-syntax): only when used
-
-            self._validator = Draft202012Validator(self.params)
-        errors = sorted(self._validator.iter_errors(args), key=lambda e: list(e.absolute_path))
-        if errors:
-            first = errors[0]
+            self._validator = jsonschema().Draft202012Validator(self.params)
+        first = first_error(self._validator, args)
+        if first is not None:
             path = ".".join(str(p) for p in first.absolute_path)
             if first.validator == "required":
                 missing = first.message.split("'")[1] if "'" in first.message else first.message
@@ -107,13 +104,8 @@ class ToolRegistry:
         if not callable(fn):
             raise ApiError(f"tool {name!r} needs `fn`, a function")
         params = params or {"type": "object", "properties": {}}
-        import jsonschema
-
-        try:
-            jsonschema.Draft202012Validator.check_schema(params)
-        except jsonschema.SchemaError as exc:
-            raise ApiError(f"tool {name!r}: invalid params schema: {exc.message}") from None
-        tool = Tool(name, description or "", params, fn)
+        checked = validator(params, f"tool {name!r}: invalid params schema")
+        tool = Tool(name, description or "", params, fn, _validator=checked)
         with self._lock:
             self._tools[name] = tool
         if self.backend is not None:
@@ -277,10 +269,13 @@ def json_query(data: Any, path: str) -> Any:
 def http_fetch(sandbox: Sandbox, method: str, url: str, headers: dict | None = None,
                body: str | None = None, limit: int = MAX_FILE_BYTES) -> dict[str, Any]:
     """One request, bounded: HTTP_SECONDS in all (a server that drips its answer is cut off), `limit` bytes."""
+    import urllib.error
+    import urllib.request  # http.client and ssl: imported for the first request, not at start
+
     sandbox.check_url(url)
     request = urllib.request.Request(url, method=method.upper(), headers=headers or {},
                                      data=body.encode() if isinstance(body, str) else None)
-    opener = urllib.request.build_opener(_NoRedirect(sandbox))
+    opener = urllib.request.build_opener(_no_redirect(sandbox))
     deadline = time.monotonic() + HTTP_SECONDS
     try:
         with opener.open(request, timeout=HTTP_SECONDS) as resp:
@@ -310,15 +305,16 @@ def _read_until(resp: Any, size: int, deadline: float) -> bytes:
     return b"".join(chunks)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Follow a redirect only to a host the sandbox allows too."""
+def _no_redirect(sandbox: Sandbox) -> Any:
+    """A redirect handler that follows a redirect only to a host the sandbox allows too."""
+    import urllib.request
 
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            sandbox.check_url(newurl)
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        self.sandbox.check_url(newurl)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+    return NoRedirect()
 
 
 def _obj(required: list[str] | None = None, **props: dict) -> dict[str, Any]:

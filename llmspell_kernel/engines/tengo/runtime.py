@@ -13,7 +13,7 @@ from typing import Any
 
 from llmspell_kernel.errors import Frame
 
-from . import ops
+from . import codecache, ops
 from .builtins import BUILTINS, append_self
 from .compiler import DISPATCHERS, FUNC_ARITY, Unit, compile_chunk
 from .convert import to_python, to_tengo
@@ -313,26 +313,37 @@ class TengoRuntime:
         key = (filename, source, persisted, self.allow_os, self.import_root, repl)
         with _CACHE_LOCK:
             hit = _CACHE.get(key)
+        disk_key = codecache.key(filename, source, sorted(persisted), self.allow_os, self.import_root, repl)
+        if hit is None:
+            hit = _from_disk(disk_key, source)
         if hit is not None and _deps_fresh(hit[1]):
             unit, deps = hit
             self.sources[filename] = source
             for path, src in deps:
                 self.sources[path] = src
+            self._keep(key, hit)
             return unit, getattr(unit, "all_modules", [])
         units: list = []
         deps: list = []
         unit = self._compile_source(source, filename, set(persisted), [], units, deps, repl=repl)
         unit.all_modules = units  # type: ignore[attr-defined]
-        with _CACHE_LOCK:
-            if len(_CACHE) > 512:
-                _CACHE.clear()
-            _CACHE[key] = (unit, deps)
+        self._keep(key, (unit, deps))
+        texts = {filename: source, **dict(deps)}
+        codecache.save(disk_key, [_record(u, texts[u.code.co_filename]) for u in (*units, unit)], deps)
         return unit, units
+
+    @staticmethod
+    def _keep(key: tuple, entry: tuple) -> None:
+        with _CACHE_LOCK:
+            if key not in _CACHE and len(_CACHE) > 512:
+                _CACHE.clear()
+            _CACHE[key] = entry
 
     def dump_python(self, source: str, filename: str = "(main)") -> str:
         import ast
 
-        unit, units = self.compile(source, filename)
+        units: list = []  # compiled here, not taken from a cache: a cached unit keeps no Python AST
+        unit = self._compile_source(source, filename, set(self.declared), [], units, [])
         parts = [ast.unparse(u.pyast) for u in units] + [ast.unparse(unit.pyast)]
         return "\n\n".join(parts)
 
@@ -419,6 +430,30 @@ def _declared_globals(unit: Unit) -> list[str]:
 def _inside(root: str, path: str) -> bool:
     real_root, real = os.path.realpath(root), os.path.realpath(path)
     return os.path.commonpath([real_root, real]) == real_root
+
+
+def _record(unit: Unit, src: str) -> dict[str, Any]:
+    """What the disk cache keeps of a compiled unit (not its Python AST, which only --dump-python shows)."""
+    return {"code": unit.code, "entry": unit.entry, "consts": unit.consts, "src": src,
+            "func_spans": unit.func_spans, "declared": unit.declared}  # type: ignore[attr-defined]
+
+
+def _from_disk(key: str, source: str) -> tuple[Unit, list] | None:
+    """A compiled chunk and its modules from the disk cache, registered as if compiled here (None if absent)."""
+    found = codecache.load(key)
+    if found is None:
+        return None
+    records, deps = found
+    units = []
+    for record in records:
+        unit = Unit(record["code"], record["entry"], record["consts"], None, [])
+        unit.func_spans, unit.declared = record["func_spans"], record["declared"]  # type: ignore[attr-defined]
+        _TENGO_CODE_FILES.add(unit.code.co_filename)
+        _remember_functions(record["src"], unit.func_spans)  # type: ignore[attr-defined]
+        units.append(unit)
+    main = units.pop()
+    main.all_modules = units  # type: ignore[attr-defined]
+    return main, deps
 
 
 def _deps_fresh(deps: list) -> bool:

@@ -6,7 +6,6 @@ transient failures with backoff, counts usage, and emits `llm.*` events.
 
 from __future__ import annotations
 
-import email.utils
 import random
 import sys
 import time
@@ -18,8 +17,9 @@ from ...errors import LLMError, SpellError
 from ..events import EventBus, elapsed_ms
 from .base import LLMRequest, LLMResponse, ToolCall, Usage, drain
 from .breaker import CircuitBreaker
-from .litellm_provider import LiteLLMProvider
+from .litellm_provider import LiteLLMProvider, preload
 from .mock import MockProvider, MockScript
+from .models import check_model
 
 __all__ = ["LLMClient", "LLMRequest", "LLMResponse", "MockScript", "RetryPolicy", "ToolCall", "Usage"]
 
@@ -57,6 +57,8 @@ def retry_after(exc: BaseException) -> float | None:
         try:
             return max(0.0, float(value))
         except ValueError:
+            import email.utils  # socket and more: only for a Retry-After given as a date
+
             when = email.utils.parsedate_to_datetime(value)
             return max(0.0, when.timestamp() - time.time())
     except (TypeError, ValueError):
@@ -108,6 +110,18 @@ class LLMClient:
             self._noticed = True
             print("llmspell: no model configured (LLMSPELL_MODEL); using mock/echo", file=sys.stderr)
         return DEFAULT_MODEL
+
+    def expect(self, model: str | None, api_key: str | None = None, api_base: str | None = None) -> None:
+        """A real model will be called (a session default, a new agent): start importing litellm in the
+        background, unless the call is going to fail before it needs litellm."""
+        model = model or self.default_model
+        if self.offline or not model or model.startswith("mock/"):
+            return
+        try:
+            check_model(model, api_key, api_base)
+        except SpellError:
+            return  # the call itself reports it
+        preload()
 
     def _route(self, request: LLMRequest) -> tuple[Any, LLMRequest]:
         if self.offline and not request.model.startswith("mock/"):

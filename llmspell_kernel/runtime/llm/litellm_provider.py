@@ -1,7 +1,8 @@
 """Real models through litellm, imported on the first real call.
 
-litellm costs about 1.7 s and 150 MB to import, so nothing imports it until a
-spell calls a non-mock model. Its price map is read from the package, never
+litellm costs seconds of CPU and 150 MB to import, so nothing imports it until a
+session knows that a real model will be used (`preload`, in the background) or a
+spell calls one. Its price map is read from the package, never
 downloaded, and its hints to stdout are silenced.
 """
 
@@ -13,11 +14,14 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from ...errors import LLMError, MissingKeyError
+from ...errors import LLMError
 from .base import LLMRequest, LLMResponse, ToolCall, Usage
+from .models import KEYS, check_model, missing_key
 
 _import_lock = threading.Lock()
+_preload_lock = threading.Lock()  # not the import lock: that one is held for the whole import
 _litellm = None
+_preloading = False
 
 
 def load_litellm():
@@ -38,12 +42,32 @@ def is_loaded() -> bool:
     return _litellm is not None
 
 
+def preload() -> None:
+    """Start importing litellm on a background thread, once: a real model will be called soon, and its
+    first call then waits only for what is left of the import."""
+    global _preloading
+    with _preload_lock:
+        if _litellm is not None or _preloading:
+            return
+        _preloading = True
+    threading.Thread(target=_import_quietly, name="llmspell-litellm-import", daemon=True).start()
+
+
+def _import_quietly() -> None:
+    try:
+        load_litellm()
+    except Exception:  # the first call imports it again and reports the failure where it belongs
+        pass
+
+
 class LiteLLMProvider:
     name = "litellm"
 
     def check_key(self, request: LLMRequest) -> None:
-        """Fail at once, naming the variable, when the model's API key is not set."""
-        if request.api_key:
+        """Fail at once, naming the variable, when the model's API key is not set; a malformed model
+        string or an unknown provider fails here too, before litellm is imported where we can tell."""
+        provider = check_model(request.model, request.api_key, request.api_base)
+        if request.api_key or provider in KEYS:
             return
         litellm = load_litellm()
         try:
@@ -52,10 +76,7 @@ class LiteLLMProvider:
             return
         missing = [k for k in env.get("missing_keys", []) if k.endswith("_KEY") or k.endswith("_TOKEN")]
         if missing:
-            raise MissingKeyError(
-                f"model {request.model!r} needs {', '.join(missing)}: set it in the environment "
-                "(or run with LLMSPELL_OFFLINE=1 to use the mock provider)"
-            )
+            raise missing_key(request.model, ", ".join(missing))
 
     def _kwargs(self, request: LLMRequest, stream: bool) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"model": request.model, "messages": request.messages, "stream": stream,
