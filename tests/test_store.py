@@ -175,7 +175,7 @@ def test_a_named_session_resumes_history_events_and_versions(data_home):
         assert second.run("return State.history()", "lua") == expected
         assert second.run("return State.to_map()", "lua") == {"a": 1, "b": "two", "u": {"name": "Ada"}}
         assert second.run("return State.at(3):to_map()", "lua")["u"] == {"age": 36, "name": "Ada"}
-        assert second.run("return State.diff(2, 3)", "lua") == {"added": [], "changed": ["u"], "removed": []}
+        assert second.run("return State.diff(2, 3)", "lua") == {"added": ["u.age"], "changed": [], "removed": []}  # leaf paths
         assert [e.id for e in second.events.list()][: len(event_ids)] == event_ids
         assert second.state.version == 5
         assert second.run("return State.set('c', 3)", "lua") == 6  # versions go on, not restart
