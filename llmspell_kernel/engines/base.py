@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import ApiError, InterruptedSpell, ScriptSyntaxError, SpellError, TimeLimitError
-from ..runtime.context import acting_as
+from ..runtime.context import acting_as, within_budget
 from ..runtime.gate import EngineGate
 from ..runtime.sandbox import read_text
 
@@ -53,6 +53,38 @@ class _OlderObjectsFrozen:
 
 
 _older_objects_frozen = _OlderObjectsFrozen()
+
+
+class RunBudget:
+    """The limits of one run of an engine (a chunk, or a call into it), for the Python work done for it: a
+    model call, perhaps on a pool thread (runtime/context.py: current_budget).
+
+    It outlives the run: a call still going after its chunk was stopped, by the time limit or an interrupt,
+    stops at its next check, while the engine has moved on to the next chunk.
+    """
+
+    def __init__(self, engine: ScriptEngine) -> None:
+        self.engine, self.deadline, self.timeout = engine, engine._deadline, engine._timeout
+        self._ended = False
+        self._stopped: type[SpellError] | None = None  # why the run was stopped, once it has ended
+
+    def end(self, stopped: type[SpellError] | None) -> None:
+        self._stopped, self._ended = stopped, True
+
+    def budget_error(self) -> SpellError | None:
+        """The error that should stop the work now, or None."""
+        if not self._ended:
+            return self.engine.budget_error()
+        if self._stopped is None and self.deadline is not None and time.monotonic() > self.deadline:
+            self._stopped = TimeLimitError
+        if self._stopped is TimeLimitError:
+            return TimeLimitError(f"the chunk ran longer than its time limit of {self.timeout:g} s",
+                                  engine=self.engine.name)
+        return None if self._stopped is None else InterruptedSpell("interrupted", engine=self.engine.name)
+
+    def seconds_left(self) -> float | None:
+        """Seconds until the run's time limit; None when it has none."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
 
 
 class ScriptFunction:
@@ -101,6 +133,7 @@ class ScriptEngine(ABC):
         self.metrics = EngineMetrics()
         self._deadline: float | None = None
         self._stop: type[SpellError] | None = None  # set to stop the running chunk
+        self._run: RunBudget | None = None  # the running chunk's budget, as Python work done for it sees it
         self._timeout: float | None = None
         self._depth = 0
         self._stop_lock = threading.Lock()
@@ -192,10 +225,12 @@ class ScriptEngine(ABC):
             self._timeout = timeout if timeout is not None else self.limits.timeout
             self._deadline = time.monotonic() + self._timeout if self._timeout else None
             self._stop = None
+            self._run = RunBudget(self)
+        run = self._run
         self._depth += 1
         began = time.perf_counter()
         try:
-            with _older_objects_frozen:
+            with _older_objects_frozen, within_budget(run):
                 return fn(*args)
         except SpellError:
             self.metrics.errors += 1
@@ -208,8 +243,10 @@ class ScriptEngine(ABC):
                 self.metrics.last_seconds = spent
             if outer:
                 self.metrics.busy_seconds += spent
+                run.end(self._stop)
                 self._deadline = None
                 self._stop = None
+                self._run = None
 
     def interrupt(self) -> None:
         """Stop the running chunk at its next budget check (from any thread)."""

@@ -153,6 +153,10 @@ class Session:
         llm.default_model, llm.offline, llm.timeout, llm.retry.tries = cfg.model, cfg.offline, cfg.llm_timeout, \
             cfg.llm_retries
         llm.breaker.threshold, llm.breaker.cooldown = cfg.llm_breaker_failures, cfg.llm_breaker_cooldown
+        llm.max_tokens = cfg.llm_max_tokens
+        ends = llm.endpoints
+        ends.default_model, ends.api_base, ends.api_key_env, ends.by_name = cfg.model, cfg.api_base, \
+            cfg.api_key_env, cfg.endpoints
         llm.expect(cfg.model)
 
     def _save_event(self, event: Any) -> None:
