@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from ..errors import ApiError, InterruptedSpell, ScriptSyntaxError, SpellError, TimeLimitError
 from ..runtime.context import acting_as, current_budget, within_budget
 from ..runtime.gate import EngineGate
+from ..runtime.sandbox import read_text
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # Python text that is not valid UTF-8
 FAST_MISS = object()  # what an API fast path (`ApiFunction.fast`) returns when the full call must answer
@@ -219,7 +220,7 @@ class ScriptEngine(ABC):
 
     def execute_file(self, path: str | Path, timeout: float | None = None) -> Any:
         path = Path(path)
-        return self.execute(path.read_text(encoding="utf-8"), chunk=str(path), timeout=timeout, path=path)
+        return self.execute(read_text(path), chunk=str(path), timeout=timeout, path=path)
 
     def call_function(self, ref: Any, args: tuple) -> Any:
         """Call one of this engine's functions from Python or another engine."""
