@@ -126,6 +126,7 @@ def _run(client: Any, job: SpellJob, todo: list[tuple[Any, dict[str, Any]]], rec
     from distributed import wait
 
     run_id = uuid.uuid4().hex[:8]
+    progress.started = time.monotonic()  # the rate counts from here, not from the cluster's start
     futures = {client.submit(run_item, job, item_id, params, key=f"llmspell-batch-{run_id}-{n}", pure=False,
                              priority=-n): item_id  # earlier inputs first
                for n, (item_id, params) in enumerate(todo)}
@@ -175,7 +176,7 @@ def _client(cluster: Any, concurrency: int | None):
         from distributed import LocalCluster
 
         count = cluster.partition(":")[2]
-        if count and not count.isdigit() or count == "0":
+        if (count and not count.isdigit()) or count == "0":
             raise ApiError(f"--cluster local:N takes a number of workers, not {count!r}")
         workers = int(count) if count else min(os.cpu_count() or 1, 4)
         with LocalCluster(n_workers=workers, threads_per_worker=concurrency or DEFAULT_CONCURRENCY, processes=True,
