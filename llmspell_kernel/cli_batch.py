@@ -14,14 +14,6 @@ from .errors import SpellError
 EXIT_FAILED_INPUTS, EXIT_CANCELLED = 3, 130
 
 
-def status_line(progress: object) -> str:
-    """`done/total, failed, rate, ETA, spend`: the CLI's progress line and the notebook bar's label."""
-    p = progress
-    eta = f"{p.eta:.0f} s" if p.eta is not None else "?"
-    return (f"{p.skipped + p.done}/{p.total} done, {p.failed} failed, {p.rate:.1f}/s, ETA {eta}, "
-            f"{p.tokens} tokens, ${p.cost:.4f}")
-
-
 @click.command()
 @click.argument("spell", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--inputs", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
@@ -43,10 +35,10 @@ def batch(spell: Path, inputs: Path, engine: str | None, cluster: str, store: st
     """Run SPELL once per input line of --inputs, on a Dask cluster; one result line per input id.
 
     Exit code 3 when an input failed, 130 when cancelled (Ctrl-C keeps the finished results in --out)."""
-    from .batch import run_batch
+    from .batch import Progress, run_batch
 
-    def show(progress: object) -> None:
-        click.echo("\r" + status_line(progress), nl=False, err=True)
+    def show(progress: Progress) -> None:
+        click.echo("\r" + progress.line(), nl=False, err=True)
 
     try:
         result = run_batch(spell, inputs, engine=engine, cluster=cluster, store=store, session=session_name, out=out,

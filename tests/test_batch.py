@@ -36,7 +36,7 @@ return {id = p.id, square = p.n * p.n}
 def client():
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=50) as cluster, Client(cluster) as dask_client:
         yield dask_client
 
@@ -177,3 +177,25 @@ def test_a_killed_workers_items_run_again_elsewhere_and_are_written_once(client,
     assert [r["id"] for r in result.records] == [1, 2, 3, 4, 5, 6] and all(r["ok"] for r in result.records)
     assert [r["id"] for r in lines(out)] == [1, 2, 3, 4, 5, 6]  # once each
     assert result.records[1]["worker"] != killed  # the slow input finished on another worker
+
+
+def test_the_magic_shows_a_progress_bar_and_a_summary_table(ip, client, spell, tmp_path, monkeypatch):
+    from llmspell_kernel.magics.batch import run_batch_magic
+
+    monkeypatch.chdir(tmp_path)
+    Path("in.jsonl").write_text("".join(json.dumps({"id": n, "n": n, "bad": n == 2}) + "\n" for n in (1, 2, 3)),
+                                encoding="utf-8")
+    ip.llmspell_session.configure({"offline": True})
+    result = ip.run_line_magic("spell", f"batch {spell} --inputs in.jsonl "
+                                        f"--cluster {client.scheduler.address} --out out.jsonl")
+    assert [r["ok"] for r in result.records] == [True, False, True] and "'failed': 1" in repr(result)
+    assert [r["id"] for r in lines(Path("out.jsonl"))] == [1, 2, 3]
+    shown: list = []
+    again = run_batch_magic(ip.llmspell_session, [str(spell), "--inputs", "in.jsonl", "--cluster",
+                                                  client.scheduler.address, "--out", "out.jsonl"], shown.append)
+    (box,) = shown
+    (bar, label), table = box.children[0].children, box.children[1]
+    assert again.progress.skipped == 2 and bar.value == bar.max == 3 and bar.bar_style == "danger"
+    assert label.value == "done" and "<td>RuntimeError</td>" in table.value and "no good: 2" in table.value
+    with pytest.raises(Exception, match="--inputs"):
+        ip.run_line_magic("spell", f"batch {spell}")

@@ -52,6 +52,12 @@ class Progress:
         left = self.total - self.skipped - self.done
         return left / self.rate if self.rate else None
 
+    def line(self) -> str:
+        """`done/total, failed, rate, ETA, spend`: the CLI's progress line and the notebook bar's label."""
+        eta = f"{self.eta:.0f} s" if self.eta is not None else "?"
+        return (f"{self.skipped + self.done}/{self.total} done, {self.failed} failed, {self.rate:.1f}/s, ETA {eta}, "
+                f"{self.tokens} tokens, ${self.cost:.4f}")
+
     def add(self, record: dict[str, Any]) -> None:
         self.done += 1
         self.failed += not record["ok"]
@@ -70,6 +76,9 @@ class BatchResult:
     @property
     def failed(self) -> list[dict[str, Any]]:
         return [r for r in self.records if not r["ok"]]
+
+    def __repr__(self) -> str:
+        return f"<BatchResult {self.summary()}>"
 
     def summary(self) -> dict[str, Any]:
         p = self.progress
@@ -180,7 +189,7 @@ def _client(cluster: Any, concurrency: int | None):
             raise ApiError(f"--cluster local:N takes a number of workers, not {count!r}")
         workers = int(count) if count else min(os.cpu_count() or 1, 4)
         with LocalCluster(n_workers=workers, threads_per_worker=concurrency or DEFAULT_CONCURRENCY, processes=True,
-                          dashboard_address=None, silence_logs=logging.CRITICAL) as local, Client(local) as client:
+                          dashboard_address=":0", silence_logs=logging.CRITICAL) as local, Client(local) as client:
             yield client
         return
     if "://" not in cluster:
