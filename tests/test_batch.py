@@ -70,9 +70,10 @@ def test_every_input_has_one_result_in_id_order_and_an_error_names_kind_message_
 
 def test_model_calls_report_their_tokens(client, tmp_path):
     spell = tmp_path / "ask.js"
-    spell.write_text("return LLM.complete('say ' + Spell.params.word, {model: 'mock/echo'}).text;", encoding="utf-8")
+    spell.write_text("return LLM.complete('say ' + Spell.params.word, {model: 'mock/echo'});", encoding="utf-8")
     result = run_batch(spell, [{"word": "one"}, {"word": "two"}], cluster=client, settings=OFFLINE)
     assert [r["id"] for r in result.records] == [1, 2]  # no id field: the position names the input
+    assert [r["value"] for r in result.records] == ["say one", "say two"]
     assert all(r["ok"] and r["tokens"] > 0 for r in result.records), result.records
     assert result.progress.tokens == sum(r["tokens"] for r in result.records)
 

@@ -17,7 +17,7 @@ from ..measure import Options, elapsed_ms, sample
 
 ITEMS, DELAY = 16, 0.2
 TESTS = Path(__file__).resolve().parents[2] / "tests"
-SPELL = "return LLM.complete(Spell.params.q, {model = 'openai/fake-model', api_base = Spell.params.url}).text\n"
+SPELL = "return LLM.complete(Spell.params.q, {model = 'openai/fake-model', api_base = Spell.params.url})\n"
 
 
 def run(options: Options) -> list[Figure]:
