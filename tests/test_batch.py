@@ -104,7 +104,9 @@ def test_stopping_keeps_what_finished_and_a_rerun_finishes_the_rest(client, spel
     assert [r["id"] for r in lines(out)] == [1, 2, 3, 4, 5, 6]
 
 
-def test_inputs_share_a_redis_store(client, tmp_path):
+@pytest.fixture
+def shared():
+    """A fresh session name on the test Redis (database 15); its keys are deleted afterwards."""
     import redis
 
     try:
@@ -112,19 +114,57 @@ def test_inputs_share_a_redis_store(client, tmp_path):
     except redis.RedisError:
         pytest.skip(f"no Redis at {REDIS_URL}: start one with `redis-server --daemonize yes`")
     name = f"test-batch-{uuid.uuid4().hex[:10]}"
+    yield name
+    keys = redis.Redis.from_url(REDIS_URL)
+    for key in keys.scan_iter(f"llmspell:{name}:*"):
+        keys.delete(key)
+
+
+def state_of(name: str, *keys: str) -> list:
+    with Session(store=REDIS_URL, session=name, offline=True) as session:
+        return [session.state.get(key) for key in keys]
+
+
+def test_inputs_share_a_redis_store(client, shared, tmp_path):
     spell = tmp_path / "remember.tengo"
     spell.write_text('State.set("seen_" + Spell.params.id, Spell.params.n)\nexport Spell.params.n\n',
                      encoding="utf-8")
-    try:
-        result = run_batch(spell, [{"id": f"k{n}", "n": n} for n in range(4)], cluster=client, store=REDIS_URL,
-                           session=name, settings=OFFLINE)
-        assert all(r["ok"] for r in result.records), result.records
-        with Session(store=REDIS_URL, session=name, offline=True) as shared:
-            assert [shared.state.get(f"seen_k{n}") for n in range(4)] == [0, 1, 2, 3]
-    finally:
-        keys = redis.Redis.from_url(REDIS_URL)
-        for key in keys.scan_iter(f"llmspell:{name}:*"):
-            keys.delete(key)
+    result = run_batch(spell, [{"id": f"k{n}", "n": n} for n in range(4)], cluster=client, store=REDIS_URL,
+                       session=shared, settings=OFFLINE)
+    assert all(r["ok"] for r in result.records), result.records
+    assert state_of(shared, *(f"seen_k{n}" for n in range(4))) == [0, 1, 2, 3]
+
+
+def test_retries_run_a_failing_input_again(client, shared, tmp_path):
+    spell = tmp_path / "flaky.lua"
+    spell.write_text("""
+local key = "tries_" .. Spell.params.id
+State.update(key, function(n) return (n or 0) + 1 end)
+local tries = State.get(key)
+if tries < 3 then error("flaky, try " .. tries) end
+return tries
+""", encoding="utf-8")
+    inputs = [{"id": "a"}, {"id": "b"}]
+    once = run_batch(spell, inputs, cluster=client, store=REDIS_URL, session=shared, settings=OFFLINE)
+    assert [r["error"]["message"] for r in once.records] == ["flaky, try 1", "flaky, try 1"]
+    again = run_batch(spell, inputs, cluster=client, store=REDIS_URL, session=shared, settings=OFFLINE, retries=2)
+    assert [(r["ok"], r["value"], r["attempts"]) for r in again.records] == [(True, 3, 2), (True, 3, 2)]
+
+
+def test_a_local_cluster_runs_concurrency_inputs_at_once_per_worker(shared, tmp_path):
+    spell = tmp_path / "overlap.lua"
+    spell.write_text("""
+State.update("running", function(n) return (n or 0) + 1 end)
+local now = State.get("running")  -- 2 or more: another input is between its + 1 and its - 1 too
+State.update("peak", function(p) return math.max(p or 0, now) end)
+Spell.sleep(1500)
+State.update("running", function(n) return n - 1 end)
+""", encoding="utf-8")
+    result = run_batch(spell, [{"id": n} for n in range(3)], cluster="local:1", concurrency=3, store=REDIS_URL,
+                       session=shared, settings=OFFLINE)
+    assert all(r["ok"] for r in result.records), result.records
+    assert len({r["worker"] for r in result.records}) == 1  # one worker process
+    assert state_of(shared, "peak", "running")[0] >= 2  # and inputs overlapping in it
 
 
 def test_the_cli_writes_the_results_file_and_exits_3_when_an_input_failed(client, spell, tmp_path):
@@ -139,6 +179,24 @@ def test_the_cli_writes_the_results_file_and_exits_3_when_an_input_failed(client
     assert "Traceback" not in done.stderr
     bad = subprocess.run([*command, "--concurrency", "2"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 3 and "--nthreads" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_ctrl_c_stops_the_cli_and_keeps_what_finished(client, spell, tmp_path):
+    inputs, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inputs.write_text("".join(json.dumps({"id": n, "n": n, "slow": 0 if n == 1 else 3000}) + "\n"
+                              for n in range(1, 7)), encoding="utf-8")
+    command = [sys.executable, "-m", "llmspell_kernel", "batch", str(spell), "--inputs", str(inputs), "--out",
+               str(out), "--cluster", client.scheduler.address, "--offline"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 90
+    while not (out.exists() and out.read_text(encoding="utf-8")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "cancelled: True" in stderr and "Traceback" not in stderr
+    kept = lines(out)
+    assert kept and len(kept) < 6 and all(r["ok"] for r in kept)
 
 
 def test_bad_inputs_are_refused_before_anything_runs(spell, tmp_path):
