@@ -181,17 +181,18 @@ def test_the_cli_writes_the_results_file_and_exits_3_when_an_input_failed(client
     assert bad.returncode == 3 and "--nthreads" in bad.stderr and "Traceback" not in bad.stderr
 
 
-def test_ctrl_c_stops_the_cli_and_keeps_what_finished(client, spell, tmp_path):
+def test_ctrl_c_stops_the_cli_and_its_local_cluster_and_keeps_what_finished(spell, tmp_path):
     inputs, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     inputs.write_text("".join(json.dumps({"id": n, "n": n, "slow": 0 if n == 1 else 3000}) + "\n"
                               for n in range(1, 7)), encoding="utf-8")
     command = [sys.executable, "-m", "llmspell_kernel", "batch", str(spell), "--inputs", str(inputs), "--out",
-               str(out), "--cluster", client.scheduler.address, "--offline"]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               str(out), "--cluster", "local:1", "--concurrency", "2", "--offline"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
     deadline = time.monotonic() + 90
     while not (out.exists() and out.read_text(encoding="utf-8")) and time.monotonic() < deadline:
         time.sleep(0.05)
-    process.send_signal(signal.SIGINT)
+    os.killpg(process.pid, signal.SIGINT)  # as a terminal does: the whole process group, workers included
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr
     assert "cancelled: True" in stderr and "Traceback" not in stderr

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import time
 import uuid
@@ -174,6 +175,20 @@ def _record(future: Any, item_id: Any) -> dict[str, Any]:
 
 
 @contextmanager
+def _workers_ignore_ctrl_c():
+    """Worker processes started in here inherit SIGINT ignored: Ctrl-C in a terminal reaches the whole process
+    group, and only this client may act on it (cancel, keep what finished); a worker would die with a traceback."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
 def _client(cluster: Any, concurrency: int | None):
     """A Dask client for `cluster`; a local cluster is started here and closed at the end."""
     from distributed import Client
@@ -188,8 +203,10 @@ def _client(cluster: Any, concurrency: int | None):
         if (count and not count.isdigit()) or count == "0":
             raise ApiError(f"--cluster local:N takes a number of workers, not {count!r}")
         workers = int(count) if count else min(os.cpu_count() or 1, 4)
-        with LocalCluster(n_workers=workers, threads_per_worker=concurrency or DEFAULT_CONCURRENCY, processes=True,
-                          dashboard_address=":0", silence_logs=logging.CRITICAL) as local, Client(local) as client:
+        with _workers_ignore_ctrl_c():
+            local = LocalCluster(n_workers=workers, threads_per_worker=concurrency or DEFAULT_CONCURRENCY,
+                                 processes=True, dashboard_address=":0", silence_logs=logging.CRITICAL)
+        with local, Client(local) as client:
             yield client
         return
     if "://" not in cluster:
