@@ -259,3 +259,35 @@ def test_the_magic_shows_a_progress_bar_and_a_summary_table(ip, client, spell, t
     assert label.value == "done" and "<td>RuntimeError</td>" in table.value and "no good: 2" in table.value
     with pytest.raises(Exception, match="--inputs"):
         ip.run_line_magic("spell", f"batch {spell}")
+
+
+def test_the_notebooks_stop_button_cancels_a_batch_and_the_kernel_goes_on(spell, tmp_path):
+    from jupyter_client.manager import start_new_kernel
+    from test_kernel import execute
+
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps({"id": n, "n": n, "slow": 0 if n == 1 else 3000}) + "\n"
+                                               for n in range(1, 7)), encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    env = {**os.environ, "LLMSPELL_OFFLINE": "1"}
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(tmp_path), env=env)
+    try:
+        assert execute(kc, "%load_ext llmspell_kernel")[0]["status"] == "ok"
+        msg_id = kc.execute(f"result = %spell batch {spell} --inputs in.jsonl --cluster local:1 --concurrency 2 "
+                            "--out out.jsonl")
+        deadline = time.monotonic() + 90
+        while not (out.exists() and out.read_text(encoding="utf-8")) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        km.interrupt_kernel()  # the stop button: SIGINT to the kernel's process group
+        reply = kc.get_shell_msg(timeout=60)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = kc.get_shell_msg(timeout=60)
+        assert reply["content"]["status"] == "ok"  # cancelled, not failed: the finished inputs are the result
+        reply, outputs = execute(kc, "print(result.cancelled, [r['id'] for r in result.records])")
+        printed = "".join(content["text"] for kind, content in outputs if kind == "stream")
+        assert printed.startswith("True [1") and "6]" not in printed, outputs
+        assert [r["id"] for r in lines(out)] == json.loads(printed.split(" ", 1)[1])
+        reply, outputs = execute(kc, "%spell lua return 40 + 2")
+        assert reply["status"] == "ok" and "42" in str(outputs)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
