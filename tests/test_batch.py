@@ -68,6 +68,20 @@ def test_every_input_has_one_result_in_id_order_and_an_error_names_kind_message_
     assert result.summary()["ok"] == 5 and result.summary()["failed"] == 1 and not result.cancelled
 
 
+def test_without_a_store_each_input_has_a_session_of_its_own(client, tmp_path):
+    spell = tmp_path / "count.lua"
+    spell.write_text("State.update('n', function(n) return (n or 0) + 1 end)\nreturn State.get('n')\n",
+                     encoding="utf-8")
+    # a named session in the workers' environment must not make the inputs share it
+    name = f"test-batch-{uuid.uuid4().hex[:8]}"
+    client.run(exec, f"import os; os.environ['LLMSPELL_SESSION'] = {name!r}")  # exec: runs in each worker
+    try:
+        result = run_batch(spell, [{"id": n} for n in range(4)], cluster=client, settings=OFFLINE)
+    finally:
+        client.run(exec, "import os; os.environ.pop('LLMSPELL_SESSION', None)")
+    assert [r["value"] for r in result.records] == [1, 1, 1, 1]
+
+
 def test_model_calls_report_their_tokens(client, tmp_path):
     spell = tmp_path / "ask.js"
     spell.write_text("return LLM.complete('say ' + Spell.params.word, {model: 'mock/echo'});", encoding="utf-8")

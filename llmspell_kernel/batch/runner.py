@@ -107,8 +107,9 @@ def run_batch(spell: str | Path, inputs: str | Path | Iterable[dict[str, Any]], 
             source = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ApiError(f"cannot read the spell {path}: {exc.strerror or exc}") from None
+    # no store given: each input's session in memory, whatever LLMSPELL_STORE/SESSION say where the workers run
     job = SpellJob(source, str(path), engine or find_engine(path=path, code=source),
-                   {**(settings or {}), "store": store, "session": session}, retries)
+                   {**(settings or {}), "store": store or "memory", "session": session}, retries)
     pairs = with_ids(read_inputs(inputs) if isinstance(inputs, (str, Path)) else inputs)
     results = ResultsFile(out) if out is not None else None
     done = results.done if results is not None else set()
