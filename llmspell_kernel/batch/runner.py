@@ -206,7 +206,7 @@ def _client(cluster: Any, concurrency: int | None):
         workers = int(count) if count else min(os.cpu_count() or 1, 4)
         with _workers_ignore_ctrl_c():
             local = LocalCluster(n_workers=workers, threads_per_worker=concurrency or DEFAULT_CONCURRENCY,
-                                 processes=True, dashboard_address=":0", silence_logs=logging.CRITICAL)
+                                 processes=True, dashboard_address="127.0.0.1:0", silence_logs=logging.CRITICAL)
         with local, Client(local) as client:
             yield client
         return
