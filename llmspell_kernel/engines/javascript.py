@@ -50,6 +50,7 @@ from ..errors import (
     ScriptRuntimeError,
     ScriptSyntaxError,
     SpellError,
+    unexpected,
 )
 from ..runtime.gate import wait_futures
 from .base import FAST_MISS, LONE_SURROGATE, ScriptEngine
@@ -304,7 +305,7 @@ class JavaScriptEngine(ScriptEngine):
             usage = api_fn.usage_error(tuple(args))
             if usage is not None:
                 return usage
-        return InternalError(f"{type(exc).__name__}: {exc}", engine=self.name)
+        return unexpected(exc, engine=self.name)
 
     def track(self, future: Future) -> int:
         """A request id for a Python future whose value a JS Promise waits for."""

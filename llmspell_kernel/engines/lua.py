@@ -15,13 +15,13 @@ from ..errors import (
     ApiError,
     ConversionError,
     Frame,
-    InternalError,
     InterruptedSpell,
     MemoryLimitError,
     SandboxError,
     ScriptRuntimeError,
     ScriptSyntaxError,
     SpellError,
+    unexpected,
 )
 from ..runtime.render import describe
 from .base import LONE_SURROGATE, ScriptEngine, ScriptFunction
@@ -302,7 +302,7 @@ class LuaEngine(ScriptEngine):
             raise ConversionError("a string with a lone surrogate is not valid UTF-8 and cannot cross into Lua",
                                   engine=self.name) from None
         except Exception as exc:  # a bug of ours surfaced through Lua
-            raise InternalError(f"{type(exc).__name__}: {exc}", engine=self.name) from exc
+            raise unexpected(exc, engine=self.name) from exc
         values = [self.from_native(v) for v in result[1:]] if isinstance(result, tuple) else []
         if not values:
             return None

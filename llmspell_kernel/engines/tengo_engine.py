@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..api import ALIASES, HANDLES, NAMESPACES, alias_functions
-from ..errors import ApiError, InternalError, MemoryLimitError, SandboxError, SpellError
+from ..errors import ApiError, MemoryLimitError, SandboxError, SpellError, unexpected
 from .base import FAST_MISS, ScriptEngine
 from .output import OutputLimiter
 from .tengo import TengoError, TengoRuntime
@@ -236,7 +236,7 @@ class TengoEngine(ScriptEngine):
         except MemoryError:
             raise self._memory_error().located(chunk=chunk) from None
         except Exception as exc:  # a bug of ours surfaced through Tengo
-            raise InternalError(f"{type(exc).__name__}: {exc}", engine=self.name, chunk=chunk) from exc
+            raise unexpected(exc, engine=self.name, chunk=chunk) from exc
 
     def _relocated(self, exc: TengoError) -> TengoError:
         """Files are compiled under their real path: show them relative to the sandbox root."""

@@ -296,6 +296,9 @@ class TengoRuntime:
             line, col, msg = pe.errors[0]
             raise make_error(TengoSyntaxError, "Parse Error", msg, [Frame(chunk=filename, line=line, column=col)],
                              src, more=len(pe.errors) - 1) from None
+        except RecursionError:  # the parser recurses per bracket: 100,000 `[` reach Python's limit
+            raise make_error(TengoSyntaxError, "Parse Error", "the source is nested too deeply to parse",
+                             [Frame(chunk=filename)], src) from None
         hook = self._import_hook_for(filename, stack, units, deps)
         try:
             unit = compile_chunk(tree, filename, f"{filename}\0{src}\0{module}", _BUILTIN_LIST, persisted, hook,
