@@ -8,6 +8,7 @@ threads, the time budget, interrupts, metrics and the author context.
 
 from __future__ import annotations
 
+import contextvars
 import gc
 import re
 import threading
@@ -52,6 +53,12 @@ class _OlderObjectsFrozen:
 
 
 _older_objects_frozen = _OlderObjectsFrozen()
+
+# (deadline, timeout) of the outermost run with a time limit in this context: an engine called from it
+# (a tool, a handler, a step in another engine) stops at the same deadline, since the caller's own checks
+# do not run while it waits. Contexts travel with the calls posted to other threads (gate, session pool).
+_caller_budget: contextvars.ContextVar[tuple[float, float] | None] = contextvars.ContextVar(
+    "llmspell_caller_budget", default=None)
 
 
 class ScriptFunction:
@@ -187,10 +194,16 @@ class ScriptEngine(ABC):
 
     def _budgeted(self, fn: Callable[..., Any], args: tuple, timeout: float | None, chunk: bool) -> Any:
         outer = self._depth == 0
+        inherited = None
         if outer:
             self._timeout = timeout if timeout is not None else self.limits.timeout
             self._deadline = time.monotonic() + self._timeout if self._timeout else None
             self._stop = None
+            caller = _caller_budget.get()  # a call from another engine's chunk ends with that chunk's time limit
+            if caller is not None and (self._deadline is None or caller[0] < self._deadline):
+                self._deadline, self._timeout = caller
+            if self._deadline is not None:
+                inherited = _caller_budget.set((self._deadline, self._timeout))
         self._depth += 1
         began = time.perf_counter()
         try:
@@ -209,6 +222,8 @@ class ScriptEngine(ABC):
                 self.metrics.busy_seconds += spent
                 self._deadline = None
                 self._stop = None
+                if inherited is not None:
+                    _caller_budget.reset(inherited)
 
     def interrupt(self) -> None:
         """Stop the running chunk at its next budget check (from any thread)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from .context import run_in_context
 from .events import EventBus
 from .llm import LLMClient, RetryPolicy
 from .llm.breaker import CircuitBreaker
+from .pool import InlineWhenBusyPool
 from .sandbox import MB, Limits, Sandbox
 from .state import ROOT, StateStore, StateView
 from .store import open_store
@@ -63,7 +64,7 @@ class Session:
         self.display_hook: DisplayHook | None = None
         self._engines: dict[str, Any] = {}
         self._engines_lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: InlineWhenBusyPool | None = None
         self._api = None
 
     FIXED_SETTINGS = frozenset({"root", "session", "store", "event_capacity", "allow_os", "max_memory_mb"})
@@ -162,11 +163,12 @@ class Session:
 
     # concurrency ---------------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        """Run `fn` on the session's thread pool, in the caller's context (author, parent event)."""
+        """Run `fn` on the session's thread pool (or inline, when every worker is busy: see `pool.py`),
+        in the caller's context (author, parent event)."""
         if self._executor is None:
             with self._engines_lock:
                 if self._executor is None:
-                    self._executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="llmspell")
+                    self._executor = InlineWhenBusyPool(32, "llmspell")
         return self._executor.submit(run_in_context(fn), *args)
 
     # validation ----------------------------------------------------------------
@@ -184,7 +186,7 @@ class Session:
             engine.shutdown()
         self._engines.clear()
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown()
             self._executor = None
         self.store.close()
 
