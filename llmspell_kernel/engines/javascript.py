@@ -54,6 +54,7 @@ from ..errors import (
 )
 from ..runtime.gate import wait_futures
 from .base import FAST_MISS, LONE_SURROGATE, ScriptEngine
+from .compile_guard import compiling
 from .javascript_binding import table
 from .javascript_bridge import MAX_SAFE, JsBridge
 from .javascript_modules import MODULE_EXTENSIONS, es_to_commonjs, wrap_module
@@ -276,8 +277,10 @@ class JavaScriptEngine(ScriptEngine):
                 return self.bridge.ok([sandbox.display(path), sandbox.display(path.parent)])
             path = sandbox.resolve(spec)
             source = path.read_text(encoding="utf-8")
+            with compiling(self):
+                wrapped = wrap_module(source)
             try:
-                self._compile_source(wrap_module(source), spec, source, header=1)
+                self._compile_source(wrapped, spec, source, header=1)
             except self._quickjs.JSException as exc:
                 raise self._error_from_text(str(exc)) from None
             return self.bridge.ok(None)
@@ -397,7 +400,8 @@ class JavaScriptEngine(ScriptEngine):
                     pass
             self._ops["setBase"](base)
             try:
-                body = as_async_body(es_to_commonjs(code), "__ls_cell")
+                with compiling(self):
+                    body = as_async_body(es_to_commonjs(code), "__ls_cell")
             except SourceError as exc:
                 raise ScriptSyntaxError(str(exc), engine=self.name, chunk=chunk) from None
             slot = self._compile_source(body, chunk, code, header=1)
