@@ -13,7 +13,7 @@ from typing import Any
 
 from llmspell_kernel.errors import Frame
 
-from . import ops
+from . import meter, ops
 from .builtins import BUILTINS, append_self
 from .compiler import DISPATCHERS, FUNC_ARITY, Unit, compile_chunk
 from .convert import to_python, to_tengo
@@ -362,8 +362,8 @@ class TengoRuntime:
         old_limit = sys.getrecursionlimit()
         depth = _stack_depth()
         sys.setrecursionlimit(max(old_limit, depth + MAX_FRAMES + 40))
-        outer_check = getattr(ops._guard, "check", None)
-        ops._guard.check = self._made
+        outer_check = getattr(meter._guard, "check", None)
+        meter._guard.check = self._made
         try:
             result = _run_entry(entry, depth)
         except Exception as e:
@@ -372,7 +372,7 @@ class TengoRuntime:
                 raise
             raise t from None
         finally:
-            ops._guard.check = outer_check
+            meter._guard.check = outer_check
             sys.setrecursionlimit(old_limit)
         if not repl:
             return None
@@ -386,8 +386,8 @@ class TengoRuntime:
         """
         old_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old_limit, _stack_depth() + MAX_FRAMES + 40))
-        outer_check = getattr(ops._guard, "check", None)
-        ops._guard.check = self._made
+        outer_check = getattr(meter._guard, "check", None)
+        meter._guard.check = self._made
         try:
             return fn(*args)
         except Exception as e:
@@ -398,7 +398,7 @@ class TengoRuntime:
                 raise
             raise t from None
         finally:
-            ops._guard.check = outer_check
+            meter._guard.check = outer_check
             sys.setrecursionlimit(old_limit)
 
 
