@@ -8,6 +8,7 @@ history and rollback stay global while `State.scope("agent:writer")` is isolated
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,19 @@ from .context import current_author
 from .events import EventBus
 
 ROOT = ""  # the scope of plain `State.*` calls
+
+# the (scope, top-level key) pairs whose `update` function is running in this context (its calls, on any thread)
+_updating: contextvars.ContextVar[frozenset[tuple[str, str]]] = contextvars.ContextVar(
+    "llmspell_state_updating", default=frozenset())
+
+
+def _refuse_inside_update(top: tuple[str, str], key: str) -> None:
+    """A write to a key inside its own `update` function would make the update retry forever (each run of the
+    function writes again, so the update always finds the key changed), or recurse until Python's limit."""
+    if top in _updating.get():
+        raise ApiError(f"State key {key!r} cannot be written inside the function of its own State.update: "
+                       "the update would never commit; return the new value instead")
+
 
 
 def plain_copy(value: Any) -> Any:
@@ -244,11 +258,16 @@ class StateStore:
         the meantime, else `fn` runs again on the newer value (compare-and-swap).
         """
         top = (scope, _split(key)[0])
+        _refuse_inside_update(top, key)
         while True:
             with self._lock:
                 seen = self._touched.get(top, 0)
                 old = lookup(self.scope_map(scope), key)
-            new = fn(plain_copy(old))
+            inside = _updating.set(_updating.get() | {top})
+            try:
+                new = fn(plain_copy(old))
+            finally:
+                _updating.reset(inside)
             with self._lock:
                 self.sync()
                 if self._touched.get(top, 0) == seen:
@@ -269,6 +288,7 @@ class StateStore:
         return self._retrying(commit)
 
     def _commit(self, scope: str, key: str, op: str, value: Any) -> int:
+        _refuse_inside_update((scope, _split(key)[0]), key)
         current = self._snapshots[-1]
         data = current.get(scope, pmap())
         old = lookup(data, key)
