@@ -412,8 +412,10 @@ class LuaEngine(ScriptEngine):
         if error is not None:
             raise error
         limit = self.lua.get_max_memory()
+        if not limit:  # None: no memory limit
+            return
         headroom = max(_HEADROOM, limit // 16)
-        if not limit or self.lua.get_memory_used() + need + headroom <= limit:
+        if self.lua.get_memory_used() + need + headroom <= limit:
             return
         gc.collect()  # Python objects that still hold Lua tables (a failed conversion's frames); the objects
         # older than the chunk are frozen (base._OlderObjectsFrozen), so this walks only what the chunk made
