@@ -299,3 +299,20 @@ def test_the_cli_reports_python_recursion_as_a_limit_with_exit_3(tmp_path, name,
     assert result.returncode == 3, result.stderr
     assert kind in result.stderr
     assert "InternalError" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_parallel_workflow_runs_when_every_worker_is_busy(small):
+    """With the pool full, branches run on the chunk's own thread; one waiting for its turn
+    (max_concurrency) still serves the branch that calls back into the chunk's engine."""
+    release = threading.Event()
+    busy = [small.submit(release.wait) for _ in range(31)]  # the first branch takes the last worker
+    try:
+        code = ("local wf = Workflow.parallel({steps = {function(x) return x + 1 end, function(x) return x + 2 end}, "
+                "max_concurrency = 1})\nreturn wf:run(1).output")
+        began = time.monotonic()
+        assert small.run(code, "lua", timeout=30) == [2, 3]
+        assert time.monotonic() - began < GUARD
+    finally:
+        release.set()
+    assert all(f.result(timeout=GUARD) for f in busy)
+    survives(small, "lua")
