@@ -38,15 +38,13 @@ class _Watchdog:
         self._watched: dict[int, _Watch] = {}
         self._thread: threading.Thread | None = None
 
-    def watch(self, engine: Any) -> _Watch:
-        watch = _Watch(engine)
+    def watch(self, watch: _Watch) -> None:
         with self._cond:
             self._watched[id(watch)] = watch
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="llmspell-compile-watchdog", daemon=True)
                 self._thread.start()
             self._cond.notify()
-        return watch
 
     def unwatch(self, watch: _Watch) -> bool:
         """Stop watching; True if the watchdog fired (a pending exception not raised yet is withdrawn)."""
@@ -85,7 +83,11 @@ class compiling:  # lower case: used as a `with` statement, like contextlib's he
         self.engine = engine
 
     def __enter__(self) -> None:
-        self.watch = _watchdog.watch(self.engine)
+        self.watch = _Watch(self.engine)
+        try:
+            _watchdog.watch(self.watch)
+        except CompileStopped:  # the budget was spent already: the watchdog fired before `with` began
+            self.__exit__(CompileStopped, None, None)
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> bool:
         stopped = kind is not None and issubclass(kind, CompileStopped)

@@ -27,6 +27,7 @@ from llmspell_kernel.errors import (
     SpellError,
     TimeLimitError,
 )
+from llmspell_kernel.engines.compile_guard import _watchdog
 from llmspell_kernel.runtime.session import Session
 
 GUARD = 60.0
@@ -132,6 +133,7 @@ def test_a_compile_stops_at_the_time_limit(small, engine):
     error = fails(small, engine, LONG_CHUNK[engine], TimeLimitError, timeout=0.5)
     assert error.engine == engine
     survives(small, engine)
+    assert not _watchdog._watched  # every compile, stopped or not, is let go
 
 
 @pytest.mark.parametrize("engine", ["js", "tengo"])
