@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from llmspell_kernel.engines.compile_guard import _watchdog
 from llmspell_kernel.errors import (
     ApiError,
     InterruptedSpell,
@@ -27,7 +28,6 @@ from llmspell_kernel.errors import (
     SpellError,
     TimeLimitError,
 )
-from llmspell_kernel.engines.compile_guard import _watchdog
 from llmspell_kernel.runtime.session import Session
 
 GUARD = 60.0
