@@ -10,6 +10,7 @@ busy); nothing asserts how fast a limit fires.
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -136,11 +137,20 @@ def test_a_compile_stops_at_the_time_limit(small, engine):
     assert not _watchdog._watched  # every compile, stopped or not, is let go
 
 
+@pytest.mark.parametrize("how", ["interrupt", "sigint"])
 @pytest.mark.parametrize("engine", ["js", "tengo"])
-def test_the_interrupt_stops_a_compile(small, engine):
+def test_the_interrupt_stops_a_compile(small, engine, how):
+    """`interrupt()` from another thread, and SIGINT (the kernel's stop button) on the main thread."""
     runner = small.engine(engine)
     small.run(ALIVE[engine], engine)
-    stopper = threading.Timer(0.5, runner.interrupt)
+
+    def stop() -> None:
+        if how == "interrupt":
+            runner.interrupt()
+        elif runner._depth:  # only into the running chunk: anywhere else SIGINT would end the test run
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+
+    stopper = threading.Timer(0.5, stop)
     stopper.start()
     try:
         fails(small, engine, LONG_CHUNK[engine], InterruptedSpell)
