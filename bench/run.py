@@ -33,6 +33,7 @@ GROUPS = {
     "tengo": "Tengo programs against CPython (and the tengo binary when TENGO_BIN is set)",
     "magic": "a %%spell lua cell against a Python cell, in a real IPython kernel",
     "kernel": "kernel start to first result, per kernelspec, against a plain ipykernel",
+    "startup": "fresh processes: llmspell run, Tengo start, first tool call, model errors, first token (CPU time)",
 }
 
 

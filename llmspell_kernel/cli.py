@@ -5,11 +5,12 @@ Exit codes: 0 ok, 1 internal error, 2 usage, 3 script error, 4 timeout, 5 sandbo
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -25,7 +26,23 @@ def _fail(error: SpellError) -> None:
     sys.exit(error.exit_code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose subgroups are imported when used (click's lazily-loaded subcommands): `llmspell run`
+    does not import the session commands."""
+
+    LAZY: ClassVar[dict[str, str]] = {"session": "cli_sessions", "state": "cli_sessions", "events": "cli_sessions"}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.LAZY})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            module = importlib.import_module(f".{self.LAZY[cmd_name]}", __package__)
+            self.add_command(getattr(module, cmd_name))
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="llmspell")
 def main() -> None:
     """Run LLM spells written in Lua, JavaScript or Tengo."""
@@ -35,15 +52,18 @@ def main() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-e", "--engine", help="lua, js or tengo (default: from the extension or shebang)")
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="a Spell.params entry (repeatable)")
-@click.option("--timeout", type=float, help="time limit for the spell, in seconds")
+@click.option("--timeout", type=float, callback=lambda ctx, param, value: _positive_seconds(value),
+              help="time limit for the spell, in seconds (a positive number)")
 @click.option("--model", help="the default model (a litellm model string)")
 @click.option("--offline", is_flag=True, default=None, help="send every model to the mock provider")
-@click.option("--session", "session_name", metavar="NAME", help="run in a named, persisted session")
+@click.option("--session", "session_name", metavar="NAME", callback=lambda ctx, param, value: _session_name(value),
+              help="run in a named, persisted session (1-64 letters, digits, '-' and '_')")
 @click.option("--watch", is_flag=True, help="run again whenever the file or a module beside it changes")
 def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float | None, model: str | None,
         offline: bool | None, session_name: str | None, watch: bool) -> None:
     """Run a spell FILE and print its result."""
     from .engines import find_engine
+    from .runtime.sandbox import read_text
     from .runtime.session import Session
 
     values = {}
@@ -52,7 +72,10 @@ def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float 
         if not sep or not key:
             raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="-p")
         values[key] = value
-    source = file.read_text(encoding="utf-8")  # once: FILE may be a pipe such as /dev/stdin
+    try:
+        source = read_text(file)  # once: FILE may be a pipe such as /dev/stdin
+    except SpellError as exc:
+        raise click.UsageError(exc.message) from None
     try:
         name = find_engine(name=engine, path=file, code=source)
     except SpellError as exc:
@@ -67,6 +90,21 @@ def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float 
         _fail(exc)
     except Exception as exc:
         _fail(unexpected(exc))
+
+
+def _positive_seconds(value: float | None) -> float | None:
+    if value is not None and not (0 < value < float("inf")):  # NaN fails every comparison
+        raise click.BadParameter(f"{value} is not a positive number of seconds", param_hint="--timeout")
+    return value
+
+
+def _session_name(value: str | None) -> str | None:
+    from .runtime.store import check_session_name
+
+    try:
+        return None if value is None else check_session_name(value)
+    except SpellError as exc:
+        raise click.BadParameter(exc.message, param_hint="--session") from None
 
 
 def _echo_result(result: object) -> None:
@@ -149,15 +187,6 @@ def kernel_list() -> None:
         if name.startswith("llmspell"):
             click.echo(f"{name:20} {path}")
 
-
-def _add_session_commands() -> None:
-    from .cli_sessions import events, session, state
-
-    for command in (session, state, events):
-        main.add_command(command)
-
-
-_add_session_commands()
 
 if __name__ == "__main__":
     main()

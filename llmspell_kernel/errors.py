@@ -156,6 +156,7 @@ class LLMError(ApiError):
     """A model call failed: names the provider and model, and why."""
 
     kind = "LLMError"
+    retried = False  # its retries (llm_retries) are spent: a workflow step's `retry` does not repeat them
 
 
 class MissingKeyError(LLMError):

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import math
 import time
-from concurrent.futures import Future
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError
 from ..runtime.context import current_author
 from ..runtime.gate import wait_futures
 from .spec import HandleType, Namespace, api
+
+if TYPE_CHECKING:  # the runtime module loads when a spell first uses it
+    from concurrent.futures import Future
 
 
 class JsonApi(Namespace):
@@ -131,6 +133,8 @@ class AsyncApi(Namespace):
 
 
 def _result(future: Any) -> Any:
+    from concurrent.futures import Future
+
     if not isinstance(future, Future):
         return future  # awaiting a plain value gives the value, as in JavaScript
     wait_futures([future])
@@ -141,7 +145,7 @@ class FutureMethods(HandleType):
     """A value that will be ready later (`agent.run_async`)."""
 
     api_name = "Future"
-    wraps = Future
+    wraps = "concurrent.futures._base:Future"
 
     @api(blocking=True, example=("future",))
     def await_(self, future: Future) -> Any:

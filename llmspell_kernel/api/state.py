@@ -24,12 +24,13 @@ _FAST_STR = 64 * 1024  # longer strings are not fast-path values
 
 def _fast_get(methods: Any, view: StateView, miss: Any):
     """`State.get` of a top-level key holding a scalar: one dict lookup, no conversion, no copy."""
-    if view.store.shared:  # other processes write: every read must catch up first, on the full path
-        return lambda *args: miss
     head = view.store.head(view.scope)
+    catch_up = view.store.sync if view.store.shared else None  # other processes write: each read catches up first
 
     def get(key: Any = None, default: Any = None, *extra: Any) -> Any:
         if key.__class__ is str and not extra and key and "." not in key:
+            if catch_up is not None:
+                catch_up()  # brings `head` up to date
             value = head.get(key, default)
             kind = value.__class__
             if kind is int:
@@ -47,7 +48,7 @@ class StateViewMethods(HandleType):
     """A view of the shared store, isolated under a scope name (`State.scope("agent:writer")`)."""
 
     api_name = "StateScope"
-    wraps = StateView
+    wraps = "llmspell_kernel.runtime.state:StateView"
 
     @api(example=("State", "user.name", "guest"), fast=_fast_get)
     def get(self, view: StateView, key: str, default: Any = None) -> Any:
@@ -93,7 +94,8 @@ class StateViewMethods(HandleType):
 
     @api(example=("State", 1, 2))
     def diff(self, view: StateView, v1: int, v2: int) -> dict[str, list[str]]:
-        """`{added, removed, changed}` between two versions: each a sorted list of top-level keys."""
+        """`{added, removed, changed}` between two versions: each a sorted list of dotted leaf paths
+        (`user.name`); a map added or removed whole is one path."""
         return view.store.diff(v1, v2, scope=view.scope)
 
     @api(example=("State", 1))
@@ -141,13 +143,9 @@ class StateApi(Namespace):
     @api(example=("State", "user", {"type": "object", "required": ["name"]}))
     def schema(self, key: str, json_schema: dict[str, Any]) -> bool:
         """Attach a JSON schema to a top-level key; writes that do not match it are refused."""
-        import jsonschema  # seconds to import where rfc3987-syntax is installed: only when a schema is used
+        from ..runtime.schema import validator
 
-        try:
-            jsonschema.Draft202012Validator.check_schema(json_schema)
-        except jsonschema.SchemaError as exc:
-            raise ApiError(f"State.schema({key!r}): invalid schema: {exc.message}") from None
-        self.session.state_schemas[key] = jsonschema.Draft202012Validator(json_schema)
+        self.session.state_schemas[key] = validator(json_schema, f"State.schema({key!r}): invalid schema")
         return True
 
 
@@ -155,7 +153,7 @@ class StateValueMethods(HandleType):
     """An immutable State value with lineage (`State.new`, `State.at`, `agent.run(state)`)."""
 
     api_name = "StateValue"
-    wraps = StateValue
+    wraps = "llmspell_kernel.runtime.state:StateValue"
 
     @api(example=("state", "topic"))
     def get(self, value: StateValue, key: str, default: Any = None) -> Any:

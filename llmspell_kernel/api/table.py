@@ -14,7 +14,7 @@ from .events import EventApi
 from .files import FsApi
 from .llm import LLMApi, PromptApi
 from .misc import AsyncApi, DisplayApi, FutureMethods, GlobalsApi, JsonApi, SpellApi
-from .spec import Alias, ApiFunction, HandleType, Namespace
+from .spec import Alias, ApiFunction, HandleType, Namespace, type_key
 from .state import StateApi, StateValueMethods, StateViewMethods
 from .tools import ToolApi, ToolMethods
 from .widgets import WidgetMethods
@@ -63,7 +63,7 @@ class BoundApi:
 
     def __init__(self, session: Any) -> None:
         self.namespaces: dict[str, Namespace] = {ns.api_name: ns(session) for ns in NAMESPACES}
-        self.handles: dict[type, HandleType] = {h.wraps: h(session) for h in HANDLES}
+        self.handles: dict[str, HandleType] = {h.wraps: h(session) for h in HANDLES}
         self._by_type: dict[type, HandleType | None] = {}
 
     def handle_type(self, value: Any) -> HandleType | None:
@@ -72,6 +72,7 @@ class BoundApi:
         try:
             return self._by_type[cls]
         except KeyError:
-            found = next((self.handles[base] for base in cls.__mro__ if base in self.handles), None)
+            keys = (type_key(base) for base in cls.__mro__)
+            found = next((self.handles[key] for key in keys if key in self.handles), None)
             self._by_type[cls] = found
             return found

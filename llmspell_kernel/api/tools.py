@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError
-from ..runtime.tools import Tool
 from .spec import HandleType, Namespace, api
+
+if TYPE_CHECKING:  # the runtime module loads when a spell first uses it
+    from ..runtime.tools import Tool
 
 
 class ToolApi(Namespace):
@@ -47,7 +49,7 @@ class ToolMethods(HandleType):
     """A tool handle, as `Tool.register` returns it."""
 
     api_name = "ToolHandle"
-    wraps = Tool
+    wraps = "llmspell_kernel.runtime.tools:Tool"
 
     @api(blocking=True, example=("tool", {"text": "hi"}))
     def call(self, tool: Tool, args: dict[str, Any] | None = None) -> Any:

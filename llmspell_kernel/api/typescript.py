@@ -21,7 +21,7 @@ from .table import ALIASES, HANDLES, NAMESPACES, alias_functions
 OUTPUT = Path(str(files("llmspell_kernel.resources").joinpath("llmspell.d.ts")))
 _SCALARS = {"Any": "any", "str": "string", "int": "number", "float": "number", "bool": "boolean", "None": "null",
             "bytes": "Uint8Array", "object": "any"}
-_HANDLE_NAMES = {h.wraps.__name__: h.api_name for h in HANDLES}
+_HANDLE_NAMES = {h.wraps.rpartition(":")[2]: h.api_name for h in HANDLES}
 _IDENT = re.compile(r"[A-Za-z_$][\w$]*\Z")
 # words a TypeScript parameter cannot be called (a parameter's name does not matter to callers)
 _RESERVED = {"default", "function", "class", "new", "delete", "in", "var", "let", "const", "import", "export",
@@ -79,6 +79,8 @@ def _params(fn: ApiFunction) -> str:
     out = []
     for p in fn.params():
         kind = "(...args: any[]) => any" if p.name in ("fn", "on_chunk") else ts_type(str(p.annotation))
+        if p.name == "opts" and fn.options:
+            kind = "{ " + " ".join(f"{key}?: {t};" for key, (t, _) in fn.options.items()) + " } | null"
         optional = "?" if p.default is not p.empty else ""
         name = p.name + "_" if p.name in _RESERVED else p.name
         out.append(f"{name}{optional}: {kind}")

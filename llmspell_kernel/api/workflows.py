@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..runtime.workflows import Workflow
 from .spec import HandleType, Namespace, api
+
+if TYPE_CHECKING:  # the runtime module loads when a spell first uses it
+    from ..runtime.workflows import Workflow
 
 
 class WorkflowApi(Namespace):
     """Build workflows. A step is an agent (handle or name), `{tool = name, args?}`, a function or a workflow.
 
     A step with options is `{step = <step>, name?, retry?, on_error?, timeout?}`: `retry` is a
-    count, `on_error` is "fail" (the default) or "skip" (the step's input becomes its output),
-    `timeout` is in ms.
+    count (a model call that failed after all its `llm_retries` is not retried again by the step),
+    `on_error` is "fail" (the default) or "skip" (the step's input becomes its output), `timeout` is in ms.
     """
 
     api_name = "Workflow"
@@ -71,7 +73,7 @@ class WorkflowMethods(HandleType):
     """A workflow handle: run it now or in the background."""
 
     api_name = "WorkflowHandle"
-    wraps = Workflow
+    wraps = "llmspell_kernel.runtime.workflows:Workflow"
 
     @api(blocking=True, example=("workflow", "draft", {"checkpoint": True}))
     def run(self, workflow: Workflow, input: Any = None, options: dict[str, Any] | None = None) -> dict[str, Any]:

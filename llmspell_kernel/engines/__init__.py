@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import re
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from ..errors import ApiError
@@ -30,6 +29,10 @@ _loaded: dict[str, type[ScriptEngine]] = {}
 
 
 def _plugins() -> dict[str, str]:
+    """The plugin engines. Scanning the installed distributions costs more than a trivial spell: only
+    for a name, extension or listing that the built-ins do not answer."""
+    from importlib.metadata import entry_points
+
     return {ep.name: ep.value for ep in entry_points(group="llmspell.engines")}
 
 

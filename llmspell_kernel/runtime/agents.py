@@ -162,9 +162,12 @@ class Agent:
         bad_arguments_sent = False
         schema_retry_sent = False
         iterations = settings["max_iterations"]
-        for _ in range(max(1, iterations)):
+        for round_ in range(max(1, iterations)):
             response = self._call(messages, on_chunk, settings)
             if not response.tool_calls:
+                if round_ == 0 and self.tools:  # a model that cannot call tools (or chose not to): visibly
+                    self.bus.emit("agent.tools_unused", {"agent": self.name, "model": response.model,
+                                                         "tools": list(self.tools)}, source=f"agent:{self.name}")
                 try:
                     return self._decode(response.text, settings["response_format"])
                 except ApiError as problem:
@@ -209,12 +212,12 @@ class Agent:
         except json.JSONDecodeError as exc:
             raise ApiError(f"the reply is not valid JSON ({exc.msg})") from None
         if isinstance(fmt, dict):
-            import jsonschema  # seconds to import where rfc3987-syntax is installed: only when a schema is used
+            from .schema import matches
 
-            errors = list(jsonschema.Draft202012Validator(fmt).iter_errors(value))
-            if errors:
-                path = ".".join(str(p) for p in errors[0].absolute_path) or "(root)"
-                raise ApiError(f"the reply does not match the schema at {path}: {errors[0].message}")
+            error = matches(fmt, value)
+            if error is not None:
+                path = ".".join(str(p) for p in error.absolute_path) or "(root)"
+                raise ApiError(f"the reply does not match the schema at {path}: {error.message}")
         return value
 
 
@@ -283,6 +286,7 @@ class AgentRegistry:
             agent = self._agents[name] = self._build({**opts, "name": name, "tools": tools,
                                                       "max_iterations": iterations})
         self._save(agent)
+        self.llm.expect(agent.model, agent.api_key, agent.api_base)  # a real model: litellm starts loading
         return agent
 
     def _build(self, opts: dict[str, Any]) -> Agent:

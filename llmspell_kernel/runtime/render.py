@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
 
-from .agents import Agent
 from .state import StateValue, StateView
+
+if TYPE_CHECKING:
+    from .agents import Agent
+
+
+def _is_agent(value: Any) -> bool:
+    """An Agent exists only once its module is loaded, and rendering never loads it."""
+    agents = sys.modules.get(f"{__package__}.agents")
+    return agents is not None and isinstance(value, agents.Agent)
 
 
 def _default(value: Any) -> Any:
@@ -19,7 +28,7 @@ def _default(value: Any) -> Any:
 
 def describe(value: Any) -> str:
     """A one-line summary of a handle (agents, states, futures, functions)."""
-    if isinstance(value, Agent):
+    if _is_agent(value):
         return f"<Agent {value.name} ({value.effective_model}), tools: {', '.join(value.tools) or 'none'}>"
     if isinstance(value, StateValue):
         return f"<State v{value.version} keys: {', '.join(value.keys()) or 'none'}>"
@@ -77,7 +86,7 @@ def mime_bundle(value: Any, mime: str | None = None) -> dict[str, Any]:
             return bundle
     if mime in ("text/markdown", "text/html"):
         return {mime: str(value), "text/plain": str(value)}
-    if isinstance(value, Agent):
+    if _is_agent(value):
         return {"text/markdown": agent_card(value), "text/plain": describe(value)}
     if isinstance(value, StateValue):
         value = value.to_map()

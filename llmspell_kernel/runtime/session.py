@@ -10,29 +10,93 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError
-from .agents import AgentRegistry
-from .artifacts import ArtifactStore
 from .config import Config
 from .context import run_in_context
 from .events import EventBus
-from .llm import LLMClient, RetryPolicy
-from .llm.breaker import CircuitBreaker
-from .pool import InlineWhenBusyPool
-from .sandbox import MB, Limits, Sandbox
+from .sandbox import MB, Limits, Sandbox, read_text
 from .state import ROOT, StateStore, StateView
 from .store import open_store
-from .tools import ToolRegistry
-from .workflows import WorkflowBuilder
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from .agents import AgentRegistry
+    from .artifacts import ArtifactStore
+    from .llm import LLMClient
+    from .pool import InlineWhenBusyPool
+    from .tools import ToolRegistry
+    from .workflows import WorkflowBuilder
 
 DisplayHook = Callable[[Any, "str | None"], None]
 
 
+class _Part:
+    """A session part made on first use, once: a trivial spell needs few of them, and the modules of the
+    others (the provider layer, tools, agents, workflows) would cost every start. After the first use the
+    part is a plain attribute of the session."""
+
+    def __init__(self, make: Callable[[Session], Any]) -> None:
+        self.make = make
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, session: Session | None, owner: type | None = None) -> Any:
+        if session is None:
+            return self
+        with session._parts_lock:  # re-entrant: agents need tools and the LLM client
+            if self.name not in session.__dict__:
+                session.__dict__[self.name] = self.make(session)
+        return session.__dict__[self.name]
+
+
+def _llm(session: Session) -> LLMClient:
+    from .llm import LLMClient, RetryPolicy
+    from .llm.breaker import CircuitBreaker
+
+    llm = LLMClient(session.events, retry=RetryPolicy(), breaker=CircuitBreaker())
+    llm.check_endpoint = session.sandbox.check_endpoint  # an api_base is network access too
+    session._apply_llm_settings(llm)
+    return llm
+
+
+def _tools(session: Session) -> ToolRegistry:
+    from .tools import ToolRegistry
+
+    tools = ToolRegistry(session.events, session.sandbox, backend=session.backend)
+    tools.restore(session)
+    return tools
+
+
+def _agents(session: Session) -> AgentRegistry:
+    from .agents import AgentRegistry
+
+    return AgentRegistry(session.llm, session.tools, session.events, backend=session.backend)
+
+
+def _artifacts(session: Session) -> ArtifactStore:
+    from .artifacts import ArtifactStore
+
+    return ArtifactStore(session.events)
+
+
+def _workflows(session: Session) -> WorkflowBuilder:
+    from .workflows import WorkflowBuilder
+
+    return WorkflowBuilder(session)
+
+
 class Session:
+    llm: LLMClient = _Part(_llm)  # type: ignore[assignment]
+    tools: ToolRegistry = _Part(_tools)  # type: ignore[assignment]
+    agents: AgentRegistry = _Part(_agents)  # type: ignore[assignment]
+    artifacts: ArtifactStore = _Part(_artifacts)  # type: ignore[assignment]
+    workflows: WorkflowBuilder = _Part(_workflows)  # type: ignore[assignment]
+
     def __init__(self, config: Config | None = None, **overrides: Any) -> None:
         self.config = config or Config.load(**overrides)
         if config is not None and overrides:
@@ -40,9 +104,11 @@ class Session:
         cfg = self.config
         self.sandbox = Sandbox(root=Path(cfg.root) if cfg.root else Path.cwd(), allow_os=cfg.allow_os,
                                limits=Limits(max_memory=cfg.max_memory_mb * MB if cfg.max_memory_mb else None))
+        self._parts_lock = threading.RLock()
         self.store = open_store(cfg)
         self.events = EventBus(cfg.event_capacity)
         persistent = self.store.name != "memory"
+        self.backend = self.store if persistent else None  # where tools and agents are saved, if anywhere
         if persistent:  # a resumed session: its events, then its versions
             self.events.restore(self.store.load_events(cfg.event_capacity))
             self.events.add_sink(self._save_event)
@@ -52,14 +118,9 @@ class Session:
         self.state_view = StateView(self.state, ROOT)
         self.state_schemas: dict[str, Any] = {}
         self.state.add_validator(self._check_schema)
-        self.llm = LLMClient(self.events, retry=RetryPolicy(), breaker=CircuitBreaker())
         self._apply_live_settings()
-        self.llm.check_endpoint = self.sandbox.check_endpoint  # an api_base is network access too
-        self.tools = ToolRegistry(self.events, self.sandbox, backend=self.store if persistent else None)
-        self.tools.restore(self)
-        self.agents = AgentRegistry(self.llm, self.tools, self.events, backend=self.store if persistent else None)
-        self.artifacts = ArtifactStore(self.events)
-        self.workflows = WorkflowBuilder(self)
+        if persistent:  # a resumed session's tools and agents come back at once
+            self.agents  # noqa: B018
         self.params: dict[str, Any] = {}
         self.display_hook: DisplayHook | None = None
         self._engines: dict[str, Any] = {}
@@ -80,12 +141,24 @@ class Session:
 
     def _apply_live_settings(self) -> None:
         """The settings that may change while the session runs, from its config (at start, and on `configure`)."""
-        cfg, llm = self.config, self.llm
+        cfg = self.config
+        self.sandbox.allowed_hosts = list(cfg.allowed_hosts)
+        self.sandbox.limits.timeout = cfg.timeout
+        if "llm" in self.__dict__:
+            self._apply_llm_settings(self.llm)
+        elif cfg.model and not cfg.offline:  # a real default model: the client starts loading litellm now
+            self.llm  # noqa: B018
+
+    def _apply_llm_settings(self, llm: LLMClient) -> None:
+        cfg = self.config
         llm.default_model, llm.offline, llm.timeout, llm.retry.tries = cfg.model, cfg.offline, cfg.llm_timeout, \
             cfg.llm_retries
         llm.breaker.threshold, llm.breaker.cooldown = cfg.llm_breaker_failures, cfg.llm_breaker_cooldown
-        self.sandbox.allowed_hosts = list(cfg.allowed_hosts)
-        self.sandbox.limits.timeout = cfg.timeout
+        llm.max_tokens = cfg.llm_max_tokens
+        ends = llm.endpoints
+        ends.default_model, ends.api_base, ends.api_key_env, ends.by_name = cfg.model, cfg.api_base, \
+            cfg.api_key_env, cfg.endpoints
+        llm.expect(cfg.model)
 
     def _save_event(self, event: Any) -> None:
         if self.events.is_own(event.id):  # events received from other processes are in the store already
@@ -112,7 +185,8 @@ class Session:
                 return engine
             engine = self._engines[cls.name] = cls(self)
             engine.initialize()
-        self.tools.bind_stored(engine)  # outside the lock: compiling runs in the engine
+        if "tools" in self.__dict__:  # a session's stored tools exist only once its registry does
+            self.tools.bind_stored(engine)  # outside the lock: compiling runs in the engine
         return engine
 
     @property
@@ -132,7 +206,7 @@ class Session:
         from ..engines import find_engine
 
         path = Path(path)
-        source = path.read_text(encoding="utf-8") if source is None else source
+        source = read_text(path) if source is None else source
         name = engine or find_engine(path=path, code=source)
         if params is not None:
             self.params = dict(params)
@@ -166,6 +240,8 @@ class Session:
         """Run `fn` on the session's thread pool (or inline, when every worker is busy: see `pool.py`),
         in the caller's context (author, parent event)."""
         if self._executor is None:
+            from .pool import InlineWhenBusyPool  # concurrent.futures, only when a call needs a thread
+
             with self._engines_lock:
                 if self._executor is None:
                     self._executor = InlineWhenBusyPool(32, "llmspell")
@@ -176,10 +252,12 @@ class Session:
         validator = self.state_schemas.get(key) if scope == ROOT else None
         if validator is None or value is None:
             return
-        errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
-        if errors:
-            path = ".".join([key, *(str(p) for p in errors[0].absolute_path)])
-            raise ApiError(f"state schema refuses {path}: {errors[0].message}")
+        from .schema import first_error
+
+        error = first_error(validator, value)
+        if error is not None:
+            path = ".".join([key, *(str(p) for p in error.absolute_path)])
+            raise ApiError(f"state schema refuses {path}: {error.message}")
 
     def close(self) -> None:
         for engine in list(self._engines.values()):

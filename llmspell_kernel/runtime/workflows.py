@@ -248,6 +248,7 @@ class Workflow:
         attempt = 0
         while True:
             attempt += 1
+            spent = False  # a model call that used all its llm_retries: the step does not multiply them
             try:
                 with under_parent(start.id):
                     output = self._attempt(step, input)
@@ -255,8 +256,8 @@ class Workflow:
             except StepFailed as failure:
                 error = failure.message
             except SpellError as exc:
-                error = exc.message
-            if attempt <= step.retry:
+                error, spent = exc.message, getattr(exc, "retried", False)
+            if attempt <= step.retry and not spent:
                 self.bus.emit("step.retry", {**data, "attempt": attempt, "error": error}, source=source,
                               parent_id=start.id)
                 continue

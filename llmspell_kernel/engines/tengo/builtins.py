@@ -104,24 +104,6 @@ def b_append(*args: Any) -> Any:
     raise bad_type("builtin-function:append", "first", "array", a)
 
 
-def append_self(*args: Any) -> Any:
-    """`x = append(x, ...)`: append in place when nothing else holds the list.
-
-    A refcount of 3 means only the variable being reassigned, this frame's
-    parameter and getrefcount's argument refer to it, so the mutation is not
-    observable and the amortised O(1) append keeps array building linear.
-    """
-    import sys
-
-    a = args[0]
-    if type(a) is list and len(args) >= 2 and sys.getrefcount(a) <= 4:
-        if len(args) > SMALL >> 3:
-            made((len(a) + len(args)) * 8)
-        a.extend(args[1:])
-        return a
-    return b_append(*args)
-
-
 @builtin("delete")
 def b_delete(*args: Any) -> None:
     if len(args) != 2:
@@ -386,4 +368,4 @@ def b_range(*args: Any) -> list:
     return list(range(start, stop, -step))
 
 
-__all__ = ["BUILTINS", "_str_chars", "append_self", "copy_value"]
+__all__ = ["BUILTINS", "_str_chars", "copy_value"]

@@ -298,6 +298,17 @@ def truthy(x: Any) -> bool:
 
 # --- indexing ------------------------------------------------------------
 
+# chars are immutable values (no operation changes one in place): iterating a string shares these
+_ASCII_CHARS = tuple(Char(c) for c in range(128))
+
+
+def _chars_of(s: str) -> list[Char]:
+    """A string's runes as char values (for-in over a string)."""
+    if s.isascii():
+        return [_ASCII_CHARS[ord(c)] for c in s]
+    return [Char(c) for c in _str_chars(s)]
+
+
 def _str_chars(s: str) -> list[int]:
     """Runes of a Go string (invalid bytes decode to U+FFFD)."""
     if s.isascii():
@@ -434,7 +445,7 @@ def iterate(x: Any) -> Any:
     if t is dict or t is ImmMap:
         return _map_iter(x)
     if t is str:
-        return enumerate([Char(c) for c in _str_chars(x)])
+        return enumerate(_chars_of(x))
     if t is bytes:
         return enumerate(x)
     if x is None:
@@ -481,7 +492,7 @@ def ticked_iterate(x: Any, every: int, tick: Any) -> Any:
             return zip(range(len(x)), x, strict=False)
         return chain.from_iterable(_seq_chunks(x, every, tick))
     if t is str:
-        chars = [Char(c) for c in _str_chars(x)]
+        chars = _chars_of(x)
         if len(chars) <= every:
             return enumerate(chars)
         return chain.from_iterable(_seq_chunks(chars, every, tick))

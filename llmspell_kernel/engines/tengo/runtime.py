@@ -13,14 +13,15 @@ from typing import Any
 
 from llmspell_kernel.errors import Frame
 
-from . import meter, ops
-from .builtins import BUILTINS, append_self
+from . import codecache, meter, ops
+from .builtins import BUILTINS
 from .compiler import DISPATCHERS, FUNC_ARITY, Unit, compile_chunk
 from .convert import to_python, to_tengo
 from .errors import TengoRuntimeError, TengoSyntaxError, make_error
+from .ownership import append_copy, own_slot, unown
 from .parser import ParseErrors, parse
 from .resolver import CompileError, mangle
-from .values import TengoRuntimeErr, TError, type_name, wrap64
+from .values import Char, TengoRuntimeErr, TError, type_name, wrap64
 
 STDLIB_NAMES = ("fmt", "math", "text", "times", "json", "base64", "hex", "enum", "rand", "os")
 OS_REFUSED = "module 'os' is not available in the sandbox"
@@ -36,8 +37,8 @@ _BASE_NS: dict[str, Any] = {
     "_o_shl": ops.shl, "_o_shr": ops.shr, "_o_gt": ops.gt, "_o_ge": ops.ge, "_o_eq": ops.eq,
     "_o_neg": ops.neg, "_o_bnot": ops.bnot, "_o_index": ops.index, "_o_index_set": ops.index_for_set,
     "_o_set_index": ops.set_index, "_o_slice": ops.slice_, "_o_spread": ops.spread,
-    "_o_imm": ops.make_immutable, "_o_wrap": wrap64, "_o_append_self": append_self, "TError": TError,
-    "_rc": sys.getrefcount,
+    "_o_imm": ops.make_immutable, "_o_wrap": wrap64, "TError": TError, "_Char": Char,
+    "_o_unown": unown, "_o_own_slot": own_slot, "_o_append_copy": append_copy,
     # loops get the budget countdown and hook as arguments (`_TICK_N`, `_tick`)
     "_o_range": ops.ticked_range, "_o_count": ops.count_up, "_o_iter": ops.ticked_iterate,
 }
@@ -316,26 +317,37 @@ class TengoRuntime:
         key = (filename, source, persisted, self.allow_os, self.import_root, repl)
         with _CACHE_LOCK:
             hit = _CACHE.get(key)
+        disk_key = codecache.key(filename, source, sorted(persisted), self.allow_os, self.import_root, repl)
+        if hit is None:
+            hit = _from_disk(disk_key, source)
         if hit is not None and _deps_fresh(hit[1]):
             unit, deps = hit
             self.sources[filename] = source
             for path, src in deps:
                 self.sources[path] = src
+            self._keep(key, hit)
             return unit, getattr(unit, "all_modules", [])
         units: list = []
         deps: list = []
         unit = self._compile_source(source, filename, set(persisted), [], units, deps, repl=repl)
         unit.all_modules = units  # type: ignore[attr-defined]
-        with _CACHE_LOCK:
-            if len(_CACHE) > 512:
-                _CACHE.clear()
-            _CACHE[key] = (unit, deps)
+        self._keep(key, (unit, deps))
+        texts = {filename: source, **dict(deps)}
+        codecache.save(disk_key, [_record(u, texts[u.code.co_filename]) for u in (*units, unit)], deps)
         return unit, units
+
+    @staticmethod
+    def _keep(key: tuple, entry: tuple) -> None:
+        with _CACHE_LOCK:
+            if key not in _CACHE and len(_CACHE) > 512:
+                _CACHE.clear()
+            _CACHE[key] = entry
 
     def dump_python(self, source: str, filename: str = "(main)") -> str:
         import ast
 
-        unit, units = self.compile(source, filename)
+        units: list = []  # compiled here, not taken from a cache: a cached unit keeps no Python AST
+        unit = self._compile_source(source, filename, set(self.declared), [], units, [])
         parts = [ast.unparse(u.pyast) for u in units] + [ast.unparse(unit.pyast)]
         return "\n\n".join(parts)
 
@@ -422,6 +434,30 @@ def _declared_globals(unit: Unit) -> list[str]:
 def _inside(root: str, path: str) -> bool:
     real_root, real = os.path.realpath(root), os.path.realpath(path)
     return os.path.commonpath([real_root, real]) == real_root
+
+
+def _record(unit: Unit, src: str) -> dict[str, Any]:
+    """What the disk cache keeps of a compiled unit (not its Python AST, which only --dump-python shows)."""
+    return {"code": unit.code, "entry": unit.entry, "consts": unit.consts, "src": src,
+            "func_spans": unit.func_spans, "declared": unit.declared}  # type: ignore[attr-defined]
+
+
+def _from_disk(key: str, source: str) -> tuple[Unit, list] | None:
+    """A compiled chunk and its modules from the disk cache, registered as if compiled here (None if absent)."""
+    found = codecache.load(key)
+    if found is None:
+        return None
+    records, deps = found
+    units = []
+    for record in records:
+        unit = Unit(record["code"], record["entry"], record["consts"], None, [])
+        unit.func_spans, unit.declared = record["func_spans"], record["declared"]  # type: ignore[attr-defined]
+        _TENGO_CODE_FILES.add(unit.code.co_filename)
+        _remember_functions(record["src"], unit.func_spans)  # type: ignore[attr-defined]
+        units.append(unit)
+    main = units.pop()
+    main.all_modules = units  # type: ignore[attr-defined]
+    return main, deps
 
 
 def _deps_fresh(deps: list) -> bool:

@@ -1,7 +1,8 @@
 """Real models through litellm, imported on the first real call.
 
-litellm costs about 1.7 s and 150 MB to import, so nothing imports it until a
-spell calls a non-mock model. Its price map is read from the package, never
+litellm costs seconds of CPU and 150 MB to import, so nothing imports it until a
+session knows that a real model will be used (`preload`, in the background) or a
+spell calls one. Its price map is read from the package, never
 downloaded, and its hints to stdout are silenced.
 """
 
@@ -13,11 +14,14 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from ...errors import LLMError, MissingKeyError
+from ...errors import LLMError
 from .base import LLMRequest, LLMResponse, ToolCall, Usage
+from .models import KEYS, check_model, missing_key
 
 _import_lock = threading.Lock()
+_preload_lock = threading.Lock()  # not the import lock: that one is held for the whole import
 _litellm = None
+_preloading = False
 
 
 def load_litellm():
@@ -38,12 +42,32 @@ def is_loaded() -> bool:
     return _litellm is not None
 
 
+def preload() -> None:
+    """Start importing litellm on a background thread, once: a real model will be called soon, and its
+    first call then waits only for what is left of the import."""
+    global _preloading
+    with _preload_lock:
+        if _litellm is not None or _preloading:
+            return
+        _preloading = True
+    threading.Thread(target=_import_quietly, name="llmspell-litellm-import", daemon=True).start()
+
+
+def _import_quietly() -> None:
+    try:
+        load_litellm()
+    except Exception:  # the first call imports it again and reports the failure where it belongs
+        pass
+
+
 class LiteLLMProvider:
     name = "litellm"
 
     def check_key(self, request: LLMRequest) -> None:
-        """Fail at once, naming the variable, when the model's API key is not set."""
-        if request.api_key:
+        """Fail at once, naming the variable, when the model's API key is not set; a malformed model
+        string or an unknown provider fails here too, before litellm is imported where we can tell."""
+        provider = check_model(request.model, request.api_key, request.api_base)
+        if request.api_key or provider in KEYS:
             return
         litellm = load_litellm()
         try:
@@ -52,14 +76,13 @@ class LiteLLMProvider:
             return
         missing = [k for k in env.get("missing_keys", []) if k.endswith("_KEY") or k.endswith("_TOKEN")]
         if missing:
-            raise MissingKeyError(
-                f"model {request.model!r} needs {', '.join(missing)}: set it in the environment "
-                "(or run with LLMSPELL_OFFLINE=1 to use the mock provider)"
-            )
+            raise missing_key(request.model, ", ".join(missing))
 
-    def _kwargs(self, request: LLMRequest, stream: bool) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"model": request.model, "messages": request.messages, "stream": stream,
-                                  "num_retries": 0}
+    def _kwargs(self, request: LLMRequest) -> dict[str, Any]:
+        # one attempt per call: LLMClient is the only retry layer (num_retries is litellm's, max_retries the
+        # OpenAI SDK's, which would otherwise try twice more on a refused connection or a timeout)
+        kwargs: dict[str, Any] = {"model": request.model, "messages": request.messages, "stream": True,
+                                  "stream_options": {"include_usage": True}, "num_retries": 0, "max_retries": 0}
         if request.tools:
             kwargs["tools"] = request.tools
         for name in ("temperature", "max_tokens", "timeout", "api_base", "api_key"):
@@ -68,26 +91,24 @@ class LiteLLMProvider:
                 kwargs[name] = value
         if request.response_format == "json" or isinstance(request.response_format, dict):
             kwargs["response_format"] = {"type": "json_object"}
-        if stream:
-            kwargs["stream_options"] = {"include_usage": True}
         return kwargs
 
-    def complete(self, request: LLMRequest) -> LLMResponse:
-        """One non-streaming call: a fraction of the client-side CPU of a stream, which parallel runs feel."""
-        self.check_key(request)
-        return self._response(load_litellm().completion(**self._kwargs(request, stream=False)), request)
-
     def stream(self, request: LLMRequest) -> Iterator[str]:
+        """Every call streams, also when no one reads the chunks: a timeout, time limit or interrupt then
+        closes the connection and the server stops generating (a plain request keeps it busy to the end).
+        Yields each chunk's text ("" for chunks without text, so the caller can check its budget)."""
         self.check_key(request)
         litellm = load_litellm()
         chunks = []
-        for chunk in litellm.completion(**self._kwargs(request, stream=True)):
-            chunks.append(chunk)
-            choices = getattr(chunk, "choices", None) or []
-            delta = getattr(choices[0], "delta", None) if choices else None
-            text = getattr(delta, "content", None) if delta is not None else None
-            if text:
-                yield text
+        stream = litellm.completion(**self._kwargs(request))
+        try:
+            for chunk in stream:
+                chunks.append(chunk)
+                choices = getattr(chunk, "choices", None) or []
+                delta = getattr(choices[0], "delta", None) if choices else None
+                yield (getattr(delta, "content", None) if delta is not None else None) or ""
+        finally:
+            _close(stream)
         if not chunks:
             raise LLMError(f"{request.model}: the provider sent an empty stream")
         full = litellm.stream_chunk_builder(chunks, messages=request.messages)
@@ -110,3 +131,16 @@ class LiteLLMProvider:
         except Exception:  # models without a price entry (local servers) cost 0
             result.cost = 0.0
         return LLMResponse(message.content or "", calls, result, request.model)
+
+
+def _close(stream: Any) -> None:
+    """Close the HTTP response under litellm's stream wrapper (the OpenAI SDK's Stream, or an httpx iterator)."""
+    inner = getattr(stream, "completion_stream", None)
+    for target in (inner, stream):
+        close = getattr(target, "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception:  # already closed, or a connection that broke: nothing left to release
+                pass
+            return
