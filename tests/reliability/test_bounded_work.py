@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_limits import ALIVE, survives  # the same session checks as the other limits
 
 from llmspell_kernel.errors import (
     ApiError,
@@ -32,8 +33,6 @@ from llmspell_kernel.runtime.session import Session
 
 GUARD = 60.0
 ENGINES = ["lua", "js", "tengo"]
-ALIVE = {"lua": "return 6 * 7", "js": "6 * 7", "tengo": "6 * 7"}
-KEPT = {"lua": "return State.get('kept')", "js": "await State.get('kept')", "tengo": 'State.get("kept")'}
 
 
 def limited(tmp_path: Path, megabytes: int):
@@ -63,12 +62,6 @@ def fails(session: Session, engine: str, code: str, expected: type[SpellError] |
     assert time.monotonic() - began < GUARD, f"{engine} took {time.monotonic() - began:.1f} s to stop"
     assert isinstance(info.value, expected), f"{engine}: {type(info.value).__name__}: {info.value}"
     return info.value
-
-
-def survives(session: Session, engine: str) -> None:
-    assert session.run(ALIVE[engine], engine) == 42
-    assert session.run(KEPT[engine], engine) == "before"
-    assert session.state.get("kept") == "before"
 
 
 # 1. converting a script value to Python ----------------------------------------------------------
