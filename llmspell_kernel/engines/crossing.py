@@ -18,6 +18,21 @@ ITEM_BYTES = 48  # about what one item takes in Python: a pointer, a small objec
 CHECK_EVERY = 4096  # items between two checks of the time limit and the stop button
 
 
+JSON_UNCOUNTED = 1 << 16  # a JSON text shorter than this parses into a few MB at most
+CONTAINER_BYTES = 64  # a small list or dict in Python
+
+
+def check_json(engine: Any, text: str) -> None:
+    """A JavaScript value's JSON text, before it is parsed: refused when its Python objects would pass the limit.
+
+    JSON.stringify writes a table held many times out each time, within QuickJS's memory limit, but the
+    objects parsed from that text can take 20 times its length (`[[1,1],[1,1]]`). Each `[` and `{` (counted
+    in C, strings included: an upper bound) becomes a list or dict.
+    """
+    if len(text) >= JSON_UNCOUNTED and engine.limits.max_memory:
+        CrossingMeter(engine).charge(len(text) + CONTAINER_BYTES * (text.count("[") + text.count("{")))
+
+
 class CrossingMeter:
     """Counts what one conversion (a result, an API call's arguments) makes, against the engine's limits."""
 
@@ -29,14 +44,18 @@ class CrossingMeter:
         self.left = self.limit or float("inf")
         self.ticks = CHECK_EVERY
 
-    def item(self, size: int = 0) -> None:
-        """One item (a value in a list or map) is being made; a string's length is its `size`."""
-        self.left -= ITEM_BYTES + size
+    def charge(self, size: int) -> None:
+        """`size` more bytes are being made in Python: a MemoryLimitError past the memory limit."""
+        self.left -= size
         if self.left < 0:
             raise MemoryLimitError(
                 f"a {self.engine.display_name} value that would take more than the memory limit "
                 f"({self.limit // (1024 * 1024)} MB) in Python cannot cross; a table or string used many times "
                 "is copied each time", engine=self.engine.name)
+
+    def item(self, size: int = 0) -> None:
+        """One item (a value in a list or map) is being made; a string's length is its `size`."""
+        self.charge(ITEM_BYTES + size)
         self.ticks -= 1
         if not self.ticks:
             self.ticks = CHECK_EVERY

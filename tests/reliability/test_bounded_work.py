@@ -89,6 +89,16 @@ def test_a_value_that_shares_a_table_stops_at_the_memory_limit(tiny, engine, pat
     survives(tiny, engine)
 
 
+@pytest.mark.parametrize("path", list(CROSSINGS))
+def test_a_javascript_value_whose_json_would_outgrow_the_limit_in_python_is_refused(tiny, path):
+    """2^20 leaves: a few MB of JSON, which QuickJS makes within 16 MB, but 150 MB of Python lists (it crossed)."""
+    code = "let t = [1]\nfor (let i = 0; i < 20; i++) t = [t, t]\n" + CROSSINGS[path]["js"]
+    error = fails(tiny, "js", code, MemoryLimitError)
+    assert "cannot cross" in error.message
+    assert tiny.state.get("x") is None
+    survives(tiny, "js")
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_value_that_shares_a_table_stops_at_the_time_limit(tmp_path, engine):
     """With no memory limit, the conversion checks the time limit as it goes (JS: in its JSON replacer)."""
