@@ -39,9 +39,10 @@ def made(size: int) -> None:
 def metered(fn: Callable[..., Any]) -> Callable[..., Any]:
     """A builtin or stdlib function as scripts call it: the value it returns is charged to `made`.
 
-    Every builtin and stdlib function is registered through this one wrapper (`builtins.builtin`,
-    `stdlib.user_fn`), so what Python code makes for a script is metered by its size (a string's or
-    bytes' length, 8 bytes per array or map item) as it returns, not at the loop's next budget tick.
+    Every stdlib function and every builtin but the `is_*` predicates (which return a bool) is registered
+    through this one wrapper (`builtins.builtin`, `stdlib.user_fn`), so what Python code makes for a
+    script is metered by its size (a string's or bytes' length, 8 bytes per array or map item) as it
+    returns, not at the loop's next budget tick.
     A function that could build a value past the limit before it returns asks first: `define`'s size
     arguments (the "n" conversion) and the formatter's widths ask `made` for the size requested.
     """
