@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import click
 
 from . import __version__
-from .errors import InternalError, SpellError
+from .errors import SpellError, unexpected
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 
@@ -90,7 +90,7 @@ def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float 
     except SpellError as exc:
         _fail(exc)
     except Exception as exc:
-        _fail(InternalError(f"{type(exc).__name__}: {exc}"))
+        _fail(unexpected(exc))
 
 
 def _positive_seconds(value: float | None) -> float | None:

@@ -22,11 +22,12 @@ from .state import ROOT, StateStore, StateView
 from .store import open_store
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import Future
 
     from .agents import AgentRegistry
     from .artifacts import ArtifactStore
     from .llm import LLMClient
+    from .pool import InlineWhenBusyPool
     from .tools import ToolRegistry
     from .workflows import WorkflowBuilder
 
@@ -124,7 +125,7 @@ class Session:
         self.display_hook: DisplayHook | None = None
         self._engines: dict[str, Any] = {}
         self._engines_lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: InlineWhenBusyPool | None = None
         self._api = None
 
     FIXED_SETTINGS = frozenset({"root", "session", "store", "event_capacity", "allow_os", "max_memory_mb"})
@@ -236,13 +237,14 @@ class Session:
 
     # concurrency ---------------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        """Run `fn` on the session's thread pool, in the caller's context (author, parent event)."""
+        """Run `fn` on the session's thread pool (or inline, when every worker is busy: see `pool.py`),
+        in the caller's context (author, parent event)."""
         if self._executor is None:
-            from concurrent.futures import ThreadPoolExecutor
+            from .pool import InlineWhenBusyPool  # concurrent.futures, only when a call needs a thread
 
             with self._engines_lock:
                 if self._executor is None:
-                    self._executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="llmspell")
+                    self._executor = InlineWhenBusyPool(32, "llmspell")
         return self._executor.submit(run_in_context(fn), *args)
 
     # validation ----------------------------------------------------------------
@@ -262,7 +264,7 @@ class Session:
             engine.shutdown()
         self._engines.clear()
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown()
             self._executor = None
         self.store.close()
 

@@ -8,6 +8,7 @@ history and rollback stay global while `State.scope("agent:writer")` is isolated
 
 from __future__ import annotations
 
+import contextvars
 import math
 import sys
 import threading
@@ -27,6 +28,18 @@ from .events import EventBus
 ROOT = ""  # the scope of plain `State.*` calls
 MAX_KEY_LENGTH = 1024  # characters in a state key
 MAX_DEPTH = 64  # how deep a stored value may nest, counting its key's dotted parts: every reader can walk it
+
+# the (scope, top-level key) pairs whose `update` function is running in this context (its calls, on any thread)
+_updating: contextvars.ContextVar[frozenset[tuple[str, str]]] = contextvars.ContextVar(
+    "llmspell_state_updating", default=frozenset())
+
+
+def _refuse_inside_update(top: tuple[str, str], key: str) -> None:
+    """A write to a key inside its own `update` function would make the update retry forever (each run of the
+    function writes again, so the update always finds the key changed), or recurse until Python's limit."""
+    if top in _updating.get():
+        raise ApiError(f"State key {key!r} cannot be written inside the function of its own State.update: "
+                       "the update would never commit; return the new value instead")
 
 
 def plain_copy(value: Any) -> Any:
@@ -271,11 +284,16 @@ class StateStore:
         the meantime, else `fn` runs again on the newer value (compare-and-swap).
         """
         top = (scope, _split(key)[0])
+        _refuse_inside_update(top, key)
         while True:
             with self._lock:
                 seen = self._touched.get(top, 0)
                 old = lookup(self.scope_map(scope), key)
-            new = fn(plain_copy(old))
+            inside = _updating.set(_updating.get() | {top})
+            try:
+                new = fn(plain_copy(old))
+            finally:
+                _updating.reset(inside)
             with self._lock:
                 self.sync()
                 if self._touched.get(top, 0) == seen:
@@ -296,6 +314,7 @@ class StateStore:
         return self._retrying(commit)
 
     def _commit(self, scope: str, key: str, op: str, value: Any) -> int:
+        _refuse_inside_update((scope, _split(key)[0]), key)
         current = self._snapshots[-1]
         data = current.get(scope, pmap())
         old = lookup(data, key)

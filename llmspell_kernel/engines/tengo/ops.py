@@ -6,10 +6,10 @@ Generated code inlines the int fast paths and falls back to these.
 from __future__ import annotations
 
 import math
-import threading
 from itertools import chain, islice
 from typing import Any
 
+from .meter import SMALL, made
 from .values import (
     MAX_INT,
     MIN_INT,
@@ -27,31 +27,6 @@ from .values import (
 )
 
 _inf = float("inf")
-
-BIG = 1 << 20  # a value of this many bytes (8 per array item) asks the running runtime's budget before it is made
-SMALL = 1 << 16  # smaller values are not metered; larger ones add up, and each BIG of them asks once
-_guard = threading.local()  # .check: the running TengoRuntime's check, per thread; .made: bytes since it asked
-
-
-def made(size: int) -> None:
-    """A value of about `size` bytes (over SMALL) is about to be made: let the budget check memory and time.
-
-    A doubling loop (`s = s + s`) reaches gigabytes in 30 iterations, and a loop that makes a 900 KB
-    string each time reaches them in 3,000: both long before the loop's next budget tick (every 10,000
-    iterations). A value over BIG asks at once; smaller ones ask once per BIG made. Generated code
-    calls the slow path (here) for every operand over SMALL.
-    """
-    guard = _guard
-    if size < BIG:
-        total = getattr(guard, "made", 0) + size
-        if total < BIG:
-            guard.made = total
-            return
-    guard.made = 0
-    check = getattr(guard, "check", None)
-    if check is not None:
-        check(size)
-
 
 def _bad(a: Any, op: str, b: Any) -> TengoRuntimeErr:
     return TengoRuntimeErr(f"invalid operation: {type_name(a)} {op} {type_name(b)}")

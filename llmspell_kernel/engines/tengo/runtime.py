@@ -13,7 +13,7 @@ from typing import Any
 
 from llmspell_kernel.errors import Frame
 
-from . import codecache, ops
+from . import codecache, meter, ops
 from .builtins import BUILTINS
 from .compiler import DISPATCHERS, FUNC_ARITY, Unit, compile_chunk
 from .convert import to_python, to_tengo
@@ -297,6 +297,9 @@ class TengoRuntime:
             line, col, msg = pe.errors[0]
             raise make_error(TengoSyntaxError, "Parse Error", msg, [Frame(chunk=filename, line=line, column=col)],
                              src, more=len(pe.errors) - 1) from None
+        except RecursionError:  # the parser recurses per bracket: 100,000 `[` reach Python's limit
+            raise make_error(TengoSyntaxError, "Parse Error", "the source is nested too deeply to parse",
+                             [Frame(chunk=filename)], src) from None
         hook = self._import_hook_for(filename, stack, units, deps)
         try:
             unit = compile_chunk(tree, filename, f"{filename}\0{src}\0{module}", _BUILTIN_LIST, persisted, hook,
@@ -371,8 +374,8 @@ class TengoRuntime:
         old_limit = sys.getrecursionlimit()
         depth = _stack_depth()
         sys.setrecursionlimit(max(old_limit, depth + MAX_FRAMES + 40))
-        outer_check = getattr(ops._guard, "check", None)
-        ops._guard.check = self._made
+        outer_check = getattr(meter._guard, "check", None)
+        meter._guard.check = self._made
         try:
             result = _run_entry(entry, depth)
         except Exception as e:
@@ -381,7 +384,7 @@ class TengoRuntime:
                 raise
             raise t from None
         finally:
-            ops._guard.check = outer_check
+            meter._guard.check = outer_check
             sys.setrecursionlimit(old_limit)
         if not repl:
             return None
@@ -395,8 +398,8 @@ class TengoRuntime:
         """
         old_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old_limit, _stack_depth() + MAX_FRAMES + 40))
-        outer_check = getattr(ops._guard, "check", None)
-        ops._guard.check = self._made
+        outer_check = getattr(meter._guard, "check", None)
+        meter._guard.check = self._made
         try:
             return fn(*args)
         except Exception as e:
@@ -407,7 +410,7 @@ class TengoRuntime:
                 raise
             raise t from None
         finally:
-            ops._guard.check = outer_check
+            meter._guard.check = outer_check
             sys.setrecursionlimit(old_limit)
 
 
