@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ApiError
-from .spec import Namespace, api
+from .spec import Namespace, api, kind_of
 
 
 class EventApi(Namespace):
@@ -27,6 +27,8 @@ class EventApi(Namespace):
         Handlers run in emit order, before the emitting call returns. A failing handler is
         reported as a `spell.error` event and does not stop the emitter. Returns a subscription id.
         """
+        if not isinstance(pattern, str):  # kept for later: a wrong type would fail at every later event
+            raise ApiError(f"Event.on(pattern, fn): pattern must be a string, not {kind_of(pattern)}")
         if not callable(fn):
             raise ApiError("Event.on(pattern, fn): fn must be a function")
         return self.session.events.on(pattern, lambda event: fn(event.to_dict()))

@@ -48,13 +48,53 @@ class ApiFunction:
         return list(self.signature.parameters.values())
 
     def usage_error(self, args: tuple) -> ApiError | None:
-        """An ApiError if `args` do not fit the signature (checked only after a TypeError)."""
+        """An ApiError if `args` do not fit the signature or the plain types it declares (checked only after
+        a TypeError, so a call that works costs nothing); None when the TypeError is not the caller's."""
+        names = ", ".join(p.name + ("?" if p.default is not p.empty else "") for p in self.params())
         try:
-            self.signature.bind(*args)
+            bound = self.signature.bind(*args)
         except TypeError as exc:
-            names = ", ".join(p.name + ("?" if p.default is not p.empty else "") for p in self.params())
             return ApiError(f"{self.qualname}({names}): {exc}")
+        for name, value in bound.arguments.items():
+            expected = plain_types(self.signature.parameters[name].annotation)
+            if expected is not None and not isinstance(value, expected[0]):
+                return ApiError(f"{self.qualname}({names}): {name} must be {expected[1]}, not {kind_of(value)}")
         return None
+
+
+# the annotations a spell's value can be checked against, as (types, what to call them)
+_PLAIN = {"str": ((str,), "a string"), "int": ((int,), "an integer"), "float": ((int, float), "a number"),
+          "bool": ((bool,), "a boolean"), "dict": ((dict,), "a map"), "list": ((list,), "a list"),
+          "None": ((type(None),), "nil")}
+
+
+def plain_types(annotation: Any) -> tuple[tuple[type, ...], str] | None:
+    """The types an annotation such as `"str | None"` or `"dict[str, Any]"` allows, or None when it names
+    anything else (a handle, `Any`): then only the function itself can tell."""
+    if not isinstance(annotation, str):
+        return None
+    types: list[type] = []
+    words: list[str] = []
+    for part in annotation.split("|"):
+        plain = _PLAIN.get(part.strip().split("[", 1)[0])
+        if plain is None:
+            return None
+        types += plain[0]
+        words.append(plain[1])
+    return tuple(types), " or ".join(words)
+
+
+def kind_of(value: Any) -> str:
+    """What a spell would call the kind of a value, in words that hold in every engine."""
+    if value is None:
+        return "nil"
+    for types, words in _PLAIN.values():
+        if type(value) in types and types != (int, float):
+            return words
+    if isinstance(value, float):
+        return "a number"
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'AEIOUaeiou' else 'a'} {name}"
 
 
 def api(*, aliases: tuple[str, ...] = (), blocking: bool = False, example: tuple | None = None,

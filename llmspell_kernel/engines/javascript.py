@@ -43,7 +43,6 @@ from ..errors import (
     ApiError,
     ConversionError,
     Frame,
-    InternalError,
     InterruptedSpell,
     LimitError,
     MemoryLimitError,
@@ -233,9 +232,7 @@ class JavaScriptEngine(ScriptEngine):
                 return func(*receiver, *args)
             except TypeError as exc:
                 usage = api_fn.usage_error(tuple(args[1:] if method else args))
-                if usage is None:
-                    raise InternalError(f"TypeError: {exc}", engine=self.name) from exc
-                raise usage from None
+                raise (usage or unexpected(exc, engine=self.name)) from None
 
         rid = self.track(Future())
         self._unstarted[rid] = (run, contextvars.copy_context())

@@ -158,19 +158,20 @@ class LuaEngine(ScriptEngine):
         from_lua, to_lua, fail = self.from_native, self.to_native, self._fail_with
 
         def call(*args: Any) -> Any:
+            values: list[Any] = []
             try:
                 if method:  # (python object, *lua args): lupa hands the object back as itself
-                    return to_lua(func(*receiver, args[0], *[from_lua(a) for a in args[1:]]))
-                return to_lua(func(*receiver, *[from_lua(a) for a in args]))
+                    values = [from_lua(a) for a in args[1:]]
+                    return to_lua(func(*receiver, args[0], *values))
+                values = [from_lua(a) for a in args]
+                return to_lua(func(*receiver, *values))
             except SpellError as exc:
                 return fail(exc)
             except KeyboardInterrupt:
                 return fail(self.note_interrupt())
-            except TypeError:
-                usage = api_fn.usage_error(args[1:] if method else args) if api_fn else None
-                if usage is None:
-                    raise
-                return fail(usage)
+            except TypeError as exc:  # the script's mistake when the arguments do not fit; else ours
+                usage = api_fn.usage_error(tuple(values)) if api_fn else None
+                return fail(usage or unexpected(exc, engine=self.name))
 
         return call
 

@@ -114,11 +114,13 @@ class TengoBridge:
         blocking = api_fn is not None and api_fn.blocking
 
         def host(*args: Any) -> Any:
+            values: list[Any] = []
             try:
+                values = [from_tengo(a) for a in args]
                 if blocking:  # a model call or a tool: what it allocates is not the script's memory
                     with engine.memory_exempt():
-                        return to_tengo(func(*receiver, *[from_tengo(a) for a in args]))
-                return to_tengo(func(*receiver, *[from_tengo(a) for a in args]))
+                        return to_tengo(func(*receiver, *values))
+                return to_tengo(func(*receiver, *values))
             except (LimitError, InterruptedSpell):
                 raise
             except SpellError as exc:
@@ -126,7 +128,8 @@ class TengoBridge:
             except KeyboardInterrupt:
                 raise engine.note_interrupt() from None
             except TypeError:  # wrong arguments are the script's mistake; any other TypeError is ours
-                usage = api_fn.usage_error(args) if api_fn is not None else _usage_error(func, receiver, args, label)
+                usage = api_fn.usage_error(tuple(values)) if api_fn is not None \
+                    else _usage_error(func, receiver, args, label)
                 if usage is None:
                     raise
                 return self.error_value(usage)
