@@ -154,6 +154,10 @@ class Session:
             cfg.llm_retries
         llm.breaker.threshold, llm.breaker.cooldown = cfg.llm_breaker_failures, cfg.llm_breaker_cooldown
         llm.max_tokens = cfg.llm_max_tokens
+        if (cfg.llm_record, cfg.llm_replay) != getattr(llm.stand_in, "settings", (None, None)):
+            from .llm.recording import stand_in
+
+            llm.stand_in = stand_in(cfg.llm_record, cfg.llm_replay)
         ends = llm.endpoints
         ends.default_model, ends.api_base, ends.api_key_env, ends.by_name = cfg.model, cfg.api_base, \
             cfg.api_key_env, cfg.endpoints
