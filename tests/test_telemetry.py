@@ -187,3 +187,34 @@ def test_a_kernel_exports_each_cell(tmp_path):
     assert [c["parent_span_id"] for c in chats] == [agent["span_id"]] * 2
     assert chats[1]["attributes"]["gen_ai.usage.output_tokens"] == 3
     assert spell["attributes"]["llmspell.cell"] and spell["attributes"]["llmspell.engine"] == "lua"
+
+
+def test_the_config_setting_exports_and_close_sends_the_rest(tmp_path, monkeypatch):
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+    with OtlpReceiver() as receiver:
+        with Session(offline=True, root=str(tmp_path), otel_endpoint=receiver.url) as s:
+            assert s.telemetry is not None
+            s.run(SPELLS["tengo"], "tengo", chunk="configured")
+            s.configure({"otel_capture_content": True})
+            s.run('return LLM.complete("captured now")', "lua", chunk="second")
+        spans = receiver.wait_for(lambda spans: any(sp["name"] == "spell second" for sp in spans), timeout=10)
+        assert receiver.requests >= 1
+    names = [sp["name"] for sp in spans]
+    assert "spell configured" in names and "invoke_agent helper" in names
+    chats = [sp for sp in spans if sp["name"] == "chat mock/echo"]
+    assert json.loads(chats[0]["attributes"]["gen_ai.input.messages"]) == [{"role": "user", "content": "captured now"}]
+    assert not any("gen_ai.input.messages" in sp["attributes"] for sp in spans if sp["name"] == "chat mock/script")
+
+
+def test_no_endpoint_or_a_disabled_sdk_means_no_tracing(tmp_path, monkeypatch):
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", raising=False)
+    with Session(offline=True, root=str(tmp_path)) as s:
+        assert s.telemetry is None
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
+    with Session(offline=True, root=str(tmp_path)) as s:
+        assert s.telemetry is None
+    with pytest.raises(Exception, match="otel_endpoint cannot change in a running session"), \
+            Session(offline=True, root=str(tmp_path)) as s:
+        s.configure({"otel_endpoint": "http://127.0.0.1:9"})
