@@ -162,21 +162,36 @@ def test_cli_record_and_replay(real_env, server, tmp_path):
     assert "not recorded" in missed.stderr and "messages[0].content" in missed.stderr
 
 
-def test_kernel_replays_from_the_environment_setting(real_env, server, tmp_path):
-    recording = tmp_path / "kernel.jsonl"
-    script(server)
-    with Session(root=str(tmp_path), llm_record=str(recording)) as s:
-        s.run(spell("lua"), "lua")
-    km, kc = start_new_kernel(kernel_name="llmspell-lua", cwd=str(tmp_path),
-                              env={**{k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"},
-                                   "LLMSPELL_LLM_REPLAY": str(recording), "LLMSPELL_API_BASE": closed_port_url()})
+def _kernel_cell(env: dict[str, str], cwd, code: str) -> tuple[dict, list[dict]]:
+    """Run one cell in a new LLMSpell (Lua) kernel started with `env`; its reply and iopub outputs."""
+    km, kc = start_new_kernel(kernel_name="llmspell-lua", cwd=str(cwd), env=env)
     outputs: list[dict] = []
     try:
-        reply = kc.execute_interactive(f'return LLM.complete("Name a colour.", {{model = "{MODEL}"}})',
-                                       timeout=120, output_hook=outputs.append)
-        assert reply["content"]["status"] == "ok"
-        assert any("Teal." in json.dumps(o["content"]) for o in outputs if o["msg_type"] == "execute_result")
+        reply = kc.execute_interactive(code, timeout=120, output_hook=outputs.append)
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+    return reply["content"], outputs
 
+
+def test_a_kernel_records_then_another_replays(real_env, server, tmp_path):
+    recording = tmp_path / "kernel.jsonl"
+    script(server)
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LLMSPELL_LLM_")}
+    reply, recorded = _kernel_cell({**base, "LLMSPELL_LLM_RECORD": str(recording)}, tmp_path, spell("lua"))
+    assert reply["status"] == "ok", reply
+    assert server.calls == 4 and len(lines(recording)) == 4
+    assert SECRET not in recording.read_text()
+
+    replay_env(real_env)  # no key, no server
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LLMSPELL_LLM_")}
+    reply, replayed = _kernel_cell({**base, "LLMSPELL_LLM_REPLAY": str(recording)}, tmp_path, spell("lua"))
+    assert reply["status"] == "ok", reply
+
+    def result(outputs: list[dict]) -> dict:
+        [found] = [o["content"]["data"] for o in outputs if o["msg_type"] == "execute_result"]
+        return found
+
+    assert "6 times 7 is 42." in json.dumps(result(replayed))
+    assert result(replayed) == result(recorded)
+    assert server.calls == 4
