@@ -52,6 +52,7 @@ from ..errors import (
     SpellError,
 )
 from ..runtime.gate import wait_futures
+from ..runtime.sandbox import read_text
 from .base import FAST_MISS, LONE_SURROGATE, ScriptEngine
 from .javascript_binding import table
 from .javascript_bridge import MAX_SAFE, JsBridge
@@ -274,7 +275,7 @@ class JavaScriptEngine(ScriptEngine):
                 path = self._resolve_module(spec, sandbox.resolve(base) if base not in ("", ".") else sandbox.root)
                 return self.bridge.ok([sandbox.display(path), sandbox.display(path.parent)])
             path = sandbox.resolve(spec)
-            source = path.read_text(encoding="utf-8")
+            source = read_text(path, spec)
             try:
                 self._compile_source(wrap_module(source), spec, source, header=1)
             except self._quickjs.JSException as exc:
@@ -493,14 +494,6 @@ class JavaScriptEngine(ScriptEngine):
         run = self.ctx.execute_pending_job
         while run():
             pass
-
-    def _check_budget(self) -> None:
-        try:
-            error = self.budget_error()
-        except KeyboardInterrupt:
-            error = self.note_interrupt()
-        if error is not None:
-            raise error
 
     def _start_calls(self) -> None:
         """Start the blocking calls JS made since it last waited.

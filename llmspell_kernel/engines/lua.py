@@ -16,7 +16,6 @@ from ..errors import (
     ConversionError,
     Frame,
     InternalError,
-    InterruptedSpell,
     MemoryLimitError,
     SandboxError,
     ScriptRuntimeError,
@@ -24,6 +23,7 @@ from ..errors import (
     SpellError,
 )
 from ..runtime.render import describe
+from ..runtime.sandbox import read_text
 from .base import LONE_SURROGATE, ScriptEngine, ScriptFunction
 from .lua_source import function_candidates
 from .output import OutputLimiter
@@ -196,7 +196,7 @@ class LuaEngine(ScriptEngine):
         for candidate in (f"{rel}.lua", f"{rel}/init.lua"):
             path = sandbox.resolve(candidate, relative_to=base)
             if path.is_file():
-                return [sandbox.display(path), path.read_text(encoding="utf-8")]
+                return [sandbox.display(path), read_text(path, sandbox.display(path)).removeprefix("\ufeff")]
         raise ApiError(f"module {name!r} not found: no {rel}.lua or {rel}/init.lua in {sandbox.display(base)}/")
 
     # running ------------------------------------------------------------------------
@@ -210,6 +210,7 @@ class LuaEngine(ScriptEngine):
 
     def _load(self, code: str, name: str) -> Any:
         """Compile a chunk; a cell whose last line is an expression returns its value, as in the REPL."""
+        code = code.removeprefix("\ufeff")  # a UTF-8 BOM, as the lua command (and our JS and Tengo) skip it
         if code.startswith("#"):  # a shebang line, as the lua command skips it; line numbers stay
             code = "--" + code
         lines = code.rstrip().split("\n")
@@ -252,7 +253,7 @@ class LuaEngine(ScriptEngine):
                            "a stored function (a tool, a checkpointed step) may use only its arguments and globals")
         texts = [text for name, text in reversed(self._chunk_texts) if name == chunk]
         if not texts and chunk.startswith("@"):  # a spell file or a module: read it again
-            texts = [self.session.sandbox.resolve(chunk[1:]).read_text(encoding="utf-8")]
+            texts = [read_text(self.session.sandbox.resolve(chunk[1:]))]
         for text in texts:
             for candidate in function_candidates(text, first, last):
                 # on the original's lines: a dump, even a stripped one, keeps the lines a function spans
@@ -291,8 +292,8 @@ class LuaEngine(ScriptEngine):
                                    engine=self.name) from None
         except self._lupa.LuaError as exc:
             raise self._error_from(str(exc), code, ScriptRuntimeError) from None
-        except KeyboardInterrupt:
-            raise InterruptedSpell("interrupted", engine=self.name) from None
+        except KeyboardInterrupt:  # the whole run stops, not only this call
+            raise self.note_interrupt() from None
         except SpellError as exc:
             raise exc.located(engine=self.name) from None
         except UnicodeDecodeError:  # lupa decodes every string that crosses as UTF-8

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field, fields
+from math import inf
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -69,9 +70,12 @@ class Config:
             if name not in known:
                 raise ApiError(f"unknown config setting {name!r}; known: {', '.join(sorted(known))}")
             try:
-                setattr(self, name, self._coerce(name, value))
+                value = self._coerce(name, value)
             except ValueError:  # LLMSPELL_TIMEOUT=soon, `%spell config max_memory_mb=x`
                 raise ApiError(f"config setting {name!r} takes a number, not {value!r}") from None
+            if name in _SECONDS and value is not None and not (isinstance(value, (int, float)) and 0 <= value < inf):
+                raise ApiError(f"config setting {name!r} takes a number of seconds >= 0, not {value!r}")  # NaN too
+            setattr(self, name, value)
 
     def _coerce(self, name: str, value: Any) -> Any:
         if name == "endpoints":
@@ -83,7 +87,7 @@ class Config:
             return _truthy(value)
         if isinstance(current, list):
             return [v.strip() for v in value.split(",") if v.strip()]
-        if name in ("timeout", "llm_timeout", "llm_breaker_cooldown"):
+        if name in _SECONDS:
             return float(value) if value else None
         if name == "llm_max_tokens":
             return int(value) if value else None
@@ -92,6 +96,7 @@ class Config:
         return value or None
 
 
+_SECONDS = ("timeout", "llm_timeout", "llm_breaker_cooldown")  # settings in seconds: finite and >= 0
 ENDPOINT_KEYS = ("api_base", "api_key_env")
 
 

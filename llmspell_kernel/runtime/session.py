@@ -17,7 +17,7 @@ from ..errors import ApiError
 from .config import Config
 from .context import run_in_context
 from .events import EventBus
-from .sandbox import MB, Limits, Sandbox
+from .sandbox import MB, Limits, Sandbox, read_text
 from .state import ROOT, StateStore, StateView
 from .store import open_store
 
@@ -221,7 +221,7 @@ class Session:
         from ..engines import find_engine
 
         path = Path(path)
-        source = path.read_text(encoding="utf-8") if source is None else source
+        source = read_text(path) if source is None else source
         name = engine or find_engine(path=path, code=source)
         if params is not None:
             self.params = dict(params)

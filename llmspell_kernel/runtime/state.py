@@ -8,6 +8,8 @@ history and rollback stay global while `State.scope("agent:writer")` is isolated
 
 from __future__ import annotations
 
+import math
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +25,8 @@ from .diff import leaf_diff, paths_by_kind
 from .events import EventBus
 
 ROOT = ""  # the scope of plain `State.*` calls
+MAX_KEY_LENGTH = 1024  # characters in a state key
+MAX_DEPTH = 64  # how deep a stored value may nest, counting its key's dotted parts: every reader can walk it
 
 
 def plain_copy(value: Any) -> Any:
@@ -68,7 +72,28 @@ class Change:
 def _split(key: str) -> list[str]:
     if not isinstance(key, str) or not key or any(not part for part in key.split(".")):
         raise ApiError(f"invalid state key {key!r}: use a non-empty string, dots between parts")
-    return key.split(".")
+    if len(key) > MAX_KEY_LENGTH:
+        raise ApiError(f"state key too long ({len(key)} characters, at most {MAX_KEY_LENGTH}): {key[:40]!r}...")
+    parts = key.split(".")
+    if len(parts) > MAX_DEPTH:
+        raise ApiError(f"state key too deep ({len(parts)} parts, at most {MAX_DEPTH}): {key[:40]!r}...")
+    return parts
+
+
+def check_storable(key: str, value: Any) -> None:
+    """Refuse a value that could not be read back: nested deeper than MAX_DEPTH, or a NaN or infinity (not JSON)."""
+    budget = MAX_DEPTH - len(_split(key))
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth >= budget:
+                raise ApiError(f"state value under {key!r} nests too deep: with the key's parts, at most "
+                               f"{MAX_DEPTH} levels")
+            stack.extend((item, depth + 1) for item in (node.values() if isinstance(node, dict) else node))
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise ApiError(f"state value under {key!r} holds {node}: JSON has no NaN or infinity; store null or "
+                           "a string instead")
 
 
 def lookup(data: PMap | dict, key: str, default: Any = None) -> Any:
@@ -137,11 +162,16 @@ class StateStore:
             if change.op == "rollback":
                 snapshot = self._snapshots[change.new]
             else:
-                data = assoc(current.get(change.scope, pmap()), change.key, change.new, delete=change.op == "delete")
-                snapshot = current.set(change.scope, data)
+                try:  # a key past the bounds (written before them) would make every read fail
+                    data = assoc(current.get(change.scope, pmap()), change.key, change.new,
+                                 delete=change.op == "delete")
+                    snapshot = current.set(change.scope, data)
+                except ApiError as exc:  # keep it in the history, unapplied, so the rest reads
+                    sys.stderr.write(f"note: state version {change.version} is not applied: {exc.message}\n")
+                    snapshot = current
             self._snapshots.append(snapshot)
             self._changes.append(change)
-            self._touched[(change.scope, _split(change.key)[0])] = change.version
+            self._touched[(change.scope, change.key.split(".")[0])] = change.version
         for scope, head in self._heads.items():  # the mirrors stay the same objects: fast paths hold them
             head.clear()
             head.update(self._snapshots[-1].get(scope, pmap()))
@@ -269,6 +299,8 @@ class StateStore:
         current = self._snapshots[-1]
         data = current.get(scope, pmap())
         old = lookup(data, key)
+        if op != "delete":
+            check_storable(key, value)
         new_data = assoc(data, key, value, delete=(op == "delete"))
         top = _split(key)[0]
         for validate in self._validators:
