@@ -195,3 +195,19 @@ def test_a_kernel_records_then_another_replays(real_env, server, tmp_path):
     assert "6 times 7 is 42." in json.dumps(result(replayed))
     assert result(replayed) == result(recorded)
     assert server.calls == 4
+
+
+def test_a_running_session_switches_from_recording_to_replay(real_env, server, tmp_path):
+    recording = tmp_path / "switch.jsonl"
+    server.push(Reply.text("Teal."))
+    call = f'return LLM.complete("Name a colour.", {{model = "{MODEL}"}})'
+    with Session(root=str(tmp_path)) as s:
+        s.configure({"llm_record": str(recording)})  # `%spell config llm_record=...`
+        assert s.run(call) == "Teal."
+        s.configure({"llm_record": None, "llm_replay": str(recording)})
+        replay_env(real_env)
+        assert s.run(call) == "Teal."
+        s.configure({"llm_replay": None})  # back to the real provider: no key now
+        with pytest.raises(LLMError, match="OPENAI_API_KEY"):
+            s.run(call)
+    assert server.calls == 1
