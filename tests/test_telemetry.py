@@ -218,3 +218,15 @@ def test_no_endpoint_or_a_disabled_sdk_means_no_tracing(tmp_path, monkeypatch):
     with pytest.raises(Exception, match="otel_endpoint cannot change in a running session"), \
             Session(offline=True, root=str(tmp_path)) as s:
         s.configure({"otel_endpoint": "http://127.0.0.1:9"})
+
+
+def test_python_calls_are_traced_too(session):
+    exporter = traced(session)
+    agent = session.agents.create({"name": "py", "model": "mock/script", "tools": ["calculator"],
+                                   "responses": [{"tool": "calculator", "args": {"expression": "2+2"}}, "Four."]})
+    assert agent.run("2+2?") == "Four."
+    spans = by_name(exporter.get_finished_spans())
+    assert set(spans) == {"invoke_agent py", "execute_tool calculator"}
+    assert spans["invoke_agent py"].parent is None
+    assert spans["execute_tool calculator"].parent.span_id == spans["invoke_agent py"].context.span_id
+    assert not spans["invoke_agent py"].attributes.get("llmspell.engine")  # no engine: Python
