@@ -70,6 +70,8 @@ def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float 
     from .runtime.sandbox import read_text
     from .runtime.session import Session
 
+    if record and replay:
+        raise click.UsageError("--record and --replay exclude each other: record once, then replay")
     values = {}
     for pair in params:
         key, sep, value = pair.partition("=")

@@ -160,6 +160,8 @@ def test_cli_record_and_replay(real_env, server, tmp_path):
     missed = llmspell("--replay", str(recording))
     assert missed.returncode != 0 and "Traceback" not in missed.stderr
     assert "not recorded" in missed.stderr and "messages[0].content" in missed.stderr
+    both = llmspell("--record", "a.jsonl", "--replay", str(recording))
+    assert both.returncode == 2 and "--record and --replay exclude each other" in both.stderr
 
 
 def _kernel_cell(env: dict[str, str], cwd, code: str) -> tuple[dict, list[dict]]:
