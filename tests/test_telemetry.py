@@ -230,3 +230,17 @@ def test_python_calls_are_traced_too(session):
     assert spans["invoke_agent py"].parent is None
     assert spans["execute_tool calculator"].parent.span_id == spans["invoke_agent py"].context.span_id
     assert not spans["invoke_agent py"].attributes.get("llmspell.engine")  # no engine: Python
+
+
+def test_an_unreachable_collector_fails_no_spell(tmp_path):
+    from support.fake_openai import closed_port_url
+
+    (tmp_path / "spell.lua").write_text(SPELLS["lua"])
+    endpoint = closed_port_url().removesuffix("/v1")
+    result = subprocess.run([sys.executable, "-m", "llmspell_kernel", "run", "spell.lua"], cwd=tmp_path,
+                            env={**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+                                 "OTEL_EXPORTER_OTLP_TIMEOUT": "1"},
+                            capture_output=True, text=True, timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "It is 42."
+    assert "Traceback" not in result.stderr
