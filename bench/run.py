@@ -29,6 +29,7 @@ GROUPS = {
     "agent": "agent run overhead over the mock provider",
     "store": "state write and read on memory, SQLite and Redis; events per second",
     "timeline": "EventTimeline: applying 10,000 events, and the comm messages they cost",
+    "telemetry": "OpenTelemetry: a traced event's cost when on, nothing imported when off",
     "fanout": "10 parallel branches × 200 ms at the fake OpenAI server, against the sequential run",
     "batch": "a spell over 16 inputs × 200 ms model calls on Dask: 1 vs 2 workers, concurrency 1 vs 8",
     "tengo": "Tengo programs against CPython (and the tengo binary when TENGO_BIN is set)",

@@ -60,13 +60,18 @@ def main() -> None:
 @click.option("--session", "session_name", metavar="NAME", callback=lambda ctx, param, value: _session_name(value),
               help="run in a named, persisted session (1-64 letters, digits, '-' and '_')")
 @click.option("--watch", is_flag=True, help="run again whenever the file or a module beside it changes")
+@click.option("--record", "record", metavar="FILE", help="record every real model call to FILE (JSON Lines)")
+@click.option("--replay", "replay", metavar="FILE", help="answer every real model call from a recorded FILE")
 def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float | None, model: str | None,
-        offline: bool | None, session_name: str | None, watch: bool) -> None:
+        offline: bool | None, session_name: str | None, watch: bool, record: str | None,
+        replay: str | None) -> None:
     """Run a spell FILE and print its result."""
     from .engines import find_engine
     from .runtime.sandbox import read_text
     from .runtime.session import Session
 
+    if record and replay:
+        raise click.UsageError("--record and --replay exclude each other: record once, then replay")
     values = {}
     for pair in params:
         key, sep, value = pair.partition("=")
@@ -82,7 +87,8 @@ def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float 
     except SpellError as exc:
         raise click.UsageError(exc.message) from None
     try:
-        with Session(model=model, offline=offline, session=session_name) as session:
+        with Session(model=model, offline=offline, session=session_name, llm_record=record,
+                     llm_replay=replay) as session:
             if watch:
                 _watch(session, file, name, values, timeout)
             else:

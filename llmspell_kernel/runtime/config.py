@@ -38,6 +38,10 @@ class Config:
     llm_max_tokens: int | None = None  # the default max_tokens of a call (None: the provider's own)
     llm_breaker_failures: int = 5  # consecutive failed calls that open a provider's circuit (0: never)
     llm_breaker_cooldown: float = 30.0  # seconds an open circuit fails fast
+    llm_record: str | None = None  # a JSON Lines file every real model call is recorded to
+    llm_replay: str | None = None  # a recorded file that answers every real model call (no network, no key)
+    otel_endpoint: str | None = None  # an OTLP/HTTP collector: traces on (also OTEL_EXPORTER_OTLP_ENDPOINT)
+    otel_capture_content: bool = False  # traces carry prompts, replies and tool arguments too
     event_capacity: int = 10_000
     session: str | None = None  # a named, persisted session
     store: str | None = None  # memory, sqlite path, or redis URL
@@ -48,6 +52,8 @@ class Config:
         "allowed_hosts": "LLMSPELL_ALLOWED_HOSTS", "timeout": "LLMSPELL_TIMEOUT",
         "max_memory_mb": "LLMSPELL_MAX_MEMORY_MB", "session": "LLMSPELL_SESSION", "store": "LLMSPELL_STORE",
         "debug": "LLMSPELL_DEBUG", "api_base": "LLMSPELL_API_BASE", "api_key_env": "LLMSPELL_API_KEY_ENV",
+        "llm_record": "LLMSPELL_LLM_RECORD", "llm_replay": "LLMSPELL_LLM_REPLAY",
+        "otel_capture_content": "LLMSPELL_OTEL_CAPTURE_CONTENT",
     }
 
     @classmethod

@@ -58,6 +58,31 @@ class Event:
 
 Handler = Callable[[Event], None]
 
+SPAN_OPENERS = frozenset({"tool.call", "llm.request"})  # and every `*.start`
+SPAN_CLOSERS = {"complete": "ok", "result": "ok", "response": "ok", "error": "error", "skip": "skipped"}
+
+
+def opens_span(event: Event) -> bool:
+    """Whether the event opens a span (the timeline's rows with a duration, OpenTelemetry's spans)."""
+    return event.type.endswith(".start") or event.type in SPAN_OPENERS
+
+
+def closing_status(event: Event, opener_type: str) -> str | None:
+    """"ok", "error" or "skipped" when `event`, a child of a span opened by an `opener_type` event, ends it.
+
+    The closer is of the opener's kind (`llm.response` ends `llm.request`); a `spell.error` reporting a
+    failing event handler is a point event, never the end of a span.
+    """
+    kind, _, how = event.type.rpartition(".")
+    if how not in SPAN_CLOSERS or kind != opener_type.split(".", 1)[0] or is_handler_failure(event):
+        return None
+    return SPAN_CLOSERS[how]
+
+
+def is_handler_failure(event: Event) -> bool:
+    """A `spell.error` reporting a failing event handler."""
+    return event.type == "spell.error" and isinstance(event.data, dict) and "handler" in event.data
+
 
 @dataclass
 class _Subscription:

@@ -64,6 +64,14 @@ def _llm(session: Session) -> LLMClient:
     return llm
 
 
+def _telemetry(cfg: Config, bus: EventBus) -> Any:
+    from . import telemetry
+
+    if not telemetry.wanted(cfg.otel_endpoint):
+        return None
+    return telemetry.install(bus, cfg.otel_endpoint, capture_content=cfg.otel_capture_content)
+
+
 def _tools(session: Session) -> ToolRegistry:
     from .tools import ToolRegistry
 
@@ -107,6 +115,7 @@ class Session:
         self._parts_lock = threading.RLock()
         self.store = open_store(cfg)
         self.events = EventBus(cfg.event_capacity)
+        self.telemetry = _telemetry(cfg, self.events)  # OpenTelemetry traces, when an endpoint is set
         persistent = self.store.name != "memory"
         self.backend = self.store if persistent else None  # where tools and agents are saved, if anywhere
         if persistent:  # a resumed session: its events, then its versions
@@ -128,7 +137,8 @@ class Session:
         self._executor: InlineWhenBusyPool | None = None
         self._api = None
 
-    FIXED_SETTINGS = frozenset({"root", "session", "store", "event_capacity", "allow_os", "max_memory_mb"})
+    FIXED_SETTINGS = frozenset({"root", "session", "store", "event_capacity", "allow_os", "max_memory_mb",
+                                "otel_endpoint"})
 
     def configure(self, values: dict[str, Any]) -> None:
         """Change settings of the running session (`%spell config key=value`): they take effect at once."""
@@ -144,6 +154,8 @@ class Session:
         cfg = self.config
         self.sandbox.allowed_hosts = list(cfg.allowed_hosts)
         self.sandbox.limits.timeout = cfg.timeout
+        if self.telemetry is not None:
+            self.telemetry.capture_content = cfg.otel_capture_content
         if "llm" in self.__dict__:
             self._apply_llm_settings(self.llm)
         elif cfg.model and not cfg.offline:  # a real default model: the client starts loading litellm now
@@ -155,6 +167,10 @@ class Session:
             cfg.llm_retries
         llm.breaker.threshold, llm.breaker.cooldown = cfg.llm_breaker_failures, cfg.llm_breaker_cooldown
         llm.max_tokens = cfg.llm_max_tokens
+        if (cfg.llm_record, cfg.llm_replay) != getattr(llm.stand_in, "settings", (None, None)):
+            from .llm.recording import stand_in
+
+            llm.stand_in = stand_in(cfg.llm_record, cfg.llm_replay)
         ends = llm.endpoints
         ends.default_model, ends.api_base, ends.api_key_env, ends.by_name = cfg.model, cfg.api_base, \
             cfg.api_key_env, cfg.endpoints
@@ -267,6 +283,9 @@ class Session:
             self._executor.shutdown()
             self._executor = None
         self.store.close()
+        if self.telemetry is not None:  # the last spans are sent before the process goes
+            self.telemetry.shutdown()
+            self.telemetry = None
 
     def __enter__(self) -> Session:
         return self

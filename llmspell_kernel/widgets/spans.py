@@ -16,11 +16,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..runtime.events import Event
+from ..runtime.events import Event, closing_status, opens_span
 from .waterfall import Axis
 
-OPENERS = {"tool.call", "llm.request"}
-CLOSERS = {"complete": "ok", "result": "ok", "response": "ok", "error": "error", "skip": "skipped"}
 KINDS = {"spell", "workflow", "step", "agent", "llm", "tool", "state", "artifact"}
 # the data fields a detail pane shows first, under a readable title
 SECTIONS = {"messages": "Prompt", "input": "Input", "args": "Arguments", "text": "Reply", "output": "Output",
@@ -67,11 +65,6 @@ def name_of(event: Event, kind: str) -> str:
     return str(value) if value is not None else event.type
 
 
-def is_handler_failure(event: Event) -> bool:
-    """A `spell.error` reporting a failing event handler: a point row, never the end of a span."""
-    return event.type == "spell.error" and isinstance(event.data, dict) and "handler" in event.data
-
-
 def matches(span: Span, flt: dict[str, Any]) -> bool:
     """The timeline filter: `type` (globs, comma-separated, on the opening or closing event's type),
     `engine`, `status`, `search` (text, any case)."""
@@ -103,12 +96,10 @@ class SpanTree:
     def add(self, event: Event) -> None:
         with self.lock:
             self.events += 1
-            kind = event.type.rsplit(".", 1)
             parent = self.spans.get(event.parent_id) if event.parent_id else None
-            if parent is not None and len(kind) == 2 and parent.status == "running" \
-                    and parent.type.split(".", 1)[0] == kind[0] and kind[1] in CLOSERS \
-                    and not is_handler_failure(event):
-                self._close(parent, event, CLOSERS[kind[1]])
+            status = closing_status(event, parent.type) if parent is not None and parent.status == "running" else None
+            if status is not None:
+                self._close(parent, event, status)
                 return
             if event.type == "llm.chunk" and parent is not None:
                 parent.chunks += 1
@@ -117,7 +108,7 @@ class SpanTree:
 
     def _open(self, event: Event, parent: Span | None) -> None:
         kind = kind_of(event)
-        is_span = event.type.endswith(".start") or event.type in OPENERS
+        is_span = opens_span(event)
         status = "running" if is_span else "error" if event.type.endswith(".error") else "event"
         span = Span(event.id, event.type, kind, name_of(event, kind), event.engine, event.source, event.time,
                     parent.id if parent else None, event.data, status=status, is_span=is_span)

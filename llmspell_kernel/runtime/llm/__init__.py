@@ -135,6 +135,7 @@ class LLMClient:
         self.endpoints = Endpoints()
         self._mock = MockProvider()
         self._real = LiteLLMProvider()
+        self.stand_in: Any = None  # a Recorder or Replay (recording.py) in the real provider's place
         self._noticed = False
         # the sandbox's rule for an `api_base` (Sandbox.check_endpoint): the env key would go there
         self.check_endpoint: Callable[[str], Any] | None = None
@@ -178,7 +179,7 @@ class LLMClient:
             request.timeout, setting = self.timeout, "the llm_timeout setting"
         if request.max_tokens is None:
             request.max_tokens = self.max_tokens
-        return self._real, request, setting
+        return self.stand_in or self._real, request, setting
 
     def _fail_fast(self, circuit: str, request: LLMRequest, request_id: str, source: str) -> None:
         left = self.breaker.blocked_for(circuit)
