@@ -1,6 +1,6 @@
 """The `llmspell` command: run spells outside Jupyter, and manage kernels.
 
-Exit codes: 0 ok, 1 internal error, 2 usage, 3 script error, 4 timeout, 5 sandbox violation.
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 script error, 4 timeout, 5 sandbox violation, 6 budget exceeded.
 """
 
 from __future__ import annotations
@@ -57,8 +57,9 @@ def main() -> None:
 @click.option("--offline", is_flag=True, default=None, help="send every model to the mock provider")
 @click.option("--session", "session_name", metavar="NAME", help="run in a named, persisted session")
 @click.option("--watch", is_flag=True, help="run again whenever the file or a module beside it changes")
+@click.option("--budget", metavar="tokens=N,cost=USD", help="a token and/or cost budget for the session's model calls")
 def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float | None, model: str | None,
-        offline: bool | None, session_name: str | None, watch: bool) -> None:
+        offline: bool | None, session_name: str | None, watch: bool, budget: str | None) -> None:
     """Run a spell FILE and print its result."""
     from .engines import find_engine
     from .runtime.session import Session
@@ -69,13 +70,14 @@ def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float 
         if not sep or not key:
             raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="-p")
         values[key] = value
+    limits = _budget(budget)
     source = file.read_text(encoding="utf-8")  # once: FILE may be a pipe such as /dev/stdin
     try:
         name = find_engine(name=engine, path=file, code=source)
     except SpellError as exc:
         raise click.UsageError(exc.message) from None
     try:
-        with Session(model=model, offline=offline, session=session_name) as session:
+        with Session(model=model, offline=offline, session=session_name, **limits) as session:
             if watch:
                 _watch(session, file, name, values, timeout)
             else:
@@ -84,6 +86,21 @@ def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float 
         _fail(exc)
     except Exception as exc:
         _fail(InternalError(f"{type(exc).__name__}: {exc}"))
+
+
+def _budget(text: str | None) -> dict[str, float | int]:
+    """`--budget tokens=N,cost=USD` as the budget_tokens / budget_cost settings."""
+    limits: dict[str, float | int] = {}
+    for part in text.split(",") if text else ():
+        key, sep, value = part.strip().partition("=")
+        try:
+            if key in ("tokens", "cost") and sep and float(value) >= 0:
+                limits[f"budget_{key}"] = int(value) if key == "tokens" else float(value)
+                continue
+        except ValueError:
+            pass
+        raise click.BadParameter(f"expected tokens=N and/or cost=USD, got {part.strip()!r}", param_hint="--budget")
+    return limits
 
 
 def _echo_result(result: object) -> None:

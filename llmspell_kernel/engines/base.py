@@ -243,6 +243,8 @@ class ScriptEngine(ABC):
             if outer:
                 self.metrics.busy_seconds += spent
                 run.end(self._stop)
+                if chunk:
+                    self.session.run_ended()
                 self._deadline = None
                 self._stop = None
                 self._run = None

@@ -37,6 +37,9 @@ class Config:
     llm_max_tokens: int | None = None  # the default max_tokens of a call (None: the provider's own)
     llm_breaker_failures: int = 5  # consecutive failed calls that open a provider's circuit (0: never)
     llm_breaker_cooldown: float = 30.0  # seconds an open circuit fails fast
+    budget_tokens: int | None = None  # the session's token budget (None: none)
+    budget_cost: float | None = None  # the session's cost budget, in US dollars (None: none)
+    approved_tools: list[str] = field(default_factory=list)  # tool names or globs run without asking
     event_capacity: int = 10_000
     session: str | None = None  # a named, persisted session
     store: str | None = None  # memory, sqlite path, or redis URL
@@ -47,6 +50,7 @@ class Config:
         "allowed_hosts": "LLMSPELL_ALLOWED_HOSTS", "timeout": "LLMSPELL_TIMEOUT",
         "max_memory_mb": "LLMSPELL_MAX_MEMORY_MB", "session": "LLMSPELL_SESSION", "store": "LLMSPELL_STORE",
         "debug": "LLMSPELL_DEBUG", "api_base": "LLMSPELL_API_BASE", "api_key_env": "LLMSPELL_API_KEY_ENV",
+        "approved_tools": "LLMSPELL_APPROVED_TOOLS",
     }
 
     @classmethod
@@ -77,9 +81,9 @@ class Config:
             return _truthy(value)
         if isinstance(current, list):
             return [v.strip() for v in value.split(",") if v.strip()]
-        if name in ("timeout", "llm_timeout", "llm_breaker_cooldown"):
+        if name in ("timeout", "llm_timeout", "llm_breaker_cooldown", "budget_cost"):
             return float(value) if value else None
-        if name == "llm_max_tokens":
+        if name in ("llm_max_tokens", "budget_tokens"):
             return int(value) if value else None
         if isinstance(current, int):
             return int(value)

@@ -73,8 +73,10 @@ def _tools(session: Session) -> ToolRegistry:
 
 def _agents(session: Session) -> AgentRegistry:
     from .agents import AgentRegistry
+    from .approval import Approvals
 
-    return AgentRegistry(session.llm, session.tools, session.events, backend=session.backend)
+    approvals = Approvals(session.events, lambda: session.config.approved_tools)
+    return AgentRegistry(session.llm, session.tools, session.events, backend=session.backend, approvals=approvals)
 
 
 def _artifacts(session: Session) -> ArtifactStore:
@@ -154,6 +156,7 @@ class Session:
             cfg.llm_retries
         llm.breaker.threshold, llm.breaker.cooldown = cfg.llm_breaker_failures, cfg.llm_breaker_cooldown
         llm.max_tokens = cfg.llm_max_tokens
+        llm.spend.set_session(cfg.budget_tokens, cfg.budget_cost)
         ends = llm.endpoints
         ends.default_model, ends.api_base, ends.api_key_env, ends.by_name = cfg.model, cfg.api_base, \
             cfg.api_key_env, cfg.endpoints
@@ -210,6 +213,11 @@ class Session:
         if params is not None:
             self.params = dict(params)
         return self.engine(name).execute(source, chunk=str(path), timeout=timeout, path=path)
+
+    def run_ended(self) -> None:
+        """A cell or file ran to its end: its `Spell.budget` ends with it."""
+        if "llm" in self.__dict__:
+            self.llm.spend.end_run()
 
     # output ------------------------------------------------------------------
     def display(self, value: Any, mime: str | None = None) -> None:
