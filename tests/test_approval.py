@@ -236,3 +236,17 @@ def test_the_cli_with_no_terminal_denies_unless_pre_approved(tmp_path):
     done = subprocess.run(run, capture_output=True, text=True, env={**env, "LLMSPELL_APPROVED_TOOLS": "dan*"},
                           cwd=tmp_path, stdin=subprocess.DEVNULL, timeout=120)
     assert 'results: "preapproved" "preapproved"' in done.stdout and done.stderr == ""
+
+
+def test_python_tools_and_agents_need_approval_too(session, unattended):
+    """The same controls from Python: a Python function as the tool, the agent made through the registry."""
+    ran = []
+    session.tools.register("wipe", lambda args: ran.append(args) or "wiped", "Wipes", approve=True)
+    agent = session.agents.create({"model": "mock/script", "tools": ["wipe"], "budget": {"tokens": 1000},
+                                   "responses": [{"tool": "wipe", "args": {"all": True}}, "done"]})
+    assert agent.run("go") == "done" and ran == []
+    assert tool_results(session)[0].startswith("denied: no one could approve tool 'wipe'")
+    session.configure({"approved_tools": ["wipe"]})
+    agent.script.responses += [{"tool": "wipe", "args": {"all": False}}, "done again"]
+    assert agent.run("again") == "done again" and ran == [{"all": False}]
+    assert agent.budget.spent_tokens == agent.usage.prompt_tokens + agent.usage.completion_tokens > 0
