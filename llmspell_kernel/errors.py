@@ -151,6 +151,7 @@ class BudgetError(SpellError):
 
     kind = "BudgetError"
     exit_code = 6
+    usage = None  # an overspending call's Usage: it was paid for, so its agent counts it
 
 
 class InterruptedSpell(SpellError):

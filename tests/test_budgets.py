@@ -101,6 +101,7 @@ def test_a_session_cost_budget_stops_an_overspending_call(priced):
         (spend,) = session.events.list(type="budget.spend")
         assert spend.data["spent_cost"] == pytest.approx(0.45) and spend.data["cost"] == 0.40
         assert session.events.list(type="budget.exceeded")[0].data["when"] == "after"
+        assert session.agents.get("agent_1").usage.cost == pytest.approx(0.45)  # paid for, so counted
         # overspent: the next call is refused before it is sent
         with pytest.raises(BudgetError, match="refused before sending"):
             session.run('return Agent.create({}):run("again")', "lua")

@@ -159,7 +159,12 @@ class Agent:
         )
 
     def _call(self, messages: list[dict[str, Any]], on_chunk, settings: dict[str, Any]) -> LLMResponse:
-        response = self.llm.call(self._request(messages, settings), on_chunk)
+        try:
+            response = self.llm.call(self._request(messages, settings), on_chunk)
+        except BudgetError as exc:  # an overspending call was still paid for
+            if exc.usage is not None:
+                self.usage.add(exc.usage)
+            raise
         self.usage.add(response.usage)
         return response
 

@@ -17,10 +17,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError, BudgetError
 from .events import EventBus
+
+if TYPE_CHECKING:
+    from .llm.base import Usage
 
 LIMIT_KEYS = ("tokens", "cost")
 
@@ -166,8 +169,9 @@ class Spending:
                     self._exceeded(limit, reason, model, "before", tokens, cost)
         return limits
 
-    def after(self, limits: list[SpendLimit], model: str, tokens: int, cost: float) -> None:
+    def after(self, limits: list[SpendLimit], model: str, usage: Usage) -> None:
         """Charge a finished call; a BudgetError if a budget is now overspent."""
+        tokens, cost = usage.total_tokens, usage.cost
         over: tuple[SpendLimit, str] | None = None
         with self._lock:
             for limit in limits:
@@ -179,9 +183,12 @@ class Spending:
                 if reason is not None and over is None:
                     over = (limit, reason)
             if over is not None:
-                self._exceeded(*over, model, "after", tokens, cost)
+                self._exceeded(*over, model, "after", tokens, cost, usage)
 
-    def _exceeded(self, limit: SpendLimit, reason: str, model: str, when: str, tokens: int, cost: float) -> None:
+    def _exceeded(self, limit: SpendLimit, reason: str, model: str, when: str, tokens: int, cost: float,
+                  usage: Usage | None = None) -> None:
         self.bus.emit("budget.exceeded", {**limit.to_dict(), "model": model, "when": when, "call_tokens": tokens,
                                           "call_cost": cost, "error": reason}, source="budget")
-        raise BudgetError(reason)
+        error = BudgetError(reason)
+        error.usage = usage
+        raise error

@@ -238,7 +238,7 @@ class LLMClient:
              "first_token_ms": first_token},
             source=source, parent_id=req.id, duration=elapsed_ms(began),
         )
-        self.spend.after(charged, request.model, response.usage.total_tokens, response.usage.cost)
+        self.spend.after(charged, request.model, response.usage)
         return response
 
     def _with_retries(self, call: _Call, provider: Any) -> LLMResponse:
