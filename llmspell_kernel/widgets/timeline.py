@@ -136,4 +136,4 @@ class EventTimeline(SessionWidget, anywidget.AnyWidget):
         totals = self._tree.totals()
         return {"kind": "timeline", "filter": dict(self.filter), "rows": self.total, "events": totals["events"],
                 "spans": totals["spans"], "running": totals["running"], "errors": totals["errors"],
-                "tokens": totals["tokens"], "budget": totals["budget"]}
+                "tokens": totals["tokens"], **({"budget": totals["budget"]} if totals["budget"] else {})}
