@@ -159,3 +159,19 @@ def test_the_timeline_totals_show_spend_against_the_budget(session):
         assert budget == {"scope": "run", "tokens": 100, "cost": 0.4, "spent_tokens": 4, "spent_cost": 0.0}
     finally:
         timeline.close()
+
+
+def test_a_priced_call_that_does_not_fit_is_refused_by_its_estimated_cost(env):
+    with FakeOpenAI() as server, Session(offline=False, budget_cost=0.0005) as session:
+        server.push(Reply.text("a", usage=(1000, 500)), Reply.text("b", usage=(1000, 500)))  # $0.00045 each
+        ask = f'return Agent.create({{model = "openai/gpt-4o-mini", api_base = "{server.url}"}}):run("hi")'
+        assert session.run(ask, "lua") == "a"
+        with pytest.raises(BudgetError, match=r"spent \$0\.000900 of \$0\.000500"):
+            session.run(ask, "lua")
+        # litellm is loaded now: the next prompt is priced from litellm.model_cost before it is sent
+        with pytest.raises(BudgetError, match=r"this call costs about \$0\.0000\d\d and \$0\.000900 of \$0\.000500 "
+                                              "is spent; refused before sending"):
+            session.run(ask, "lua")
+        assert server.calls == 2
+        refused = session.events.list(type="budget.exceeded")[-1].data
+        assert refused["when"] == "before" and refused["call_cost"] > 0

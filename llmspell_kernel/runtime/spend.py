@@ -44,20 +44,27 @@ class SpendLimit:
             return (f"{self.scope} budget: this call needs about {tokens} prompt tokens and "
                     f"{self.spent_tokens} of {self.tokens} tokens are spent; refused before sending")
         if self.cost is not None and self.spent_cost + cost > self.cost:
-            return (f"{self.scope} budget: this call costs about ${cost:.4f} and ${self.spent_cost:.4f} of "
-                    f"${self.cost:.4f} is spent; refused before sending")
+            spent, limit = usd(self.spent_cost, self.cost), usd(self.cost, self.cost)
+            return (f"{self.scope} budget: this call costs about {usd(cost, self.cost)} and {spent} of {limit} "
+                    "is spent; refused before sending")
         return None
 
     def overspent(self) -> str | None:
         if self.tokens is not None and self.spent_tokens > self.tokens:
             return f"{self.scope} budget exceeded: spent {self.spent_tokens} of {self.tokens} tokens"
         if self.cost is not None and self.spent_cost > self.cost:
-            return f"{self.scope} budget exceeded: spent ${self.spent_cost:.2f} of ${self.cost:.2f}"
+            spent, limit = usd(self.spent_cost, self.cost), usd(self.cost, self.cost)
+            return f"{self.scope} budget exceeded: spent {spent} of {limit}"
         return None
 
     def to_dict(self) -> dict[str, Any]:
         return {"scope": self.scope, "tokens": self.tokens, "cost": self.cost,
                 "spent_tokens": self.spent_tokens, "spent_cost": round(self.spent_cost, 6)}
+
+
+def usd(amount: float, scale: float) -> str:
+    """Dollars to cents, or to millionths when the budget is under 10 cents (a small test budget)."""
+    return f"${amount:.{2 if scale >= 0.1 else 6}f}"
 
 
 def parse_limits(value: Any, what: str) -> tuple[int | None, float | None]:
