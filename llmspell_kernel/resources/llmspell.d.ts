@@ -136,9 +136,9 @@ interface Widget {
 /** Create and find agents: a model, a system prompt, tools and a conversation. */
 declare const Agent: {
   /** Create an agent and register it in the session. */
-  create(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: {tokens?: number, cost?: number}; approve?: string[] | boolean; } | null): Promise<AgentHandle>;
+  create(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: { tokens?: number; cost?: number }; approve?: string[] | boolean; } | null): Promise<AgentHandle>;
   /** Create an agent and register it in the session. */
-  "new"(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: {tokens?: number, cost?: number}; approve?: string[] | boolean; } | null): Promise<AgentHandle>;
+  "new"(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: { tokens?: number; cost?: number }; approve?: string[] | boolean; } | null): Promise<AgentHandle>;
   /** The agent registered under `name`. */
   get(name: string): Promise<AgentHandle>;
   /** The names of the session's agents, sorted. */
@@ -146,7 +146,7 @@ declare const Agent: {
   /** Remove an agent from the session. Returns whether it existed. */
   remove(name: string): Promise<boolean>;
   /** The same as `Agent.create`, but the handle comes at once. */
-  new (opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: {tokens?: number, cost?: number}; approve?: string[] | boolean; } | null): AgentHandle;
+  new (opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: { tokens?: number; cost?: number }; approve?: string[] | boolean; } | null): AgentHandle;
 };
 
 /** Tools: named functions with a JSON schema for their arguments, callable by agents. */
@@ -317,9 +317,9 @@ declare function display(value: any): Promise<null>;
 /** Lower-case alias of `Agent`, for go-llmspell spells. */
 declare const agent: {
   /** Create an agent and register it in the session. */
-  create(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: {tokens?: number, cost?: number}; approve?: string[] | boolean; } | null): Promise<AgentHandle>;
+  create(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: { tokens?: number; cost?: number }; approve?: string[] | boolean; } | null): Promise<AgentHandle>;
   /** Create an agent and register it in the session. */
-  "new"(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: {tokens?: number, cost?: number}; approve?: string[] | boolean; } | null): Promise<AgentHandle>;
+  "new"(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: { tokens?: number; cost?: number }; approve?: string[] | boolean; } | null): Promise<AgentHandle>;
   /** The agent registered under `name`. */
   get(name: string): Promise<AgentHandle>;
   /** The names of the session's agents, sorted. */
