@@ -175,3 +175,12 @@ def test_a_priced_call_that_does_not_fit_is_refused_by_its_estimated_cost(env):
         assert server.calls == 2
         refused = session.events.list(type="budget.exceeded")[-1].data
         assert refused["when"] == "before" and refused["call_cost"] > 0
+
+
+def test_direct_model_calls_count_too(lua):
+    """LLM.complete and LLM.stream go through the same client: the run's budget refuses them as well."""
+    assert lua('Spell.budget({tokens = 100})\nreturn LLM.complete("one two")') == "one two"
+    with pytest.raises(BudgetError, match="run budget"):
+        lua(f'Spell.budget({{tokens = 20}})\nreturn LLM.stream("{LONG}", function(t) end)')
+    spent = [e.data["spent_tokens"] for e in lua.session.events.list(type="budget.spend")]
+    assert spent == [4]

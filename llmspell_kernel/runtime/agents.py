@@ -293,7 +293,6 @@ class AgentRegistry:
                 raise ApiError("agent option `tools` takes tool names or tool handles")
             self.tools.get(tool)  # an unknown tool is an error now, not at the first call
         iterations = positive_int(opts.get("max_iterations", 10), "max_iterations")
-        parse_limits(opts.get("budget"), "agent option `budget`")
         approve = ["*"] if opts.get("approve") is True else as_list(opts.get("approve"))
         if not all(isinstance(p, str) for p in approve):
             raise ApiError("agent option `approve` takes tool names or globs (or true: every tool)")
