@@ -250,3 +250,23 @@ def test_python_tools_and_agents_need_approval_too(session, unattended):
     agent.script.responses += [{"tool": "wipe", "args": {"all": False}}, "done again"]
     assert agent.run("again") == "done again" and ran == [{"all": False}]
     assert agent.budget.spent_tokens == agent.usage.prompt_tokens + agent.usage.completion_tokens > 0
+
+
+def test_a_spell_cell_of_an_ipython_kernel_asks_too(tmp_path):
+    """`%%spell` in the ordinary Python kernel: the same input_request, and a Python cell sees the tool's effect."""
+    from test_kernel import execute
+
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(tmp_path), env={**os.environ, "LLMSPELL_OFFLINE": "1"})
+    try:
+        reply, _ = execute(kc, "%load_ext llmspell_kernel")
+        assert reply["status"] == "ok", reply
+        reply, _ = execute(kc, "%%spell lua\n" + SETUP["lua"])
+        assert reply["status"] == "ok", reply
+        msg_id = kc.execute("%%spell lua\n" + RUN_DANGER["lua"], allow_stdin=True)
+        reply, prompts = _answer_and_finish(kc, msg_id, ["yes"])
+        assert reply["status"] == "ok" and "wants to run tool 'danger'" in prompts[0]
+        reply, outputs = execute(kc, "import llmspell_kernel\nllmspell_kernel.session().state.get('ran')")
+        assert [out["data"]["text/plain"] for kind, out in outputs if kind == "execute_result"] == ["'1'"]
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
