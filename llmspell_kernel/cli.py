@@ -1,6 +1,6 @@
 """The `llmspell` command: run spells outside Jupyter, and manage kernels.
 
-Exit codes: 0 ok, 1 internal error, 2 usage, 3 script error, 4 timeout, 5 sandbox violation.
+Exit codes: 0 ok, 1 internal error, 2 usage, 3 script error, 4 timeout, 5 sandbox violation, 6 budget exceeded.
 """
 
 from __future__ import annotations
@@ -62,9 +62,10 @@ def main() -> None:
 @click.option("--watch", is_flag=True, help="run again whenever the file or a module beside it changes")
 @click.option("--record", "record", metavar="FILE", help="record every real model call to FILE (JSON Lines)")
 @click.option("--replay", "replay", metavar="FILE", help="answer every real model call from a recorded FILE")
+@click.option("--budget", metavar="tokens=N,cost=USD", help="a token and/or cost budget for the session's model calls")
 def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float | None, model: str | None,
         offline: bool | None, session_name: str | None, watch: bool, record: str | None,
-        replay: str | None) -> None:
+        replay: str | None, budget: str | None) -> None:
     """Run a spell FILE and print its result."""
     from .engines import find_engine
     from .runtime.sandbox import read_text
@@ -78,6 +79,7 @@ def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float 
         if not sep or not key:
             raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="-p")
         values[key] = value
+    limits = _budget(budget)
     try:
         source = read_text(file)  # once: FILE may be a pipe such as /dev/stdin
     except SpellError as exc:
@@ -88,7 +90,7 @@ def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float 
         raise click.UsageError(exc.message) from None
     try:
         with Session(model=model, offline=offline, session=session_name, llm_record=record,
-                     llm_replay=replay) as session:
+                     llm_replay=replay, **limits) as session:
             if watch:
                 _watch(session, file, name, values, timeout)
             else:
@@ -112,6 +114,21 @@ def _session_name(value: str | None) -> str | None:
         return None if value is None else check_session_name(value)
     except SpellError as exc:
         raise click.BadParameter(exc.message, param_hint="--session") from None
+
+
+def _budget(text: str | None) -> dict[str, float | int]:
+    """`--budget tokens=N,cost=USD` as the budget_tokens / budget_cost settings."""
+    limits: dict[str, float | int] = {}
+    for part in text.split(",") if text else ():
+        key, sep, value = part.strip().partition("=")
+        try:
+            if key in ("tokens", "cost") and sep and float(value) >= 0:
+                limits[f"budget_{key}"] = int(value) if key == "tokens" else float(value)
+                continue
+        except ValueError:
+            pass
+        raise click.BadParameter(f"expected tokens=N and/or cost=USD, got {part.strip()!r}", param_hint="--budget")
+    return limits
 
 
 def _echo_result(result: object) -> None:

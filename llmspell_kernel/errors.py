@@ -146,6 +146,14 @@ class MemoryLimitError(LimitError):
     kind = "MemoryError"
 
 
+class BudgetError(SpellError):
+    """A token or cost budget (session, spell run or agent) refused a model call or was overspent."""
+
+    kind = "BudgetError"
+    exit_code = 6
+    usage = None  # an overspending call's Usage: it was paid for, so its agent counts it
+
+
 class InterruptedSpell(SpellError):
     """The user interrupted the chunk (Ctrl-C, the kernel's stop button)."""
 

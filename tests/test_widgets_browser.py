@@ -39,6 +39,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium
 CELLS = [
     "display(Event.timeline())",
     # an agent, then four steps of 0.8 s: the timeline must show them while this cell still runs
+    'Spell.budget({tokens = 1000, cost = 0.5})\n'  # the totals bar shows spend against it
     'local slow = function(x) Spell.sleep(800) return x end\n'
     'local steps = {{name = "ask", step = Agent.create({name = "writer"})}}\n'
     'for _, name in ipairs({"second", "third", "fourth", "fifth"}) do\n'
@@ -301,6 +302,8 @@ def test_timeline_and_state_history_in_the_browser(browser, server):
             _shows_detail_of(timeline, _press(page, timeline.locator(f'.lls-row[data-kind="{kind}"]')))
         timeline.locator('.lls-row[data-kind="workflow"][data-status="ok"]').wait_for(timeout=60_000)
         assert timeline.locator('.lls-row[data-kind="step"][data-status="ok"]').count() == 5
+        timeline.locator(".lls-totals .lls-budget", has_text="run budget: $0.0000 of $0.5000, 2 of 1000 tokens"
+                         ).wait_for(timeout=20_000)
 
         # the model call's detail: prompt and reply, the reply open, the rest collapsed
         llm_id = _press(page, timeline.locator('.lls-row[data-kind="llm"]'))

@@ -25,6 +25,10 @@ CREATE_OPTIONS = {
     "responses": LLM_OPTIONS["responses"],
     "api_base": LLM_OPTIONS["api_base"],
     "api_key": LLM_OPTIONS["api_key"],
+    "budget": ("{ tokens?: number; cost?: number }", "a token and/or cost (US dollars) budget over all its runs; "
+               "a call that would pass it is refused (BudgetError)"),
+    "approve": ("string[] | boolean", "tool names or globs (true: all) that run only after the user approves "
+                "each call; unattended, they are denied unless the approved_tools setting allows them"),
 }
 
 

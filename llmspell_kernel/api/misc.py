@@ -87,17 +87,26 @@ class SpellApi(Namespace):
     @api(blocking=True, example=("Spell", "Your name? "))
     def input(self, prompt: str = "") -> str:
         """Ask the user for a line of text: through the notebook's input box in Jupyter, the terminal elsewhere."""
-        import builtins
+        from ..runtime.approval import NoOneToAsk, read_line
 
         try:
-            # ipykernel swaps builtins.input for one that sends an input_request to the frontend
-            return builtins.input(str(prompt))
-        except EOFError:
-            raise ApiError("Spell.input: no input is available (stdin is closed)") from None
-        except Exception as exc:
-            if type(exc).__name__ == "StdinNotImplementedError":
-                raise ApiError("Spell.input: this frontend does not accept input") from None
-            raise
+            return read_line(str(prompt))
+        except NoOneToAsk as exc:
+            raise ApiError(f"Spell.input: {exc}") from None
+
+    @api(example=("Spell", {"tokens": 2000, "cost": 0.05}))
+    def budget(self, limits: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Set a token and/or cost budget (`{tokens, cost}`, cost in US dollars) for the rest of this run.
+
+        The run is the cell or file being executed. A model call that would pass the budget is refused
+        before it is sent, and one that overspends it stops the spell, with a BudgetError. Without
+        `limits` it sets nothing. Returns the run's budget and spend: `{tokens, cost, spent_tokens, spent_cost}`
+        (an empty map when none is set).
+        """
+        spend = self.session.llm.spend
+        if limits not in (None, [], {}):
+            spend.set_run(limits)
+        return spend.run.to_dict() if spend.run is not None else {}
 
     @api(blocking=True, example=("Spell", 100))
     def sleep(self, ms: int | float) -> None:

@@ -20,14 +20,18 @@ class ToolApi(Namespace):
                             "params": {"type": "object", "properties": {"text": {"type": "string"}}},
                             "fn": "<fn>"}))
     def register(self, definition: dict[str, Any]) -> Tool:
-        """Register a tool: `name`, `description`, `params` (a JSON schema object), `fn(args)`. Returns a handle."""
+        """Register a tool: `name`, `description`, `params` (a JSON schema object), `fn(args)`. Returns a handle.
+
+        With `approve = true`, an agent's call of the tool first asks the user (see Agent.create's `approve`).
+        """
         if not isinstance(definition, dict):
             raise ApiError("Tool.register(def): def must be a map with name, description, params and fn")
-        unknown = set(definition) - {"name", "description", "params", "fn"}
+        unknown = set(definition) - {"name", "description", "params", "fn", "approve"}
         if unknown:
             raise ApiError(f"Tool.register: unknown field(s) {', '.join(sorted(unknown))}")
         return self.session.tools.register(definition.get("name"), definition.get("fn"),
-                                           definition.get("description") or "", definition.get("params") or None)
+                                           definition.get("description") or "", definition.get("params") or None,
+                                           definition.get("approve", False))
 
     @api(blocking=True, example=("Tool", "calculator", {"expression": "6*7"}))
     def call(self, name: str, args: dict[str, Any] | None = None) -> Any:
@@ -41,7 +45,7 @@ class ToolApi(Namespace):
 
     @api(example=("Tool", "calculator"))
     def info(self, name: str) -> dict[str, Any]:
-        """A tool's name, description and params schema."""
+        """A tool's name, description, params schema, and whether agents' calls need approval."""
         return self.session.tools.get(name).info()
 
 

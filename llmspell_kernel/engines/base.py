@@ -252,6 +252,8 @@ class ScriptEngine(ABC):
             if outer:
                 self.metrics.busy_seconds += spent
                 run.end(self._stop)
+                if chunk:
+                    self.session.run_ended()
                 self._deadline, self._stop, self._interrupted, self._run = None, None, None, None
 
     def _begin_run(self, timeout: float | None) -> RunBudget:

@@ -136,9 +136,9 @@ interface Widget {
 /** Create and find agents: a model, a system prompt, tools and a conversation. */
 declare const Agent: {
   /** Create an agent and register it in the session. */
-  create(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; } | null): Promise<AgentHandle>;
+  create(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: { tokens?: number; cost?: number }; approve?: string[] | boolean; } | null): Promise<AgentHandle>;
   /** Create an agent and register it in the session. */
-  "new"(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; } | null): Promise<AgentHandle>;
+  "new"(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: { tokens?: number; cost?: number }; approve?: string[] | boolean; } | null): Promise<AgentHandle>;
   /** The agent registered under `name`. */
   get(name: string): Promise<AgentHandle>;
   /** The names of the session's agents, sorted. */
@@ -146,7 +146,7 @@ declare const Agent: {
   /** Remove an agent from the session. Returns whether it existed. */
   remove(name: string): Promise<boolean>;
   /** The same as `Agent.create`, but the handle comes at once. */
-  new (opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; } | null): AgentHandle;
+  new (opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: { tokens?: number; cost?: number }; approve?: string[] | boolean; } | null): AgentHandle;
 };
 
 /** Tools: named functions with a JSON schema for their arguments, callable by agents. */
@@ -157,7 +157,7 @@ declare const Tool: {
   call(name: string, args?: Record<string, any> | null): Promise<any>;
   /** The names of every tool, built-in and registered, sorted. */
   list(): Promise<string[]>;
-  /** A tool's name, description and params schema. */
+  /** A tool's name, description, params schema, and whether agents' calls need approval. */
   info(name: string): Promise<Record<string, any>>;
 };
 
@@ -295,6 +295,8 @@ declare const Display: {
 declare const Spell: {
   /** Ask the user for a line of text: through the notebook's input box in Jupyter, the terminal elsewhere. */
   input(prompt?: string): Promise<string>;
+  /** Set a token and/or cost budget (`{tokens, cost}`, cost in US dollars) for the rest of this run. */
+  budget(limits?: Record<string, any> | null): Promise<Record<string, any>>;
   /** Wait `ms` milliseconds (interruptible). */
   sleep(ms: number): Promise<null>;
   readonly engine: string;
@@ -315,9 +317,9 @@ declare function display(value: any): Promise<null>;
 /** Lower-case alias of `Agent`, for go-llmspell spells. */
 declare const agent: {
   /** Create an agent and register it in the session. */
-  create(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; } | null): Promise<AgentHandle>;
+  create(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: { tokens?: number; cost?: number }; approve?: string[] | boolean; } | null): Promise<AgentHandle>;
   /** Create an agent and register it in the session. */
-  "new"(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; } | null): Promise<AgentHandle>;
+  "new"(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; budget?: { tokens?: number; cost?: number }; approve?: string[] | boolean; } | null): Promise<AgentHandle>;
   /** The agent registered under `name`. */
   get(name: string): Promise<AgentHandle>;
   /** The names of the session's agents, sorted. */
@@ -334,7 +336,7 @@ declare const tools: {
   execute(name: string, args?: Record<string, any> | null): Promise<any>;
   /** Register a tool: `name`, `description`, `params` (a JSON schema object), `fn(args)`. Returns a handle. */
   register(definition: Record<string, any>): Promise<ToolHandle>;
-  /** A tool's name, description and params schema. */
+  /** A tool's name, description, params schema, and whether agents' calls need approval. */
   info(name: string): Promise<Record<string, any>>;
 };
 

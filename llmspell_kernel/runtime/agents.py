@@ -13,16 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import ApiError, LLMError, SpellError
+from ..errors import ApiError, BudgetError, LLMError, SpellError
+from .approval import Approvals, matches
 from .checks import as_list, positive_int
 from .context import acting_as
 from .events import EventBus
 from .llm import LLMClient, LLMRequest, LLMResponse, MockScript, Usage
+from .spend import SpendLimit, charging, parse_limits
 from .state import StateValue
 from .tools import ToolRegistry, decode_arguments
 
 AGENT_OPTIONS = {"name", "model", "system", "system_prompt", "tools", "temperature", "max_tokens",
-                 "max_iterations", "response_format", "responses", "api_base", "api_key", "timeout"}
+                 "max_iterations", "response_format", "responses", "api_base", "api_key", "timeout", "budget",
+                 "approve"}
 
 
 @dataclass
@@ -61,6 +64,9 @@ class Agent:
     api_base: str | None = None
     api_key: str | None = field(default=None, repr=False)
     timeout: float | None = None
+    budget: SpendLimit | None = None  # its token and cost budget, over all its runs
+    approve: list[str] = field(default_factory=list)  # tool names or globs that need the user's approval
+    approvals: Approvals | None = field(default=None, repr=False)
     conversation: list[dict[str, Any]] = field(default_factory=list)
     usage: UsageTotals = field(default_factory=UsageTotals)
     definition: dict[str, Any] = field(default_factory=dict, repr=False)  # the options it was made from
@@ -127,8 +133,8 @@ class Agent:
     def _answer(self, messages: list[dict[str, Any]], *, input: str,
                 on_chunk: Callable[[str], None] | None, overrides: dict[str, Any] | None = None) -> Any:
         settings = {**self._settings(), **(overrides or {})}
-        with acting_as(agent=self.name), self.bus.span("agent", {"agent": self.name, "input": input},
-                                                       source=f"agent:{self.name}") as span:
+        with acting_as(agent=self.name), charging(self.budget), \
+                self.bus.span("agent", {"agent": self.name, "input": input}, source=f"agent:{self.name}") as span:
             try:
                 output = self._loop(messages, on_chunk, settings)
             finally:
@@ -153,7 +159,12 @@ class Agent:
         )
 
     def _call(self, messages: list[dict[str, Any]], on_chunk, settings: dict[str, Any]) -> LLMResponse:
-        response = self.llm.call(self._request(messages, settings), on_chunk)
+        try:
+            response = self.llm.call(self._request(messages, settings), on_chunk)
+        except BudgetError as exc:  # an overspending call was still paid for
+            if exc.usage is not None:
+                self.usage.add(exc.usage)
+            raise
         self.usage.add(response.usage)
         return response
 
@@ -199,9 +210,18 @@ class Agent:
         if name not in self.tools:
             return {"error": f"unknown tool {name!r}; this agent's tools: {', '.join(self.tools) or 'none'}"}
         try:
-            return self.registry.call(name, args)
+            refusal = self._approval(name, args)
+            return refusal if refusal is not None else self.registry.call(name, args)
+        except BudgetError:  # a budget stops the spell, not only this tool call
+            raise
         except SpellError as exc:  # the model sees the failure and may try again
             return {"error": exc.message}
+
+    def _approval(self, name: str, args: dict[str, Any]) -> str | None:
+        """None if the tool may run; else what the model gets instead (the user, or no one, said no)."""
+        if self.approvals is None or not (self.registry.get(name).approve or matches(name, self.approve)):
+            return None
+        return self.approvals.allow(name, args, self.name)
 
     @staticmethod
     def _decode(text: str, fmt: Any) -> Any:
@@ -249,8 +269,9 @@ def _as_text(value: Any) -> str:
 
 
 class AgentRegistry:
-    def __init__(self, llm: LLMClient, tools: ToolRegistry, bus: EventBus, backend: Any = None) -> None:
-        self.llm, self.tools, self.bus = llm, tools, bus
+    def __init__(self, llm: LLMClient, tools: ToolRegistry, bus: EventBus, backend: Any = None,
+                 approvals: Approvals | None = None) -> None:
+        self.llm, self.tools, self.bus, self.approvals = llm, tools, bus, approvals
         self._agents: dict[str, Agent] = {}
         self._lock = threading.Lock()
         self._counter = itertools.count(1)
@@ -272,6 +293,9 @@ class AgentRegistry:
                 raise ApiError("agent option `tools` takes tool names or tool handles")
             self.tools.get(tool)  # an unknown tool is an error now, not at the first call
         iterations = positive_int(opts.get("max_iterations", 10), "max_iterations")
+        approve = ["*"] if opts.get("approve") is True else as_list(opts.get("approve"))
+        if not all(isinstance(p, str) for p in approve):
+            raise ApiError("agent option `approve` takes tool names or globs (or true: every tool)")
         fmt = opts.get("response_format")
         if fmt not in (None, "text", "json") and not isinstance(fmt, dict):
             raise ApiError(f'response_format must be "text", "json" or a JSON schema (a map), not {fmt!r}')
@@ -284,13 +308,15 @@ class AgentRegistry:
             if name in self._agents:
                 raise ApiError(f"an agent named {name!r} already exists (Agent.get({name!r}) returns it)")
             agent = self._agents[name] = self._build({**opts, "name": name, "tools": tools,
-                                                      "max_iterations": iterations})
+                                                      "max_iterations": iterations, "approve": approve})
         self._save(agent)
         self.llm.expect(agent.model, agent.api_key, agent.api_base)  # a real model: litellm starts loading
         return agent
 
     def _build(self, opts: dict[str, Any]) -> Agent:
         responses = opts.get("responses")
+        tokens, cost = parse_limits(opts.get("budget"), "agent option `budget`")
+        budget = SpendLimit(f"agent:{opts['name']}", tokens, cost) if (tokens, cost) != (None, None) else None
         return Agent(
             name=opts["name"], model=opts.get("model"), system=opts.get("system") or opts.get("system_prompt"),
             tools=list(opts.get("tools") or []), llm=self.llm, registry=self.tools, bus=self.bus,
@@ -298,6 +324,7 @@ class AgentRegistry:
             max_iterations=opts.get("max_iterations", 10), response_format=opts.get("response_format"),
             script=MockScript(as_list(responses)) if responses is not None else None,
             api_base=opts.get("api_base"), api_key=opts.get("api_key"), timeout=opts.get("timeout"),
+            budget=budget, approve=list(opts.get("approve") or []), approvals=self.approvals,
             definition={k: v for k, v in opts.items() if k != "api_key"},  # a key never reaches the store
             on_change=self._save if self._backend is not None else None,
         )
@@ -309,6 +336,9 @@ class AgentRegistry:
         usage = record.get("usage") or {}
         agent.usage = UsageTotals(usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0),
                                   usage.get("cost", 0.0), usage.get("calls", 0))
+        if agent.budget is not None:  # what it spent before counts against its budget
+            agent.budget.spent_tokens = agent.usage.prompt_tokens + agent.usage.completion_tokens
+            agent.budget.spent_cost = agent.usage.cost
         return self._agents.setdefault(agent.name, agent)
 
     def _fetch(self, name: str) -> Agent | None:

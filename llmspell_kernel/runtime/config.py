@@ -42,6 +42,9 @@ class Config:
     llm_replay: str | None = None  # a recorded file that answers every real model call (no network, no key)
     otel_endpoint: str | None = None  # an OTLP/HTTP collector: traces on (also OTEL_EXPORTER_OTLP_ENDPOINT)
     otel_capture_content: bool = False  # traces carry prompts, replies and tool arguments too
+    budget_tokens: int | None = None  # the session's token budget (None: none)
+    budget_cost: float | None = None  # the session's cost budget, in US dollars (None: none)
+    approved_tools: list[str] = field(default_factory=list)  # tool names or globs run without asking
     event_capacity: int = 10_000
     session: str | None = None  # a named, persisted session
     store: str | None = None  # memory, sqlite path, or redis URL
@@ -54,6 +57,7 @@ class Config:
         "debug": "LLMSPELL_DEBUG", "api_base": "LLMSPELL_API_BASE", "api_key_env": "LLMSPELL_API_KEY_ENV",
         "llm_record": "LLMSPELL_LLM_RECORD", "llm_replay": "LLMSPELL_LLM_REPLAY",
         "otel_capture_content": "LLMSPELL_OTEL_CAPTURE_CONTENT",
+        "approved_tools": "LLMSPELL_APPROVED_TOOLS",
     }
 
     @classmethod
@@ -87,9 +91,9 @@ class Config:
             return _truthy(value)
         if isinstance(current, list):
             return [v.strip() for v in value.split(",") if v.strip()]
-        if name in _SECONDS:
+        if name in (*_SECONDS, "budget_cost"):
             return float(value) if value else None
-        if name == "llm_max_tokens":
+        if name in ("llm_max_tokens", "budget_tokens"):
             return int(value) if value else None
         if isinstance(current, int):
             return int(value)

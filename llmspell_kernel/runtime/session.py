@@ -82,8 +82,10 @@ def _tools(session: Session) -> ToolRegistry:
 
 def _agents(session: Session) -> AgentRegistry:
     from .agents import AgentRegistry
+    from .approval import Approvals
 
-    return AgentRegistry(session.llm, session.tools, session.events, backend=session.backend)
+    approvals = Approvals(session.events, lambda: session.config.approved_tools)
+    return AgentRegistry(session.llm, session.tools, session.events, backend=session.backend, approvals=approvals)
 
 
 def _artifacts(session: Session) -> ArtifactStore:
@@ -171,6 +173,7 @@ class Session:
             from .llm.recording import stand_in
 
             llm.stand_in = stand_in(cfg.llm_record, cfg.llm_replay)
+        llm.spend.set_session(cfg.budget_tokens, cfg.budget_cost)
         ends = llm.endpoints
         ends.default_model, ends.api_base, ends.api_key_env, ends.by_name = cfg.model, cfg.api_base, \
             cfg.api_key_env, cfg.endpoints
@@ -227,6 +230,11 @@ class Session:
         if params is not None:
             self.params = dict(params)
         return self.engine(name).execute(source, chunk=str(path), timeout=timeout, path=path)
+
+    def run_ended(self) -> None:
+        """A cell or file ran to its end: its `Spell.budget` ends with it."""
+        if "llm" in self.__dict__:
+            self.llm.spend.end_run()
 
     # output ------------------------------------------------------------------
     def display(self, value: Any, mime: str | None = None) -> None:

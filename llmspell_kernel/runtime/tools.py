@@ -36,6 +36,7 @@ class Tool:
     params: dict[str, Any]
     fn: Callable[[dict[str, Any]], Any]
     builtin: bool = False
+    approve: bool = False  # an agent's call waits for the user's approval (runtime/approval.py)
     _validator: Any = field(default=None, repr=False)
 
     def validate(self, args: dict[str, Any]) -> None:
@@ -57,7 +58,8 @@ class Tool:
                 "function": {"name": self.name, "description": self.description, "parameters": self.params}}
 
     def info(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "params": self.params, "builtin": self.builtin}
+        return {"name": self.name, "description": self.description, "params": self.params, "builtin": self.builtin,
+                "approve": self.approve}
 
 
 class ToolRegistry:
@@ -82,7 +84,7 @@ class ToolRegistry:
 
     def _stored_tool(self, record: dict[str, Any]) -> Tool:
         fn = StoredFunction(self._session, record["engine"], record["source"])
-        return Tool(record["name"], record["description"], record["params"], fn)
+        return Tool(record["name"], record["description"], record["params"], fn, approve=bool(record.get("approve")))
 
     def _fetch(self, name: str) -> Tool | None:
         """On a shared session, a tool another kernel registered after this one started (None if none did)."""
@@ -98,14 +100,17 @@ class ToolRegistry:
             if isinstance(tool.fn, StoredFunction) and tool.fn.engine == engine.name:
                 tool.fn.bind(engine)
 
-    def register(self, name: str, fn: Callable, description: str = "", params: dict | None = None) -> Tool:
+    def register(self, name: str, fn: Callable, description: str = "", params: dict | None = None,
+                 approve: bool = False) -> Tool:
         if not isinstance(name, str) or not name.isidentifier():
             raise ApiError(f"invalid tool name {name!r}: use letters, digits and underscores")
         if not callable(fn):
             raise ApiError(f"tool {name!r} needs `fn`, a function")
         params = params or {"type": "object", "properties": {}}
         checked = validator(params, f"tool {name!r}: invalid params schema")
-        tool = Tool(name, description or "", params, fn, _validator=checked)
+        if not isinstance(approve, bool):
+            raise ApiError(f"tool {name!r}: `approve` must be true or false, not {approve!r}")
+        tool = Tool(name, description or "", params, fn, approve=approve, _validator=checked)
         with self._lock:
             self._tools[name] = tool
         if self.backend is not None:
@@ -119,7 +124,8 @@ class ToolRegistry:
             self.backend.delete_tool(tool.name)
             sys.stderr.write(f"note: tool {tool.name!r} is not saved with the session: {exc.message}\n")
             return
-        self.backend.save_tool({"name": tool.name, "description": tool.description, "params": tool.params, **record})
+        self.backend.save_tool({"name": tool.name, "description": tool.description, "params": tool.params,
+                                "approve": tool.approve, **record})
 
     def get(self, name: str) -> Tool:
         tool = self._tools.get(name)

@@ -90,12 +90,15 @@ class SpanTree:
         self.events = 0
         self.tokens = 0
         self.cost = 0.0
+        self.budget: dict[str, Any] = {}  # the latest session or run budget and its spend (runtime/spend.py)
         self.lock = threading.RLock()
 
     # ingesting -----------------------------------------------------------------------
     def add(self, event: Event) -> None:
         with self.lock:
             self.events += 1
+            if event.type.startswith("budget.") and event.data.get("scope") in ("session", "run"):
+                self.budget = {k: event.data.get(k) for k in ("scope", "tokens", "cost", "spent_tokens", "spent_cost")}
             parent = self.spans.get(event.parent_id) if event.parent_id else None
             status = closing_status(event, parent.type) if parent is not None and parent.status == "running" else None
             if status is not None:
@@ -192,7 +195,7 @@ class SpanTree:
             return {"events": self.events, "rows": len(self.spans), "spans": sum(s.is_span for s in rows),
                     "running": sum(s.status == "running" for s in rows),
                     "errors": sum(s.status == "error" for s in rows),  # failed spans and error events
-                    "tokens": self.tokens, "cost": round(self.cost, 6),
+                    "tokens": self.tokens, "cost": round(self.cost, 6), "budget": dict(self.budget),
                     "engines": sorted({s.engine for s in self.spans.values() if s.engine})}
 
     def detail(self, span_id: str) -> dict[str, Any]:

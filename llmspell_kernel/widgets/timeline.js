@@ -57,7 +57,19 @@ function render({ model, el }) {
     const errors = t.errors || 0;
     totals.replaceChildren(`${t.spans || 0} spans · ${t.running || 0} running · `,
       h("span", { class: errors ? "lls-has-errors" : null }, `${errors} error${errors === 1 ? "" : "s"}`),
-      ` · ${t.events || 0} events · ${t.tokens || 0} tokens · $${(t.cost || 0).toFixed(4)}`);
+      ` · ${t.events || 0} events · ${t.tokens || 0} tokens · $${(t.cost || 0).toFixed(4)}`,
+      ...budgetText(t.budget));
+  }
+
+  // spend against the session's or the run's budget, when one is set
+  function budgetText(b) {
+    if (!b || (b.tokens == null && b.cost == null)) return [];
+    const parts = [];
+    if (b.cost != null) parts.push(`$${(b.spent_cost || 0).toFixed(4)} of $${b.cost.toFixed(4)}`);
+    if (b.tokens != null) parts.push(`${b.spent_tokens || 0} of ${b.tokens} tokens`);
+    const over = (b.cost != null && b.spent_cost > b.cost) || (b.tokens != null && b.spent_tokens > b.tokens);
+    return [" · ", h("span", { class: over ? "lls-has-errors lls-budget" : "lls-budget" },
+      `${b.scope} budget: ${parts.join(", ")}`)];
   }
 
   // a running row's duration counts up between redraws, from the elapsed time Python measured

@@ -46,7 +46,7 @@ class EventTimeline(SessionWidget, anywidget.AnyWidget):
     axis = traitlets.Dict(help="the page's time axis: {ticks: [{at, label}], breaks: [{at, width, label}]}").tag(
         sync=True)
     total = traitlets.Int(0, help="rows that pass the filter").tag(sync=True)
-    totals = traitlets.Dict(help="events, spans, running, errors, tokens, cost, engines").tag(sync=True)
+    totals = traitlets.Dict(help="events, spans, running, errors, tokens, cost, budget, engines").tag(sync=True)
     offset = traitlets.Int(0, help="the first row of the page").tag(sync=True)
     page_size = traitlets.Int(100).tag(sync=True)
     follow = traitlets.Bool(True, help="keep the newest rows in view").tag(sync=True)
@@ -136,4 +136,4 @@ class EventTimeline(SessionWidget, anywidget.AnyWidget):
         totals = self._tree.totals()
         return {"kind": "timeline", "filter": dict(self.filter), "rows": self.total, "events": totals["events"],
                 "spans": totals["spans"], "running": totals["running"], "errors": totals["errors"],
-                "tokens": totals["tokens"]}
+                "tokens": totals["tokens"], **({"budget": totals["budget"]} if totals["budget"] else {})}

@@ -16,6 +16,7 @@ from typing import Any
 from ...errors import LLMError, SpellError
 from ..context import current_budget
 from ..events import EventBus, elapsed_ms
+from ..spend import Spending
 from .base import LLMRequest, LLMResponse, ToolCall, Usage, provider_of
 from .breaker import CircuitBreaker
 from .endpoints import Endpoints
@@ -139,6 +140,7 @@ class LLMClient:
         self._noticed = False
         # the sandbox's rule for an `api_base` (Sandbox.check_endpoint): the env key would go there
         self.check_endpoint: Callable[[str], Any] | None = None
+        self.spend = Spending(bus)  # the session's token and cost budgets
 
     def model_for(self, requested: str | None) -> str:
         """The model a call uses: the one asked for, else the session default."""
@@ -197,6 +199,7 @@ class LLMClient:
         """One model call, with retries and events. Raises LLMError when it finally fails, or the chunk's
         TimeLimitError / InterruptedSpell when its budget runs out meanwhile (the request is dropped)."""
         provider, request, timeout_setting = self._route(request)
+        charged = self.spend.before(request.model, request.messages, request.tools)  # refused: never sent
         source = f"llm:{request.model}"
         req = self.bus.emit("llm.request", {"model": request.model, "messages": request.messages}, source=source)
         began = time.perf_counter()
@@ -236,6 +239,7 @@ class LLMClient:
              "first_token_ms": first_token},
             source=source, parent_id=req.id, duration=elapsed_ms(began),
         )
+        self.spend.after(charged, request.model, response.usage)
         return response
 
     def _with_retries(self, call: _Call, provider: Any) -> LLMResponse:

@@ -1,0 +1,20 @@
+const message = async (f) => { try { await f(); } catch (err) { return err.message; } };
+display(await json.encode(await Spell.budget()));
+let b = await Spell.budget({tokens: 40, cost: 0.5});
+display(await json.encode([b.scope, b.tokens, b.cost, b.spent_tokens]));
+const scribe = await Agent.create({name: "scribe"});
+display(await scribe.run("tides rise and fall"));
+b = await Spell.budget();
+display(await json.encode([b.scope, b.tokens, b.cost, b.spent_tokens]));
+display(await message(() => scribe.run("word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word ")));
+display(await message(() => Spell.budget({dollars: 1})));
+const thrifty = await Agent.create({name: "thrifty", budget: {tokens: 20}});
+display(await thrifty.run("one two three"));
+display(await message(() => thrifty.run("four five six seven eight nine ten eleven")));
+await Spell.budget({tokens: 100000});
+await Tool.register({name: "danger", approve: true, fn: (args) => "ran"});
+const guarded = await Agent.create({name: "guarded", model: "mock/script", tools: ["danger"],
+  responses: [{tool: "danger", args: {path: "/"}}, "after"]});
+display(await guarded.run("go"));
+display((await Event.list({type: "tool.approval"}))[0].data.decision);
+display((await Tool.info("danger")).approve);
