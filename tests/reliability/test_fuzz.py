@@ -175,8 +175,8 @@ def test_values_cross_all_three_engines_through_state(shared):
     @FAST
     @given(VALUES)
     def chain(value):
-        shared.state.set("fuzz", value)
         try:
+            shared.state.set("fuzz", value)  # refused clearly: NaN and infinities (not JSON), too deep
             shared.run("State.set('fuzz', State.get('fuzz'))", "lua")
             shared.run("await State.set('fuzz', await State.get('fuzz'))", "js")
             shared.run('State.set("fuzz", State.get("fuzz"))', "tengo")
