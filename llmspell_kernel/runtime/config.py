@@ -37,6 +37,8 @@ class Config:
     session: str | None = None  # a named, persisted session
     store: str | None = None  # memory, sqlite path, or redis URL
     debug: bool = False  # show Python internals in tracebacks
+    mcp: dict[str, Any] = field(default_factory=dict)  # [mcp.servers.NAME]: the MCP servers a session may use
+    mcp_timeout: float = 60.0  # seconds per MCP call
 
     ENV: ClassVar[dict[str, str]] = {
         "model": "LLMSPELL_MODEL", "offline": "LLMSPELL_OFFLINE", "root": "LLMSPELL_ROOT",
@@ -71,7 +73,7 @@ class Config:
             return _truthy(value)
         if isinstance(current, list):
             return [v.strip() for v in value.split(",") if v.strip()]
-        if name in ("timeout", "llm_timeout", "llm_breaker_cooldown"):
+        if name in ("timeout", "llm_timeout", "llm_breaker_cooldown", "mcp_timeout"):
             return float(value) if value else None
         if isinstance(current, int):
             return int(value)
