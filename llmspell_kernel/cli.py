@@ -30,7 +30,8 @@ class LazyGroup(click.Group):
     """A group whose subgroups are imported when used (click's lazily-loaded subcommands): `llmspell run`
     does not import the session commands."""
 
-    LAZY: ClassVar[dict[str, str]] = {"session": "cli_sessions", "state": "cli_sessions", "events": "cli_sessions"}
+    LAZY: ClassVar[dict[str, str]] = {"session": "cli_sessions", "state": "cli_sessions", "events": "cli_sessions",
+                                      "mcp": "cli_mcp"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})

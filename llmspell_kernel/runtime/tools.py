@@ -132,11 +132,11 @@ class ToolRegistry:
             raise ApiError(f"unknown tool {name!r}; known tools: {', '.join(self.names())}")
         return tool
 
-    def names(self) -> list[str]:
+    def names(self, *, sources: bool = True) -> list[str]:
         names = set(self._tools)
         if self._shared:  # with the ones other kernels registered
             names |= set(self.backend.tool_names())
-        return sorted(names.union(*(source.tool_names() for source in self.sources)))
+        return sorted(names.union(*(source.tool_names() for source in self.sources if sources)))
 
     def remove(self, name: str) -> bool:
         with self._lock:

@@ -10,11 +10,10 @@ import os
 import sys
 import time
 
-from pydantic import BaseModel
-
 from mcp import types
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel
 
 server = MCPServer("demo")
 

@@ -39,7 +39,7 @@ class LoopThread:
             future = asyncio.run_coroutine_threadsafe(cleanup, self.loop)
             try:
                 future.result(timeout)
-            except BaseException:  # noqa: BLE001 - a server that will not stop is left to die with us
+            except BaseException:
                 future.cancel()
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout)

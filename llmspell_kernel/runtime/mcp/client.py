@@ -65,7 +65,7 @@ class Connection:
                 await session.initialize()
                 ready.set_result(session)
                 await self._stop.wait()
-        except BaseException as exc:  # noqa: BLE001 - a failed start is the caller's error; a crash ends the task
+        except BaseException as exc:
             if not ready.done():
                 ready.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
         finally:
@@ -118,7 +118,7 @@ class Connection:
             self._stop.set()
             try:
                 await asyncio.wait_for(task, 5)
-            except BaseException:  # noqa: BLE001 - a transport that will not close is cancelled
+            except BaseException:
                 task.cancel()
         self.session, self.tools = None, None
         if self._errlog is not None:
@@ -140,7 +140,8 @@ def _connection_closed(exc: BaseException) -> bool:
 
 
 def _reason(exc: BaseException) -> str:
-    if isinstance(exc, BaseExceptionGroup):
-        return "; ".join(_reason(e) for e in exc.exceptions)
+    group = getattr(exc, "exceptions", None)  # an ExceptionGroup from the transport's task group
+    if isinstance(group, tuple) and group:
+        return "; ".join(_reason(e) for e in group)
     text = str(exc) or type(exc).__name__
     return text if isinstance(exc, ApiError) else f"{type(exc).__name__}: {text}" if str(exc) else text

@@ -57,7 +57,7 @@ class McpServers:
 
     # the tool source the registry asks ---------------------------------------------------------------------
     def find(self, name: str) -> Tool | None:
-        server, dot, tool = name.partition(".")
+        server, dot, _ = name.partition(".")
         if not dot or server not in self.specs:
             return None
         if name not in self._tools:
