@@ -284,3 +284,37 @@ with Session(offline=True) as s:
                          env={**os.environ, "LLMSPELL_CONFIG": os.devnull})
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [False, True]
+
+
+def test_in_a_real_kernel_tab_starts_no_server_and_the_interrupt_button_cancels_a_call(tmp_path):
+    from jupyter_client.manager import start_new_kernel
+    from test_kernel import execute
+
+    km, kc = start_new_kernel(kernel_name="llmspell-lua", cwd=str(tmp_path))
+    try:
+        reply, _ = execute(kc, f"%spell mcp add demo -- {sys.executable} {DEMO}", timeout=120)
+        assert reply["status"] == "ok", reply
+        code = 'Tool.call("demo.'
+        kc.complete(code, len(code))
+        assert kc.get_shell_msg(timeout=60)["content"]["matches"] == []  # Tab did not start the server
+        reply, outputs = execute(kc, "return Mcp.servers()[1].running", timeout=60)
+        assert outputs[-1][1]["data"]["text/plain"] == "false"
+        reply, outputs = execute(kc, 'return Tool.call("demo.echo", {text = "in a kernel"})', timeout=120)
+        assert outputs[-1][1]["data"]["text/plain"] == "in a kernel"
+        kc.complete(code, len(code))
+        assert "demo.echo" in kc.get_shell_msg(timeout=60)["content"]["matches"]  # started: now offered
+
+        msg_id = kc.execute('return Tool.call("demo.slow", {seconds = 60})')
+        time.sleep(2)
+        began = time.monotonic()
+        km.interrupt_kernel()
+        reply = kc.get_shell_msg(timeout=60)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = kc.get_shell_msg(timeout=60)
+        assert time.monotonic() - began < 50, "the interrupt did not cut the 60 s call short"
+        assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "InterruptedSpell"
+        reply, outputs = execute(kc, 'return Tool.call("demo.echo", {text = "after"})', timeout=60)
+        assert outputs[-1][1]["data"]["text/plain"] == "after"  # the same server, still serving
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)

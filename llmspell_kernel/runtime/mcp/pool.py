@@ -64,6 +64,10 @@ class McpServers:
             self.tools(server)
         return self._tools.get(name)
 
+    def known_tools(self) -> list[str]:
+        """The tools of the servers listed so far, without starting any (for completion)."""
+        return sorted(self._tools)
+
     def tool_names(self) -> list[str]:
         names: list[str] = []
         for server in self.names():
