@@ -286,7 +286,7 @@ with Session(offline=True) as s:
     assert json.loads(out.stdout.strip().splitlines()[-1]) == [False, True]
 
 
-def test_in_a_real_kernel_tab_starts_no_server_and_the_interrupt_button_cancels_a_call(tmp_path):
+def test_in_a_real_kernel_tab_starts_no_server_the_stop_button_cancels_and_elicitation_asks_the_frontend(tmp_path):
     from jupyter_client.manager import start_new_kernel
     from test_kernel import execute
 
@@ -315,6 +315,17 @@ def test_in_a_real_kernel_tab_starts_no_server_and_the_interrupt_button_cancels_
         assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "InterruptedSpell"
         reply, outputs = execute(kc, 'return Tool.call("demo.echo", {text = "after"})', timeout=60)
         assert outputs[-1][1]["data"]["text/plain"] == "after"  # the same server, still serving
+
+        # the server's elicitation reaches the notebook's input box, as Spell.input does
+        msg_id = kc.execute('return Tool.call("demo.greet", {})', allow_stdin=True)
+        request = kc.get_stdin_msg(timeout=60)
+        assert request["msg_type"] == "input_request" and request["content"]["prompt"] == "[demo] Your name? Name: "
+        kc.input("Grace")
+        while True:
+            msg = kc.get_iopub_msg(timeout=60)
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_result":
+                assert msg["content"]["data"]["text/plain"] == "hello Grace"
+                break
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
