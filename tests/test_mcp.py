@@ -329,3 +329,16 @@ def test_in_a_real_kernel_tab_starts_no_server_the_stop_button_cancels_and_elici
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def test_calls_that_arrive_together_share_one_start_of_a_server(tmp_path):
+    with Session(offline=True, root=str(tmp_path)) as session:
+        session.mcp.add("demo", sys.executable, [str(DEMO)])
+        futures = [session.submit(session.tools.call, "demo.pid", {}) for _ in range(4)]
+        pids = [f.result(timeout=120) for f in futures]
+        assert len(set(pids)) == 1 and session.mcp._connections["demo"].starts == 1
+        result = session.run('''
+            local wf = Workflow.parallel({steps = {{tool = "demo.pid"}, {tool = "demo.pid"},
+                                                   {tool = "demo.echo", args = {text = "x"}}}})
+            return wf:run({})''', "lua")
+        assert result["status"] == "completed" and result["output"] == [pids[0], pids[0], "x"]

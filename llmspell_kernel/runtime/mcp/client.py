@@ -32,6 +32,7 @@ class Connection:
         self._task: asyncio.Task | None = None
         self._stop: asyncio.Event | None = None
         self._errlog: Any = None
+        self._starting: asyncio.Lock | None = None  # calls that arrive together wait for one start
 
     @property
     def alive(self) -> bool:
@@ -41,6 +42,14 @@ class Connection:
         """The live ClientSession, started (or restarted) if need be."""
         if self.alive:
             return self.session
+        if self._starting is None:
+            self._starting = asyncio.Lock()
+        async with self._starting:
+            if self.alive:
+                return self.session
+            return await self._start()
+
+    async def _start(self) -> Any:
         await self.stop()
         ready: asyncio.Future = asyncio.get_running_loop().create_future()
         self._stop = asyncio.Event()
