@@ -164,6 +164,19 @@ def test_a_call_has_a_timeout(demo):
     assert demo.run('return Tool.call("demo.echo", {text = "after"})', "lua") == "after"
 
 
+SLOW = {"lua": 'return Tool.call("demo.slow", {seconds = 60})', "js": 'await Tool.call("demo.slow", {seconds: 60})',
+        "tengo": 'Tool.call("demo.slow", {seconds: 60})'}
+
+
+@pytest.mark.parametrize("engine", sorted(SLOW))
+def test_the_time_limit_of_a_cell_ends_a_call_in_every_engine(demo, engine):
+    began = time.monotonic()
+    with pytest.raises(SpellError, match="time limit of 1 s"):
+        demo.run(SLOW[engine], engine, timeout=1)
+    assert time.monotonic() - began < 50  # a generous guard: the call did not run its 60 s
+    assert demo.run('return Tool.call("demo.echo", {text = "next"})', "lua") == "next"
+
+
 def test_the_stop_button_cancels_a_call(demo):
     timer = threading.Timer(1.0, _thread.interrupt_main)  # what the kernel's interrupt does: SIGINT
     timer.start()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from ..gate import wait_futures
@@ -23,11 +23,16 @@ class LoopThread:
         self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
         self._thread.start()
 
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run `coro` on the loop and wait for it; an interrupt of the waiting thread cancels it."""
+    def run(self, coro: Coroutine[Any, Any, T], stop: Callable[[], BaseException | None] = lambda: None) -> T:
+        """Run `coro` on the loop and wait for it. An interrupt of the waiting thread, or the error `stop()`
+        returns (the calling engine's time limit, checked every 0.1 s), cancels it."""
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
         try:
-            wait_futures([future])
+            while not future.done():
+                wait_futures([future], timeout=0.1)
+                error = stop()
+                if error is not None:
+                    raise error
         except BaseException:
             future.cancel()
             raise

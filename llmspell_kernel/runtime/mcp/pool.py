@@ -13,6 +13,7 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from ...errors import ApiError
+from ..context import current_author
 from ..gate import here
 from ..tools import Tool
 from .config import ServerSpec, spec_from, specs_from_config
@@ -147,9 +148,14 @@ class McpServers:
         previous = self._caller, self._ask
         self._caller, self._ask = contextvars.copy_context(), here()
         try:
-            return self._bridge().run(connection.request(what, make, timeout))
+            return self._bridge().run(connection.request(what, make, timeout), self._budget_error)
         finally:
             self._caller, self._ask = previous
+
+    def _budget_error(self) -> BaseException | None:
+        """The calling engine's time limit or stop flag, as the error that ends its chunk (None: go on)."""
+        engine = self.session.live_engines.get(current_author().engine or "")
+        return engine.budget_error() if engine is not None and engine._depth else None
 
     def _bridge(self) -> LoopThread:
         with self._lock:
