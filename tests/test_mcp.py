@@ -355,3 +355,16 @@ def test_calls_that_arrive_together_share_one_start_of_a_server(tmp_path):
                                                    {tool = "demo.echo", args = {text = "x"}}}})
             return wf:run({})''', "lua")
         assert result["status"] == "completed" and result["output"] == [pids[0], pids[0], "x"]
+
+
+def test_adding_a_server_again_replaces_it_and_sampling_uses_its_model(tmp_path):
+    with Session(offline=True, root=str(tmp_path)) as session:
+        session.mcp.add("demo", sys.executable, [str(DEMO)])
+        first = session.run('return Tool.call("demo.pid", {})', "lua")
+        session.mcp.add("demo", sys.executable, [str(DEMO)], sampling_model="mock/script", timeout=30)
+        _gone(first)  # the old process stopped at once
+        assert session.run('return Tool.call("demo.pid", {})', "lua") != first
+        # the server's own sampling model answers (mock/script with no responses fails, as the server is told)
+        with pytest.raises(SpellError, match=r"MCP tool 'demo.summarize' failed: .*mock/script needs `responses`"):
+            session.run('return Tool.call("demo.summarize", {text = "x"})', "lua")
+        assert session.events.list(type="llm.request")[-1].data["model"] == "mock/script"

@@ -12,7 +12,7 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from ...errors import ApiError
+from ...errors import ApiError, SpellError
 from ..context import current_author
 from ..gate import here
 from ..tools import Tool
@@ -83,11 +83,10 @@ class McpServers:
         """The names of a server's tools, as `SERVER.TOOL` (starts the server)."""
         connection = self._connection(server)
         self._run(server, "tools/list", lambda s: _noop(), None)
-        with self._lock:
+        with self._lock:  # as listed by the server's latest start (a restarted server may have changed)
+            self._forget_tools(server)
             for tool in (connection.tools or {}).values():
-                full = f"{server}.{tool.name}"
-                if full not in self._tools:
-                    self._tools[full] = self._tool(server, tool)
+                self._tools[f"{server}.{tool.name}"] = self._tool(server, tool)
         return sorted(f"{server}.{name}" for name in connection.tools or {})
 
     def _tool(self, server: str, tool: Any) -> Tool:
@@ -194,7 +193,7 @@ class McpServers:
         context = (self._caller or contextvars.copy_context()).copy()
         try:
             response = context.run(llm.call, request)
-        except ApiError as exc:
+        except SpellError as exc:  # the server is told why; the tool call's error then names it
             return types.ErrorData(code=types.INTERNAL_ERROR, message=exc.message)
         return types.CreateMessageResult(role="assistant", model=model,
                                          content=types.TextContent(type="text", text=response.text))
