@@ -125,21 +125,26 @@ class McpServers:
         return [{"role": m.role, "content": _content_text(m.content)} for m in result.messages]
 
     # plumbing ----------------------------------------------------------------------------------------------
+    def _spec(self, server: str) -> ServerSpec:
+        spec = self.specs.get(server)
+        if spec is None:
+            known = ", ".join(self.names()) or "none (configure them in config.toml, `%spell mcp add` or "\
+                "session.mcp.add)"
+            raise ApiError(f"unknown MCP server {server!r}; configured servers: {known}")
+        return spec
+
     def _timeout(self, server: str) -> float | None:
-        return self.specs[server].timeout or self.session.config.mcp_timeout
+        return self._spec(server).timeout or self.session.config.mcp_timeout
 
     def _connection(self, server: str) -> Connection:
         from .client import Connection
 
         with self._lock:
-            if server not in self.specs:
-                known = ", ".join(self.names()) or "none (configure them in config.toml, `%spell mcp add` or "\
-                    "session.mcp.add)"
-                raise ApiError(f"unknown MCP server {server!r}; configured servers: {known}")
+            spec = self._spec(server)
             connection = self._connections.get(server)
             if connection is None:
                 connection = self._connections[server] = Connection(
-                    self.specs[server], on_sampling=self._sample, on_elicit=self._elicit)
+                    spec, on_sampling=self._sample, on_elicit=self._elicit)
             return connection
 
     def _run(self, server: str, what: str, make: Any, timeout: float | None) -> Any:
