@@ -48,3 +48,5 @@ class LoopThread:
                 future.cancel()
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout)
+        if not self._thread.is_alive():
+            self.loop.close()
