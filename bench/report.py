@@ -17,6 +17,11 @@ MEMORY = ("Memory (the session rows) is the peak of Python allocations while the
           "(`tracemalloc`), plus the engine's own heap afterwards (lupa's allocator count, QuickJS's "
           "`malloc_size`), which tracemalloc cannot see; not RSS, which moves in whole pages and arenas "
           "and would hide a 100 KB change in the noise.")
+TENGO = ("Tengo rows against the tengo binary (`TENGO_BIN`, else \"unmeasured\"): both sides time only the "
+         "program's own code, in process. Ours: `TengoRuntime.run` with the chunk already compiled. The binary's: "
+         "the script reads `times.now()` before the program and prints `times.since()` of it after, so neither "
+         "process start nor its compile counts. The two are interleaved in one run; the programs are in "
+         "bench/groups/tengo_programs.py and bench/programs/.")
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -96,7 +101,7 @@ def markdown(results: dict[str, Any]) -> str:
         f"Machine: {m['cpu']}, {m['cores']} cores, load average {m['load_average']} at the start; "
         f"{m['implementation']} {m['python']} on {m['os']}; {versions}.",
         "",
-        MEMORY, "",
+        MEMORY, "", TENGO, "",
         "| group | figure | value (min–max) | baseline | ratio | target | met? |",
         "|---|---|---|---|---|---|---|",
     ]

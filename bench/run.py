@@ -30,6 +30,7 @@ GROUPS = {
     "store": "state write and read on memory, SQLite and Redis; events per second",
     "timeline": "EventTimeline: applying 10,000 events, and the comm messages they cost",
     "fanout": "10 parallel branches × 200 ms at the fake OpenAI server, against the sequential run",
+    "batch": "a spell over 16 inputs × 200 ms model calls on Dask: 1 vs 2 workers, concurrency 1 vs 8",
     "tengo": "Tengo programs against CPython (and the tengo binary when TENGO_BIN is set)",
     "magic": "a %%spell lua cell against a Python cell, in a real IPython kernel",
     "kernel": "kernel start to first result, per kernelspec, against a plain ipykernel",

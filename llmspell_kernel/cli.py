@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import click
 
 from . import __version__
-from .errors import InternalError, SpellError
+from .errors import SpellError, unexpected
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 
@@ -31,7 +31,7 @@ class LazyGroup(click.Group):
     does not import the session commands."""
 
     LAZY: ClassVar[dict[str, str]] = {"session": "cli_sessions", "state": "cli_sessions", "events": "cli_sessions",
-                                      "mcp": "cli_mcp"}
+                                      "batch": "cli_batch", "mcp": "cli_mcp"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})
@@ -53,15 +53,18 @@ def main() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-e", "--engine", help="lua, js or tengo (default: from the extension or shebang)")
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="a Spell.params entry (repeatable)")
-@click.option("--timeout", type=float, help="time limit for the spell, in seconds")
+@click.option("--timeout", type=float, callback=lambda ctx, param, value: _positive_seconds(value),
+              help="time limit for the spell, in seconds (a positive number)")
 @click.option("--model", help="the default model (a litellm model string)")
 @click.option("--offline", is_flag=True, default=None, help="send every model to the mock provider")
-@click.option("--session", "session_name", metavar="NAME", help="run in a named, persisted session")
+@click.option("--session", "session_name", metavar="NAME", callback=lambda ctx, param, value: _session_name(value),
+              help="run in a named, persisted session (1-64 letters, digits, '-' and '_')")
 @click.option("--watch", is_flag=True, help="run again whenever the file or a module beside it changes")
 def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float | None, model: str | None,
         offline: bool | None, session_name: str | None, watch: bool) -> None:
     """Run a spell FILE and print its result."""
     from .engines import find_engine
+    from .runtime.sandbox import read_text
     from .runtime.session import Session
 
     values = {}
@@ -70,7 +73,10 @@ def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float 
         if not sep or not key:
             raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="-p")
         values[key] = value
-    source = file.read_text(encoding="utf-8")  # once: FILE may be a pipe such as /dev/stdin
+    try:
+        source = read_text(file)  # once: FILE may be a pipe such as /dev/stdin
+    except SpellError as exc:
+        raise click.UsageError(exc.message) from None
     try:
         name = find_engine(name=engine, path=file, code=source)
     except SpellError as exc:
@@ -84,7 +90,22 @@ def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float 
     except SpellError as exc:
         _fail(exc)
     except Exception as exc:
-        _fail(InternalError(f"{type(exc).__name__}: {exc}"))
+        _fail(unexpected(exc))
+
+
+def _positive_seconds(value: float | None) -> float | None:
+    if value is not None and not (0 < value < float("inf")):  # NaN fails every comparison
+        raise click.BadParameter(f"{value} is not a positive number of seconds", param_hint="--timeout")
+    return value
+
+
+def _session_name(value: str | None) -> str | None:
+    from .runtime.store import check_session_name
+
+    try:
+        return None if value is None else check_session_name(value)
+    except SpellError as exc:
+        raise click.BadParameter(exc.message, param_hint="--session") from None
 
 
 def _echo_result(result: object) -> None:

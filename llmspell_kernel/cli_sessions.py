@@ -22,7 +22,7 @@ from .runtime.store.base import decode, encode
 from .runtime.store.sqlite import SQLiteStore
 
 EXPORT_FORMAT = "llmspell-session"
-EXPORT_VERSION = 2  # 2 added agents, tools and checkpoints; a version 1 file still imports
+EXPORT_VERSION = 3  # 2 added agents, tools and checkpoints; 3 tags bytes as store schema 4 does; 1 and 2 import
 ALL = 2**62  # "every event" for load_events
 
 
@@ -110,8 +110,11 @@ def session_export(name: str, output: Path | None) -> None:
 @click.option("--name", help="the new session's name (default: the exported one)")
 def session_import(file: Any, name: str | None) -> None:
     """Create a session from an exported JSON file; an existing session is never overwritten."""
+    text = file.read()
     try:
-        document = decode(file.read())
+        document = decode(text)
+        if isinstance(document, dict) and document.get("format_version", 0) < 3:  # bytes had the old tag
+            document = decode(text, legacy=True)
     except json.JSONDecodeError as exc:
         raise click.BadParameter(f"not JSON: {exc.msg}", param_hint="FILE") from None
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
@@ -155,7 +158,7 @@ def session_delete(name: str, yes: bool) -> None:
 @click.command("state")
 @click.argument("name")
 @click.option("--at", "at", type=int, help="the state as it was at this version")
-@click.option("--diff", nargs=2, type=int, metavar="V1 V2", help="the top-level keys added, removed and changed")
+@click.option("--diff", nargs=2, type=int, metavar="V1 V2", help="the paths added, removed and changed (as State.diff)")
 def state(name: str, at: int | None, diff: tuple[int, int] | None) -> None:
     """A session's state: now, at a version, or a diff of two versions."""
     store = _open(name)

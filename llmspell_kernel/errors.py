@@ -156,6 +156,7 @@ class LLMError(ApiError):
     """A model call failed: names the provider and model, and why."""
 
     kind = "LLMError"
+    retried = False  # its retries (llm_retries) are spent: a workflow step's `retry` does not repeat them
 
 
 class MissingKeyError(LLMError):
@@ -169,3 +170,16 @@ class InternalError(SpellError):
 
     kind = "InternalError"
     exit_code = 1
+
+
+def unexpected(exc: BaseException, **where: object) -> SpellError:
+    """A non-SpellError exception that reached an engine's or the CLI's boundary, as the SpellError to report.
+
+    Python's recursion limit is a limit of the spell's, not a bug of ours: a tool that calls itself,
+    a `State.update` function that updates again, or source nested 100,000 brackets deep each nest
+    Python frames until it is reached. Anything else is an InternalError.
+    """
+    if isinstance(exc, RecursionError):
+        return LimitError("stack overflow: calls (or the source's brackets) nested too deeply "
+                          "for Python's recursion limit", **where)
+    return InternalError(f"{type(exc).__name__}: {exc}", **where)

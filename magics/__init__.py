@@ -106,6 +106,7 @@ class SpellMagics(Magics):
     def spell_line(self, line: str) -> Any:
         """`%spell engines` lists engines; `%spell config key=value …` changes settings;
         `%spell session [NAME]` shows the session, or switches to the named, persisted one;
+        `%spell batch SPELL --inputs FILE.jsonl [--cluster …]` runs a spell once per input on Dask;
         `%spell events [type-glob]` opens the live event timeline; `%spell state [key-glob]` opens the
         state history; `%spell mcp add NAME -- COMMAND ARGS…` (or `--url URL`) configures an MCP server and
         `%spell mcp list` lists them; `%spell ENGINE CODE` runs one line of script."""
@@ -128,6 +129,10 @@ class SpellMagics(Magics):
             store = self.session.store
             return SpellResult({"session": self.session.config.session, "store": store.name,
                                 "path": str(getattr(store, "path", "")) or None, "version": self.session.state.version})
+        if command == "batch":
+            from .batch import run_batch_magic
+
+            return run_batch_magic(self.session, rest, display)
         if command == "events":
             return self.session.events.widget(rest[0] if rest else None)
         if command == "state":

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-import time
 import unittest
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import jupyter_kernel_test
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import start_new_kernel
+from support.guards import GUARD
 
 KERNEL = "llmspell-lua"
 
@@ -23,8 +22,11 @@ def kernel(tmp_path_factory):
     km.shutdown_kernel(now=True)
 
 
-def execute(kc, code: str, timeout: float = 30):
-    """Run a cell; return the reply content and the iopub messages (type, content) it caused."""
+def execute(kc, code: str, timeout: float = GUARD, interrupt: Any = None):
+    """Run a cell; return the reply content and the iopub messages (type, content) it caused.
+
+    With `interrupt` (the kernel manager), interrupt the cell when its first output arrives: a cell that
+    prints and then loops is interrupted once it runs, never before it starts."""
     msg_id = kc.execute(code)
     outputs = []
     while True:
@@ -32,6 +34,8 @@ def execute(kc, code: str, timeout: float = 30):
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         kind = msg["msg_type"]
+        if kind == "stream" and not outputs and interrupt is not None:
+            interrupt.interrupt_kernel()
         if kind == "status" and msg["content"]["execution_state"] == "idle":
             break
         if kind in ("stream", "execute_result", "display_data", "error"):
@@ -50,7 +54,7 @@ def test_kernelspec_is_installed():
 def test_kernel_info_names_lua(kernel):
     _, kc = kernel
     kc.kernel_info()
-    info = kc.get_shell_msg(timeout=10)["content"]
+    info = kc.get_shell_msg(timeout=GUARD)["content"]
     assert info["language_info"]["name"] == "lua"
     assert info["implementation"] == "llmspell"
 
@@ -85,11 +89,8 @@ def test_interrupt_stops_a_loop_and_state_survives(kernel):
     km, kc = kernel
     reply, _ = execute(kc, "State.set('survivor', 42)\nkept_global = 'yes'")
     assert reply["status"] == "ok"
-    threading.Timer(1.0, km.interrupt_kernel).start()
-    started = time.monotonic()
-    reply, _ = execute(kc, "while true do end")
+    reply, _ = execute(kc, "print('looping')\nwhile true do end", interrupt=km)
     assert reply["status"] == "error" and reply["ename"] == "InterruptedSpell"
-    assert time.monotonic() - started < 10
     reply, outputs = execute(kc, "return State.get('survivor') .. kept_global")
     assert reply["status"] == "ok" and outputs[0][1]["data"]["text/plain"] == "42yes"
 
@@ -131,7 +132,7 @@ def test_tengo_kernelspec_is_installed():
 def test_tengo_kernel_info_highlights_as_go(tengo_kernel):
     _, kc = tengo_kernel
     kc.kernel_info()
-    info = kc.get_shell_msg(timeout=10)["content"]
+    info = kc.get_shell_msg(timeout=GUARD)["content"]
     assert info["language_info"]["name"] == "tengo" and info["language_info"]["file_extension"] == ".tengo"
     assert info["language_info"]["codemirror_mode"] == "go" and info["language_info"]["pygments_lexer"] == "go"
     assert "(tengo)" in info["banner"]
@@ -170,11 +171,8 @@ def test_tengo_interrupt_stops_a_loop_and_state_survives(tengo_kernel):
     km, kc = tengo_kernel
     reply, _ = execute(kc, 'State.set("survivor", 42)\nkept := "yes"')
     assert reply["status"] == "ok"
-    threading.Timer(1.0, km.interrupt_kernel).start()
-    started = time.monotonic()
-    reply, _ = execute(kc, "for {}")
+    reply, _ = execute(kc, 'fmt := import("fmt")\nfmt.println("looping")\nfor {}', interrupt=km)
     assert reply["status"] == "error" and reply["ename"] == "InterruptedSpell"
-    assert time.monotonic() - started < 10
     reply, outputs = execute(kc, 'string(State.get("survivor")) + kept')
     assert reply["status"] == "ok" and outputs[0][1]["data"]["text/plain"] == "42yes"
 

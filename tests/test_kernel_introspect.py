@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from jupyter_client.manager import start_new_kernel
+from support.guards import GUARD
 from test_kernel import execute
 
 SETUP = {
@@ -58,17 +59,17 @@ def kernel(request, tmp_path_factory):
 def complete(kc, marked: str) -> dict:
     code = marked.replace("|", "")
     kc.complete(code, marked.index("|"))
-    return kc.get_shell_msg(timeout=10)["content"]
+    return kc.get_shell_msg(timeout=GUARD)["content"]
 
 
 def inspect(kc, code: str, cursor: int | None = None) -> dict:
     kc.inspect(code, len(code) if cursor is None else cursor)
-    return kc.get_shell_msg(timeout=10)["content"]
+    return kc.get_shell_msg(timeout=GUARD)["content"]
 
 
 def is_complete(kc, code: str) -> dict:
     kc.is_complete(code)
-    return kc.get_shell_msg(timeout=10)["content"]
+    return kc.get_shell_msg(timeout=GUARD)["content"]
 
 
 @pytest.mark.parametrize(("marked", "expected", "replaced"), COMPLETIONS, ids=[c[0] for c in COMPLETIONS])
@@ -146,18 +147,18 @@ def test_spell_input_asks_the_frontend(kernel):
     engine, kc = kernel
     code = INPUT[engine]
     msg_id = kc.execute(code, allow_stdin=True)
-    request = kc.get_stdin_msg(timeout=10)
+    request = kc.get_stdin_msg(timeout=GUARD)
     assert request["msg_type"] == "input_request" and request["content"]["prompt"] == "Name? "
     kc.input("Ada")
-    reply = kc.get_shell_msg(timeout=10)
+    reply = kc.get_shell_msg(timeout=GUARD)
     assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["status"] == "ok"
     while True:
-        msg = kc.get_iopub_msg(timeout=10)
+        msg = kc.get_iopub_msg(timeout=GUARD)
         if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_result":
             assert msg["content"]["data"]["text/plain"] == "hi Ada"
             break
     # a frontend that allows no input gets a clear error, not a hang (in Tengo, an error value as the result)
     msg_id = kc.execute(NO_INPUT[engine], allow_stdin=False)
-    reply = kc.get_shell_msg(timeout=10)
+    reply = kc.get_shell_msg(timeout=GUARD)
     assert reply["content"]["status"] == "error"
     assert "this frontend does not accept input" in reply["content"]["evalue"]

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from jupyter_client.manager import start_new_kernel
+from support.guards import GUARD
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 @pytest.fixture(scope="module")
 def kc(tmp_path_factory):
-    km, client = start_new_kernel(kernel_name="llmspell-lua", cwd=str(tmp_path_factory.mktemp("progress")))
+    folder = tmp_path_factory.mktemp("progress")
+    km, client = start_new_kernel(kernel_name="llmspell-lua", cwd=str(folder))
+    client.folder = folder  # the kernel's sandbox root: a test answers a running cell through a file there
     yield client
     client.stop_channels()
     km.shutdown_kernel(now=True)
@@ -24,7 +25,7 @@ def run(kc, code: str) -> tuple[dict, dict[str, dict], list[str]]:
     models: dict[str, dict] = {}
     shown: list[str] = []
     while True:
-        msg = kc.get_iopub_msg(timeout=20)
+        msg = kc.get_iopub_msg(timeout=GUARD)
         kind, content = msg["msg_type"], msg["content"]
         if kind == "comm_open":
             models[content["comm_id"]] = dict(content["data"]["state"])
@@ -34,7 +35,7 @@ def run(kc, code: str) -> tuple[dict, dict[str, dict], list[str]]:
             shown.append(content["data"][WIDGET_VIEW]["model_id"])
         elif kind == "status" and content["execution_state"] == "idle" and msg["parent_header"].get("msg_id") == msg_id:
             break
-    return kc.get_shell_msg(timeout=10)["content"], models, shown
+    return kc.get_shell_msg(timeout=GUARD)["content"], models, shown
 
 
 def bar_of(models: dict[str, dict], shown: list[str]) -> tuple[dict, dict]:
@@ -79,7 +80,7 @@ def test_a_loop_that_ends_early_fills_its_bar(kc):
 def test_display_of_an_agent_is_a_card(kc):
     msg_id = kc.execute("local a = Agent.create({name = 'carded', tools = {'uuid'}})\na:run('one two')\ndisplay(a)")
     while True:
-        msg = kc.get_iopub_msg(timeout=20)
+        msg = kc.get_iopub_msg(timeout=GUARD)
         if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "display_data":
             data = msg["content"]["data"]
             break
@@ -93,7 +94,7 @@ def test_streamed_text_reaches_the_cell_chunk_by_chunk(kc):
     msg_id = kc.execute("LLM.stream('one two three four')\nAgent.create({name = 'streamer'}):stream('five six')")
     chunks = []
     while True:
-        msg = kc.get_iopub_msg(timeout=20)
+        msg = kc.get_iopub_msg(timeout=GUARD)
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         if msg["msg_type"] == "stream":
@@ -104,40 +105,43 @@ def test_streamed_text_reaches_the_cell_chunk_by_chunk(kc):
     assert len(chunks) >= 6  # one message per chunk, as each arrived, not one at the end
 
 
-def streamed(kc, engine: str, code: str) -> tuple[list[tuple[float, str]], float]:
-    """Run a spell cell; its stream messages as (seconds since the request, text), and when it went idle."""
-    began = time.monotonic()
+def streamed(kc, engine: str, code: str, answer_on: str) -> list[str]:
+    """Run a spell cell that waits for the file `seen`; create it when a stream message holds `answer_on`.
+
+    The cell cannot end before the test saw that output, so the output reached the client while the cell
+    ran, however busy the machine. Returns the stream texts in order."""
+    (kc.folder / "seen").unlink(missing_ok=True)
     msg_id = kc.execute(f"%%spell {engine}\n{code}")
-    arrivals = []
+    texts: list[str] = []
     while True:
-        msg = kc.get_iopub_msg(timeout=20)
+        msg = kc.get_iopub_msg(timeout=GUARD)  # never answered, the cell would wait for ever: the guard fails
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         if msg["msg_type"] == "stream":
-            arrivals.append((time.monotonic() - began, msg["content"]["text"]))
+            texts.append(msg["content"]["text"])
+            if answer_on in "".join(texts) and not (kc.folder / "seen").exists():
+                (kc.folder / "seen").write_text("yes")
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            return arrivals, time.monotonic() - began
+            return texts
 
 
 @pytest.mark.parametrize("engine", ["lua", "js", "tengo"])
 def test_printed_lines_reach_the_cell_while_it_runs_a_few_messages_at_a_time(kc, engine):
-    code = {"lua": "for i = 1, 2000 do print('line ' .. i) end\nSpell.sleep(1500)\nprint('after')",
-            "js": "for (let i = 1; i <= 2000; i++) console.log('line ' + i)\nawait Spell.sleep(1500)\nconsole.log('after')",
+    code = {"lua": "for i = 1, 2000 do print('line ' .. i) end\n"
+                   "while not fs.exists('seen') do Spell.sleep(20) end\nprint('after')",
+            "js": "for (let i = 1; i <= 2000; i++) console.log('line ' + i)\n"
+                  "while (!(await fs.exists('seen'))) await Spell.sleep(20)\nconsole.log('after')",
             "tengo": 'fmt := import("fmt")\nfor i := 1; i <= 2000; i++ { fmt.println("line ", i) }\n'
-                     'Spell.sleep(1500)\nfmt.println("after")'}[engine]
-    arrivals, _ = streamed(kc, engine, code)
-    text = "".join(t for _, t in arrivals)
-    assert text.count("line ") == 2000 and text.endswith("after\n")
-    last_line_at = next(at for at, t in arrivals if "line 2000" in t)
-    assert arrivals[-1][0] - last_line_at > 1.0  # the lines came before the sleep ended, "after" after it
-    assert len(arrivals) < 50  # batched by ipykernel's stream, not one message per line
+                     'for !fs.exists("seen") { Spell.sleep(20) }\nfmt.println("after")'}[engine]
+    texts = streamed(kc, engine, code, answer_on="line 2000\n")
+    text = "".join(texts)
+    assert text.count("line ") == 2000 and text.endswith("after\n")  # every line came before the cell ended
+    assert len(texts) < 50  # batched by ipykernel's stream, not one message per line
 
 
 @pytest.mark.parametrize("engine", ["lua", "js", "tengo"])
 def test_a_print_before_a_busy_loop_shows_while_the_loop_runs(kc, engine):
-    code = {"lua": "print('start')\nlocal t = os.clock()\nwhile os.clock() - t < 1.5 do end\nreturn 'end'",
-            "js": "console.log('start')\nconst t = Date.now()\nwhile (Date.now() - t < 1500) {}\n'end'",
-            "tengo": 'fmt := import("fmt")\ntimes := import("times")\nfmt.println("start")\nt := times.now()\n'
-                     'for times.since(t) < 1500000000 {}\n"end"'}[engine]
-    arrivals, ended = streamed(kc, engine, code)
-    assert arrivals and ended - arrivals[0][0] > 1.0, (arrivals, ended)  # the loop held the engine, not the stream
+    code = {"lua": "print('start')\nwhile not fs.exists('seen') do end\nreturn 'end'",
+            "js": "console.log('start')\nwhile (!(await fs.exists('seen'))) {}\n'end'",
+            "tengo": 'fmt := import("fmt")\nfmt.println("start")\nfor !fs.exists("seen") {}\n"end"'}[engine]
+    assert streamed(kc, engine, code, answer_on="start") == ["start\n"]  # the loop held the engine, not the stream

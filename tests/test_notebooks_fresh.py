@@ -19,7 +19,7 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-LIMIT = 30.0  # seconds per notebook, kernel start included
+LIMIT = 180.0  # seconds per notebook, kernel start included: a guard against a hang on a busy machine
 EXPECTED_TO_FAIL = "raises-exception"
 
 pytestmark = pytest.mark.skipif(not NOTEBOOKS.is_dir(), reason="no notebooks/ beside tests/ (an installed package)")

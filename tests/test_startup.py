@@ -22,7 +22,7 @@ from llmspell_kernel.errors import LLMError, MissingKeyError
 from llmspell_kernel.runtime.llm.models import check_model, provider_of, providers
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
-HEAVY = ("litellm", "jsonschema", "ssl", "http.client", "urllib.request", "importlib.metadata", "rfc3987_syntax")
+HEAVY = ("litellm", "jsonschema", "distributed", "dask", "ssl", "http.client", "urllib.request", "importlib.metadata", "rfc3987_syntax")
 TRIVIAL = {"lua": ("spell.lua", "print(1)"), "js": ("spell.js", "console.log(1)"),
            "tengo": ("spell.tengo", 'fmt := import("fmt")\nfmt.println(1)')}
 

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pytest
 from jupyter_client.manager import start_new_kernel
+from support.guards import wait_until
 
 from llmspell_kernel.errors import ApiError, SpellError
 from llmspell_kernel.runtime.session import Session
 from llmspell_kernel.runtime.store import MemoryStore, session_path
+from llmspell_kernel.runtime.store.base import SCHEMA_VERSION
 from llmspell_kernel.runtime.store.sqlite import SQLiteStore
 
 REDIS_URL = os.environ.get("LLMSPELL_TEST_REDIS", "redis://127.0.0.1:6379/15")
@@ -89,7 +91,7 @@ def test_events_keep_their_order_and_the_newest_n(backend):
 def test_sqlite_has_a_schema_version_and_refuses_a_newer_one(tmp_path):
     path = tmp_path / "s.sqlite3"
     store = SQLiteStore(path)
-    assert store.schema_version == 3
+    assert store.schema_version == SCHEMA_VERSION == 4
     store.close()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -138,7 +140,7 @@ def test_a_version_1_file_is_migrated(tmp_path):
         db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
         db.execute("INSERT INTO changes VALUES (1, '', 'k', 'set', 'null', '1', '{}', 1.0)")
     store = SQLiteStore(path)
-    assert store.schema_version == 3
+    assert store.schema_version == SCHEMA_VERSION == 4
     assert [c["new"] for c in store.load_changes()] == [1] and store.load_agents() == []
     assert store.load_tools() == [] and store.list_checkpoints() == []
     store.close()
@@ -173,7 +175,7 @@ def test_a_named_session_resumes_history_events_and_versions(data_home):
         assert second.run("return State.history()", "lua") == expected
         assert second.run("return State.to_map()", "lua") == {"a": 1, "b": "two", "u": {"name": "Ada"}}
         assert second.run("return State.at(3):to_map()", "lua")["u"] == {"age": 36, "name": "Ada"}
-        assert second.run("return State.diff(2, 3)", "lua") == {"added": [], "changed": ["u"], "removed": []}
+        assert second.run("return State.diff(2, 3)", "lua") == {"added": ["u.age"], "changed": [], "removed": []}  # leaf paths
         assert [e.id for e in second.events.list()][: len(event_ids)] == event_ids
         assert second.state.version == 5
         assert second.run("return State.set('c', 3)", "lua") == 6  # versions go on, not restart
@@ -258,6 +260,19 @@ def test_the_session_magic_switches_to_a_named_session(data_home):
     assert Path(session_path("magic-notes")).is_file()
 
 
+def bump_together(sessions, times: int) -> None:
+    """Each session, from a thread of its own and all at once, adds 1 to state `n` `times` times."""
+    def bump(session):
+        for _ in range(times):
+            session.state.update("n", lambda v: (v or 0) + 1)
+
+    threads = [threading.Thread(target=bump, args=(s,)) for s in sessions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def test_two_sessions_share_one_redis_store(redis_session):
     url, name = redis_session
     with Session(offline=True, store=url, session=name) as a, Session(offline=True, store=url, session=name) as b:
@@ -266,22 +281,11 @@ def test_two_sessions_share_one_redis_store(redis_session):
         b.events.on("ping", lambda event: heard.append(event.data["n"]))
         a.run("State.set('from_a', 1)\nEvent.emit('ping', {n = 7})", "lua")
         assert b.run("return State.get('from_a')", "lua") == 1  # B reads what A committed
-        deadline = time.monotonic() + 5
-        while not heard and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: heard, "A's event at B")
         assert heard == [7]  # A's event reached B's subscribers, live
         assert b.run("return State.set('from_b', 2)", "lua") == 2  # versions continue across kernels
         assert a.run("return State.history()[2].key", "lua") == "from_b"
-
-        def bump(session):
-            for _ in range(300):
-                session.state.update("n", lambda v: (v or 0) + 1)
-
-        threads = [threading.Thread(target=bump, args=(s,)) for s in (a, b)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        bump_together((a, b), 300)
         assert a.state.get("n") == b.state.get("n") == 600  # no update lost between the two processes
         history = [c.version for c in b.state.history()]
         assert history == list(range(1, len(history) + 1))
@@ -309,11 +313,15 @@ def test_agents_and_tools_made_after_a_kernel_started_are_found_there(redis_sess
             b.run("return Tool.call('nothing', {})", "lua")
 
 
-def test_two_kernels_share_one_redis_session(redis_session, tmp_path):
+@pytest.mark.parametrize("store", ["redis", "sqlite"])
+def test_two_kernels_share_one_session(store, request, tmp_path):
     from test_kernel import execute
 
-    url, name = redis_session
-    env = {**os.environ, "LLMSPELL_STORE": url, "LLMSPELL_SESSION": name}
+    if store == "redis":
+        url, name = request.getfixturevalue("redis_session")
+        env = {**os.environ, "LLMSPELL_STORE": url, "LLMSPELL_SESSION": name}
+    else:  # a named session's SQLite file, in this test's data dir
+        env = {**os.environ, "LLMSPELL_SESSION": "shared", "XDG_DATA_HOME": str(tmp_path / "data")}
     kernels = [start_new_kernel(kernel_name="llmspell-lua", cwd=str(tmp_path), env=env) for _ in range(2)]
     try:
         (_, kc_a), (_, kc_b) = kernels
@@ -325,9 +333,12 @@ def test_two_kernels_share_one_redis_session(redis_session, tmp_path):
                 if reply["parent_header"].get("msg_id") == msg_id:
                     assert reply["content"]["status"] == "ok", reply["content"]
                     break
-        reply, outputs = execute(kc_b, "return {State.get('count'), #Event.list({type = 'done'})}")
-        [result] = [c for kind, c in outputs if kind == "execute_result"]
-        assert result["data"]["application/json"] == [2000, 2]  # and B saw A's `done` event
+        for kc in (kc_a, kc_b):  # each sees the other's versions, and its `done` event (which comes live)
+            reply, outputs = execute(kc, "local n = 0\nfor i = 1, 600 do n = #Event.list({type = 'done'}) "
+                                         "if n == 2 then break end Spell.sleep(100) end\n"
+                                         "return {State.get('count'), State.version(), n}")
+            [result] = [c for kind, c in outputs if kind == "execute_result"]
+            assert result["data"]["application/json"] == [2000, 2000, 2]
     finally:
         for km, kc in kernels:
             kc.stop_channels()

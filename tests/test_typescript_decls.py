@@ -35,7 +35,8 @@ def test_every_global_function_and_method_is_declared_with_its_camel_case_form()
                 assert re.search(rf"\b{name}\"?[(:]", text), f"{owner.api_name}.{name} is not declared"
                 if "_" in name.strip("_"):
                     assert re.search(rf"\b{camel(name)}\(", text)
-    assert "new (opts?: Record<string, any> | null): AgentHandle;" in text  # new Agent({...})
+    # new Agent({...}), its options typed from the table
+    assert re.search(r"new \(opts\?: \{ name\?: string; model\?: string; .*\} \| null\): AgentHandle;", text)
     assert "declare function display(" in text
 
 

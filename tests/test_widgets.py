@@ -11,15 +11,18 @@ import time
 import comm
 import pytest
 from comm.base_comm import BaseComm
+from support.guards import GUARD
 
 from llmspell_kernel.runtime.render import mime_bundle
-from llmspell_kernel.widgets.history import StateHistory, diff_paths
+from llmspell_kernel.widgets.batch import Batcher
+from llmspell_kernel.widgets.history import StateHistory
 from llmspell_kernel.widgets.timeline import EventTimeline
+from llmspell_kernel.widgets.waterfall import Axis
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
-def wait_for(predicate, timeout: float = 5.0):
+def wait_for(predicate, timeout: float = GUARD):
     """Poll without flushing: the widget must get there through its own timer."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -103,21 +106,44 @@ def test_a_click_shows_the_spans_data(session):
     widget.flush()
     llm = by_kind(widget, "llm")[0]
     widget.selected = llm["id"]
-    titles = dict(widget.detail["sections"])
+    titles = sections(widget)
     assert '"three little words"' in titles["Prompt"] and titles["Reply"] == "three little words"
     assert '"total_tokens": 6' in titles["Usage"]
+    assert opened(widget) == ["Reply"]  # the most useful section open, the others collapsed
     widget.selected = next(r for r in widget.rows if r["name"] == "double")["id"]
-    titles = dict(widget.detail["sections"])
-    assert '"n": 21' in titles["Arguments"] and '"n": 42' in titles["Result"]
+    titles = sections(widget)
+    assert '"n": 21' in titles["Arguments"] and '"n": 42' in titles["Result"] and opened(widget) == ["Result"]
     with pytest.raises(Exception, match="kaput"):
         session.run('Tool.register({name = "bad", description = "d", params = {type = "object"},'
                     ' fn = function() error("kaput") end})\nTool.call("bad", {})', "lua")
     widget.flush()
     bad = next(r for r in widget.rows if r["name"] == "bad")
     widget.selected = bad["id"]
-    assert bad["status"] == "error" and "kaput" in dict(widget.detail["sections"])["Error"]
+    assert bad["status"] == "error" and "kaput" in sections(widget)["Error"] and opened(widget) == ["Error"]
     widget.selected = ""
     assert widget.detail == {}
+
+
+def sections(widget: EventTimeline) -> dict[str, str]:
+    return {s["title"]: s["text"] for s in widget.detail["sections"]}
+
+
+def opened(widget: EventTimeline) -> list[str]:
+    return [s["title"] for s in widget.detail["sections"] if s["open"]]
+
+
+def test_the_detail_parses_json_held_in_strings_and_names_an_empty_reply(session):
+    widget = session.events.widget()
+    call = session.events.emit("llm.request", {"model": "m", "messages": []}, source="python")
+    session.events.emit("llm.response", {"text": "", "tool_calls": [
+        {"name": "double", "arguments": '{"n": 21, "why": "a \\"quote\\""}'}]}, source="python",
+        parent_id=call.id)
+    widget.flush()
+    widget.selected = call.id
+    titles = sections(widget)
+    assert titles["Reply"] == "(empty)" and opened(widget) == ["Reply"]
+    assert '"arguments": {\n' in titles["Tool calls"] and '"n": 21' in titles["Tool calls"]
+    assert '"why": "a \\"quote\\""' in titles["Tool calls"]  # parsed once: no escaped JSON left
 
 
 def test_long_lists_are_paged(session):
@@ -140,6 +166,68 @@ def test_old_rows_are_dropped_past_max_rows(session):
         session.events.emit("tick", {"i": i}, source="user")
     widget.flush()
     assert widget.total == 50 and widget.totals["events"] == 120
+
+
+def test_a_new_filter_starts_at_the_first_page_and_drops_a_hidden_selection(session):
+    widget = session.events.widget(page_size=100)
+    for i in range(269):
+        session.events.emit("tick.error" if i % 70 == 0 else "tick", {"i": i}, source="user")
+    widget.flush()
+    widget.follow = False
+    widget.offset = 69  # the reader paged to rows 70-169 and opened one
+    widget.selected = widget.rows[5]["id"]
+    assert widget.total == 269 and widget.detail["id"] == widget.selected
+    widget.filter = {"status": "error"}
+    assert (widget.offset, widget.total, len(widget.rows)) == (0, 4, 4)  # rows 1-4 of 4
+    assert widget.selected == "" and widget.detail == {}  # its row is filtered out
+    widget.selected = widget.rows[1]["id"]
+    widget.filter = {"status": "error", "search": "tick"}
+    assert widget.selected == widget.rows[1]["id"]  # still listed: it stays
+
+
+def test_a_failing_handler_counts_as_an_error_and_ends_no_span(session):
+    def failing(event):
+        raise RuntimeError("handler broke")
+
+    session.events.on("spell.start", failing)
+    widget = session.events.widget()
+    session.run("return 1", "lua")
+    widget.flush()
+    assert widget.totals["errors"] == 1 and widget.totals["spans"] == 1
+    spell, report = widget.rows
+    assert (spell["kind"], spell["status"], report["type"], report["status"]) == ("spell", "ok", "spell.error", "error")
+    widget.filter = {"status": "error"}
+    assert [r["type"] for r in widget.rows] == ["spell.start", "spell.error"]  # the match and its ancestor
+    widget.selected = report["id"]
+    assert "handler broke" in sections(widget)["Error"]
+
+
+def test_a_type_filter_takes_comma_separated_globs(session):
+    widget = session.events.widget("workflow.*, step.*")
+    session.run(WORKFLOW, "lua")
+    widget.flush()
+    assert [r["kind"] for r in widget.rows] == ["spell", "workflow", "step", "step"]
+    widget.filter = {"type": "tool.result"}  # a span's closing event matches too
+    assert [r["name"] for r in widget.rows] == ["chunk", "pipe", "calc", "double"]
+
+
+def test_the_axis_collapses_idle_gaps_and_keeps_a_round_scale():
+    axis = Axis.of([(100.0, 100.3), (100.1, 100.2), (160.0, 160.1)])  # two cells a minute apart
+    assert [b["label"] for b in axis.breaks] == ["idle 59.7 s"]
+    assert [t["label"] for t in axis.ticks] == ["0", "100 ms", "200 ms", "300 ms", "400 ms", "500 ms"]
+    assert axis.at(100.0) == 0 and axis.at(160.1) <= 1
+    gap = axis.at(160.0) - axis.at(100.3)
+    assert 0 < gap < 0.05 and abs(axis.at(100.3) - 0.6) < 1e-9  # 300 ms of a 500 ms window
+    grown = Axis.of([(100.0, 100.31), (160.0, 160.1)])  # a running span grew 10 ms: same scale
+    assert grown.ticks == axis.ticks
+
+
+def test_a_running_span_has_its_elapsed_time(session):
+    widget = session.events.widget()
+    session.events.emit("workflow.start", {"workflow": "w"}, source="python")
+    widget.flush()
+    row = widget.rows[0]
+    assert row["status"] == "running" and row["duration"] is None and row["elapsed"] >= 0
 
 
 def test_a_bad_filter_is_an_api_error(lua):
@@ -198,7 +286,7 @@ def test_a_burst_of_10000_events_costs_a_few_comm_messages(session, counting_com
     burst_from(session)
     burst = time.monotonic() - began
     spell_events = 2 if burst_from is _burst_from_lua else 0  # spell.start and spell.complete
-    wait_for(lambda: widget.totals["events"] == 10_000 + spell_events, timeout=10)
+    wait_for(lambda: widget.totals["events"] == 10_000 + spell_events)
     time.sleep(0.3)  # any trailing batch
     updates = [m for m in channel.sent[before:] if m["data"].get("method") == "update"]
     assert len(channel.sent) - before == len(updates)  # nothing else was sent
@@ -214,11 +302,13 @@ def test_state_history_batches_too(session, counting_comms):
     widget = session.state.widget(interval=0.2)
     channel = next(c for c in counting_comms if c.comm_id == widget.comm.comm_id)
     before = len(channel.sent)
+    began = time.monotonic()
     for i in range(2_000):
         session.state.set("n", i)
+    burst = time.monotonic() - began
     wait_for(lambda: widget.current == 2_000)
     time.sleep(0.3)
-    assert 1 <= len(channel.sent) - before <= 10
+    assert 1 <= len(channel.sent) - before <= burst / 0.2 + 2  # one per batch interval at most, and the last
     assert len(widget.versions) == 500 and widget.versions[0]["version"] == 2_000  # newest first, capped
 
 
@@ -237,7 +327,9 @@ def test_state_history_follows_the_store(session):
     widget.selected = 2
     assert widget.diff == [{"path": "user.name", "kind": "changed", "old": '"Ada"', "new": '"Grace"'}]
     assert widget.snapshot == {"user": {"name": "Grace", "langs": ["lua"]}}
-    widget.selected = 3
+    widget.selected = 3  # not in the list: the filter keeps its diff to user.*
+    assert widget.diff == [] and widget.base == 2
+    widget.key_filter = ""
     assert widget.diff == [{"path": "color", "kind": "added", "new": '"red"'}]
 
 
@@ -257,15 +349,83 @@ def test_rollback_from_the_widget_changes_the_store(session):
     assert widget.message.startswith("rollback failed: no state version 99") and session.state.version == 3
 
 
-def test_diff_paths_reach_into_maps():
-    old = {"a": 1, "m": {"x": 1, "y": {"z": [1]}}, "gone": True}
-    new = {"a": 1, "m": {"x": 2, "y": {"z": [1, 2]}}, "new": None}
-    assert diff_paths(old, new) == [
-        {"path": "gone", "kind": "removed", "old": "true"},
-        {"path": "m.x", "kind": "changed", "old": "1", "new": "2"},
-        {"path": "m.y.z", "kind": "changed", "old": "[1]", "new": "[1, 2]"},
-        {"path": "new", "kind": "added", "new": "null"},
-    ]
+NESTED = {  # v1, v2 (another key), v3: the user map rewritten, one leaf at a time different
+    "lua": 'State.set("user", {name = "Ada", langs = {"lua"}, address = {city = "Paris", zip = "75"}})\n'
+           'State.set("color", "red")\n'
+           'State.set("user", {name = "Ada", langs = {"lua", "js"}, address = {city = "Lyon"}, age = 36})\n'
+           'return State.diff(2, 3)',
+    "tengo": 'State.set("user", {name: "Ada", langs: ["lua"], address: {city: "Paris", zip: "75"}})\n'
+             'State.set("color", "red")\n'
+             'State.set("user", {name: "Ada", langs: ["lua", "js"], address: {city: "Lyon"}, age: 36})\n'
+             'State.diff(2, 3)',
+    "js": 'await State.set("user", {name: "Ada", langs: ["lua"], address: {city: "Paris", zip: "75"}})\n'
+          'await State.set("color", "red")\n'
+          'await State.set("user", {name: "Ada", langs: ["lua", "js"], address: {city: "Lyon"}, age: 36})\n'
+          'await State.diff(2, 3)',
+}
+NESTED_DIFF = {"added": ["user.age"], "removed": ["user.address.zip"], "changed": ["user.address.city", "user.langs"]}
+
+
+def test_state_diff_and_the_widget_show_the_same_leaf_paths(spell):
+    assert spell(**NESTED) == NESTED_DIFF
+    widget = spell.session.state.widget()
+    widget.selected = 3
+    assert widget.base == 2
+    shown = {kind: [d["path"] for d in widget.diff if d["kind"] == kind] for kind in NESTED_DIFF}
+    assert shown == NESTED_DIFF
+    assert {"path": "user.address.city", "kind": "changed", "old": '"Paris"', "new": '"Lyon"'} in widget.diff
+    assert {"path": "user.age", "kind": "added", "new": "36"} in widget.diff
+
+
+def test_with_a_key_filter_the_diff_starts_at_the_version_above_in_the_list(session):
+    session.state.set("user", {"name": "Ada"})
+    session.state.set("color", "red")
+    session.state.set("user.name", "Grace")
+    widget = session.state.widget("user.*")
+    assert [v["version"] for v in widget.versions] == [3, 1, 0]
+    widget.selected = 3
+    assert widget.base == 1  # v2 (color) is not in the list
+    assert widget.diff == [{"path": "user.name", "kind": "changed", "old": '"Ada"', "new": '"Grace"'}]
+
+
+def test_the_rollback_message_clears_on_the_next_action(session):
+    session.state.set("color", "red")
+    session.state.set("color", "blue")
+    widget = session.state.widget()
+    assert widget.rollback(1) == 3 and widget.message.startswith("rolled back to v1")
+    widget.selected = 2
+    assert widget.message == ""
+    widget.rollback(1)
+    widget.key_filter = "color"
+    assert widget.message == ""
+
+
+def test_stop_flushes_the_pending_batch(session):
+    """The last events of a run arrive: a span closed just before stop() does not stay running."""
+    widget = session.events.widget(interval=3600)  # no timer will fire during the test
+    session.run(WORKFLOW, "lua")
+    assert widget.totals["running"] == 0 and widget.totals["spans"] == 0  # nothing drawn yet
+    widget.stop()
+    assert widget.totals["spans"] == 7 and widget.totals["running"] == 0
+    assert all(r["status"] == "ok" for r in widget.rows)
+    session.events.emit("later", {}, source="user")
+    time.sleep(0.1)
+    assert widget.totals["events"] == widget._tree.events and "later" not in [r["name"] for r in widget.rows]
+
+
+def test_a_stopped_batcher_runs_its_pending_flush_once_and_then_nothing():
+    flushed = []
+    batcher = Batcher(lambda: flushed.append(1), interval=3600)
+    batcher.stop()
+    assert flushed == []  # nothing pending: stop does not draw
+    batcher = Batcher(lambda: flushed.append(1), interval=3600)
+    batcher.poke()
+    batcher.poke()
+    batcher.stop()
+    assert flushed == [1]
+    batcher.poke()
+    time.sleep(0.05)
+    assert flushed == [1] and batcher._timer is None
 
 
 def test_stop_ends_the_live_updates(session):

@@ -22,6 +22,10 @@ class Program:
         return self.tengo.replace("{n}", str(n))
 
 
+def _program(name: str) -> str:
+    return (Path(__file__).parents[1] / "programs" / f"{name}.tengo").read_text(encoding="utf-8")
+
+
 FIB = """
 fib := func(n) { if n < 2 { return n }; return fib(n-1) + fib(n-2) }
 out := fib({n})
@@ -86,7 +90,7 @@ def py_map_ops(n: int) -> int:
 
 
 # the sort is shared with tests/tengo/test_fast_paths_bounds.py, which checks that it takes the fast paths
-MERGE_SORT = (Path(__file__).parents[1] / "programs" / "merge_sort.tengo").read_text(encoding="utf-8")
+MERGE_SORT = _program("merge_sort")
 SORT_CLOSURE = MERGE_SORT + """arr := []
 seed := 42
 for i := 0; i < {n}; i++ {
@@ -123,10 +127,70 @@ def py_sort_closure(n: int) -> int:
     return ordered[0] * 100000 + ordered[-1]
 
 
+# grouping: appends through a map slot, and through a field of a map fetched from a map (issue 19's quadratic
+# cases: `m[k] = append(m[k], v)`, `g.ids = append(g.ids, x)`)
+GROUPING = _program("grouping")
+
+
+def py_grouping(n: int) -> int:
+    groups: dict[str, list[int]] = {}
+    for i in range(n):
+        k = "k" + str(i % 100)
+        if k not in groups:
+            groups[k] = []
+        groups[k].append(i)
+    records: dict[str, dict] = {}
+    for i in range(n):
+        k = "r" + str(i % 100)
+        g = records.get(k)
+        if g is None:
+            g = records[k] = {"key": k, "ids": []}
+        g["ids"].append(i)
+    keys, sizes = [], []
+    for k, v in groups.items():
+        keys.append(k)
+        sizes.append(len(v) + len(records["r" + k[1:]]["ids"]))
+    return sum(sizes) * 1000 + len(keys)
+
+
+# parser: a char-by-char tokenizer and a sum-of-products evaluation (issue 19's char case)
+PARSER = _program("parser")
+
+
+def py_parser(n: int) -> int:
+    text = ""
+    for i in range(n):
+        text += str(i % 97) + (" * " if i % 3 == 0 else " + ")
+    text += "1"
+    tokens: list[int | str] = []
+    num = ""
+    for ch in text:
+        if "0" <= ch <= "9":
+            num += ch
+        else:
+            if num:
+                tokens.append(int(num))
+                num = ""
+            if ch in "+*":
+                tokens.append(ch)
+    if num:
+        tokens.append(int(num))
+    total, prod = 0, 1
+    for t in tokens:
+        if t == "+":
+            total += prod
+            prod = 1
+        elif t != "*":
+            prod = prod * t % 1000003
+    return (total + prod) % 1000003
+
+
 PROGRAMS = [
     Program("fib30", FIB, py_fib, 30, 15),
     Program("loop_sum", LOOP_SUM, py_loop_sum, 10_000_000, 10_000),
     Program("string_build", STRING_BUILD, py_string_build, 200_000, 2_000),
     Program("map_ops", MAP_OPS, py_map_ops, 200_000, 2_000),
     Program("sort_closure", SORT_CLOSURE, py_sort_closure, 50_000, 500),
+    Program("grouping", GROUPING, py_grouping, 200_000, 2_000),
+    Program("parser", PARSER, py_parser, 100_000, 1_000),
 ]

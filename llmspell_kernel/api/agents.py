@@ -5,10 +5,27 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ApiError
+from .llm import LLM_OPTIONS
 from .spec import HandleType, Namespace, api
 
 if TYPE_CHECKING:  # the runtime module loads when a spell first uses it
     from ..runtime.agents import Agent
+
+_MODEL = {k: LLM_OPTIONS[k] for k in ("model", "system", "temperature", "max_tokens", "response_format")}
+RUN_OPTIONS = {
+    **_MODEL,
+    "max_iterations": ("number", "tool-call rounds before the run fails (default 10)"),
+    "timeout": LLM_OPTIONS["timeout"],
+}
+CREATE_OPTIONS = {
+    "name": ("string", "unique in the session; generated if absent"),
+    **RUN_OPTIONS,
+    "system_prompt": ("string", "an alias of `system`"),
+    "tools": ("any[]", "tool names or handles the model may call"),
+    "responses": LLM_OPTIONS["responses"],
+    "api_base": LLM_OPTIONS["api_base"],
+    "api_key": LLM_OPTIONS["api_key"],
+}
 
 
 class AgentApi(Namespace):
@@ -17,16 +34,10 @@ class AgentApi(Namespace):
     api_name = "Agent"
     constructor = "create"
 
-    @api(aliases=("new",), example=("Agent", {"name": "writer", "system": "You write haiku."}))
+    @api(aliases=("new",), example=("Agent", {"name": "writer", "system": "You write haiku."}),
+         options=CREATE_OPTIONS)
     def create(self, opts: dict[str, Any] | None = None) -> Agent:
-        """Create an agent and register it in the session.
-
-        Options: `name` (unique; generated if absent), `model` (a litellm model string;
-        default: the session's model), `system` (alias `system_prompt`), `tools` (tool
-        names or handles), `temperature`, `max_tokens`, `max_iterations` (tool-call
-        rounds, default 10), `response_format` ("text", "json" or a JSON schema),
-        `responses` (replies for `mock/script`), `api_base`, `api_key`, `timeout`.
-        """
+        """Create an agent and register it in the session."""
         if opts is not None and not isinstance(opts, dict):
             raise ApiError(f"Agent.create(opts): opts must be a map, not {type(opts).__name__}")
         return self.session.agents.create(opts)
@@ -53,15 +64,14 @@ class AgentMethods(HandleType):
     api_name = "AgentHandle"
     wraps = "llmspell_kernel.runtime.agents:Agent"
 
-    @api(blocking=True, example=("agent", "Write a haiku about tides", {"temperature": 0.2}))
+    @api(blocking=True, example=("agent", "Write a haiku about tides", {"temperature": 0.2}), options=RUN_OPTIONS)
     def run(self, agent: Agent, input: Any, opts: dict[str, Any] | None = None) -> Any:
         """Run the agent on `input` and return its answer.
 
         A string gives the reply text; a State gives a new State with `output` set and
         the exchange appended to `messages`; any other value is sent as JSON text.
         With `response_format` json, the decoded value is returned. Runs the tool loop.
-        `opts` override the agent's settings for this run only: `model`, `system`,
-        `temperature`, `max_tokens`, `max_iterations`, `response_format`, `timeout`.
+        `opts` override the agent's settings for this run only.
         """
         return agent.run(input, opts=opts)
 

@@ -40,8 +40,9 @@ class EventApi(Namespace):
     def timeline(self, filter: Any = None) -> Any:
         """A live widget of the events as a tree of spans with a waterfall: `display` it in a notebook.
 
-        `filter`: a type glob (`"tool.*"`) or a map with `type`, `engine`, `status`
-        (running, ok, error, skipped, event) and `search` (text). The widget can change it later.
+        `filter`: type globs, comma-separated (`"tool.*"`, `"workflow.*,step.*"`), or a map with `type`,
+        `engine`, `status` (running, ok, error, skipped, event) and `search` (text). `status = "error"` finds
+        failed spans and error events (a failing handler's `spell.error`). The widget can change it later.
         """
         try:
             return self.session.events.widget(None if filter == [] else filter)

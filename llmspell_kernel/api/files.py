@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import ApiError
+from ..runtime.sandbox import read_text
 from .spec import Namespace, api
 
 
@@ -20,7 +21,7 @@ class FsApi(Namespace):
         target = self._path(path)
         if not target.is_file():
             raise ApiError(f"fs.read: no file {path!r}")
-        return target.read_text(encoding="utf-8")
+        return read_text(target, path)
 
     @api(example=("fs", "notes/today.md", "# Today"))
     def write(self, path: str, content: str) -> int:

@@ -11,8 +11,18 @@ from .spec import Namespace, api
 if TYPE_CHECKING:  # the runtime module loads when a spell first uses it
     from ..runtime.llm import LLMRequest
 
-LLM_OPTIONS = {"model", "temperature", "max_tokens", "response_format", "responses", "api_base", "api_key",
-               "timeout", "system"}
+LLM_OPTIONS = {
+    "model": ("string", "a litellm model string (default: the session's `model`)"),
+    "system": ("string", "a system prompt, sent before the conversation"),
+    "temperature": ("number", "sampling temperature"),
+    "max_tokens": ("number", "the most tokens the reply may have (default: the `llm_max_tokens` setting)"),
+    "response_format": ('"text" | "json" | Record<string, any>', '"text", "json" or a JSON schema'),
+    "api_base": ("string", "the server's URL, e.g. `http://127.0.0.1:8080/v1` (default: the config's "
+                           "`api_base` or `endpoints`); a loopback server or a host in `allowed_hosts`"),
+    "api_key": ("string", "the key to send (default: the provider's variable, or the config's `api_key_env`)"),
+    "timeout": ("number", "seconds one attempt may take (default: the `llm_timeout` setting)"),
+    "responses": ("any[]", "the replies of `mock/script`, in turn"),
+}
 
 
 class LLMApi(Namespace):
@@ -24,7 +34,7 @@ class LLMApi(Namespace):
         from ..runtime.llm import LLMRequest, MockScript  # the provider layer: for a spell that calls a model
 
         opts = dict(opts or {})
-        unknown = set(opts) - LLM_OPTIONS
+        unknown = set(opts) - set(LLM_OPTIONS)
         if unknown:
             raise ApiError(f"LLM: unknown option(s) {', '.join(sorted(unknown))}; "
                            f"known: {', '.join(sorted(LLM_OPTIONS))}")
@@ -39,12 +49,12 @@ class LLMApi(Namespace):
             script=MockScript(responses) if responses is not None else None,
         )
 
-    @api(blocking=True, example=("LLM", "Name three tides", {"model": "mock/echo"}))
+    @api(blocking=True, example=("LLM", "Name three tides", {"model": "mock/echo"}), options=LLM_OPTIONS)
     def complete(self, prompt: str, opts: dict[str, Any] | None = None) -> str:
-        """Send one prompt; returns the reply text. `opts`: model, temperature, max_tokens, response_format."""
+        """Send one prompt; returns the reply text."""
         return self.session.llm.call(self._request([{"role": "user", "content": _text(prompt)}], opts)).text
 
-    @api(blocking=True, example=("LLM", [{"role": "user", "content": "Hi"}]))
+    @api(blocking=True, example=("LLM", [{"role": "user", "content": "Hi"}]), options=LLM_OPTIONS)
     def chat(self, messages: list[dict[str, Any]], opts: dict[str, Any] | None = None) -> str:
         """Send a conversation `[{role, content}]`; returns the reply text."""
         if not isinstance(messages, list) or not all(isinstance(m, dict) and "role" in m for m in messages):
@@ -55,7 +65,7 @@ class LLMApi(Namespace):
                            "roles are system, user, assistant and tool")
         return self.session.llm.call(self._request(messages, opts)).text
 
-    @api(blocking=True, example=("LLM", "Tell a story", "<fn>"))
+    @api(blocking=True, example=("LLM", "Tell a story", "<fn>"), options=LLM_OPTIONS)
     def stream(self, prompt: str, on_chunk: Any = None, opts: dict[str, Any] | None = None) -> str:
         """Stream a reply: `on_chunk(text)` for each chunk (else the chunks are printed). Returns the full text."""
         request = self._request([{"role": "user", "content": _text(prompt)}], opts)

@@ -33,6 +33,8 @@ class ApiFunction:
     # an optional fast path: (owner instance, miss) -> fast(*args), which returns the value when it
     # can answer alone, else `miss` (a sentinel chosen by the engine); bindings try it first
     fast: Callable[[Any, Any], Callable[..., Any]] | None = None
+    # the keys its `opts` map takes: name -> (TypeScript type, what it does); shown in docs, help and d.ts
+    options: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def qualname(self) -> str:
@@ -56,16 +58,18 @@ class ApiFunction:
 
 
 def api(*, aliases: tuple[str, ...] = (), blocking: bool = False, example: tuple | None = None,
-        property: bool = False, fast: Callable | None = None) -> Callable:
+        property: bool = False, fast: Callable | None = None,
+        options: dict[str, tuple[str, str]] | None = None) -> Callable:
     """Mark a method as part of the spell API.
 
     `fast`, for hot read paths, is `fast(owner, target, miss)` for a handle method (used where
     the target is fixed, as for `State.get` on the root view) and returns the fast-path callable.
+    `options` declares the keys of its `opts` parameter: name -> (TypeScript type, description).
     """
 
     def mark(func: Callable) -> Callable:
         func.__api__ = {"aliases": aliases, "blocking": blocking, "example": example, "is_property": property,
-                        "fast": fast}
+                        "fast": fast, "options": dict(options or {})}
         return func
 
     return mark
@@ -80,9 +84,12 @@ def _collect(cls: type, skip: int) -> dict[str, ApiFunction]:
         sig = inspect.signature(member)
         params = list(sig.parameters.values())[skip:]
         name = name.rstrip("_")  # `await_` is `await` to scripts
+        doc = inspect.getdoc(member) or ""
+        if meta["options"]:
+            doc += "\n\nOptions (`opts`):\n\n" + "\n".join(f"- `{key}`: {text}" for key, (_, text)
+                                                           in meta["options"].items())
         functions[name] = ApiFunction(
-            name=name, func=member, doc=inspect.getdoc(member) or "",
-            signature=sig.replace(parameters=params), owner=cls.api_name, **meta,
+            name=name, func=member, doc=doc, signature=sig.replace(parameters=params), owner=cls.api_name, **meta,
         )
     return functions
 
@@ -96,7 +103,7 @@ def _delegate(fn: ApiFunction, target: Callable[[Any], Any], owner: str) -> ApiF
 
     bound_fast = (lambda self, miss: fast(self, target(self), miss)) if fast is not None else None
     return ApiFunction(fn.name, call, fn.doc, fn.signature, fn.aliases, fn.blocking, fn.is_property,
-                       fn.example, owner, bound_fast)
+                       fn.example, owner, bound_fast, fn.options)
 
 
 class Namespace:

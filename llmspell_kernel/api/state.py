@@ -24,12 +24,13 @@ _FAST_STR = 64 * 1024  # longer strings are not fast-path values
 
 def _fast_get(methods: Any, view: StateView, miss: Any):
     """`State.get` of a top-level key holding a scalar: one dict lookup, no conversion, no copy."""
-    if view.store.shared:  # other processes write: every read must catch up first, on the full path
-        return lambda *args: miss
     head = view.store.head(view.scope)
+    catch_up = view.store.sync if view.store.shared else None  # other processes write: each read catches up first
 
     def get(key: Any = None, default: Any = None, *extra: Any) -> Any:
         if key.__class__ is str and not extra and key and "." not in key:
+            if catch_up is not None:
+                catch_up()  # brings `head` up to date
             value = head.get(key, default)
             kind = value.__class__
             if kind is int:
@@ -93,7 +94,8 @@ class StateViewMethods(HandleType):
 
     @api(example=("State", 1, 2))
     def diff(self, view: StateView, v1: int, v2: int) -> dict[str, list[str]]:
-        """`{added, removed, changed}` between two versions: each a sorted list of top-level keys."""
+        """`{added, removed, changed}` between two versions: each a sorted list of dotted leaf paths
+        (`user.name`); a map added or removed whole is one path."""
         return view.store.diff(v1, v2, scope=view.scope)
 
     @api(example=("State", 1))

@@ -79,6 +79,8 @@ def _params(fn: ApiFunction) -> str:
     out = []
     for p in fn.params():
         kind = "(...args: any[]) => any" if p.name in ("fn", "on_chunk") else ts_type(str(p.annotation))
+        if p.name == "opts" and fn.options:
+            kind = "{ " + " ".join(f"{key}?: {t};" for key, (t, _) in fn.options.items()) + " } | null"
         optional = "?" if p.default is not p.empty else ""
         name = p.name + "_" if p.name in _RESERVED else p.name
         out.append(f"{name}{optional}: {kind}")

@@ -21,6 +21,13 @@ class WidgetMethods(HandleType):
         return widget.summary()
 
     @api(example=("timeline",))
+    def stop(self, widget: SessionWidget) -> bool:
+        """Stop following the session: the pending changes are drawn, then the view keeps what it shows.
+        Returns true."""
+        widget.stop()
+        return True
+
+    @api(example=("timeline",))
     def close(self, widget: SessionWidget) -> bool:
         """Stop following the session and close the widget's views. Returns true."""
         widget.close()

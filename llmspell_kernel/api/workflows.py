@@ -14,8 +14,8 @@ class WorkflowApi(Namespace):
     """Build workflows. A step is an agent (handle or name), `{tool = name, args?}`, a function or a workflow.
 
     A step with options is `{step = <step>, name?, retry?, on_error?, timeout?}`: `retry` is a
-    count, `on_error` is "fail" (the default) or "skip" (the step's input becomes its output),
-    `timeout` is in ms.
+    count (a model call that failed after all its `llm_retries` is not retried again by the step),
+    `on_error` is "fail" (the default) or "skip" (the step's input becomes its output), `timeout` is in ms.
     """
 
     api_name = "Workflow"

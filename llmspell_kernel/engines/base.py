@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..errors import ApiError, InterruptedSpell, ScriptSyntaxError, SpellError, TimeLimitError
-from ..runtime.context import acting_as
+from ..runtime.context import acting_as, current_budget, within_budget
 from ..runtime.gate import EngineGate
+from ..runtime.sandbox import read_text
 
 LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # Python text that is not valid UTF-8
 FAST_MISS = object()  # what an API fast path (`ApiFunction.fast`) returns when the full call must answer
@@ -52,6 +53,46 @@ class _OlderObjectsFrozen:
 
 
 _older_objects_frozen = _OlderObjectsFrozen()
+
+
+class RunBudget:
+    """The limits of the outermost run of an engine in a context (a chunk, or a call into it from Python).
+
+    A callback into another engine (a tool, a handler, a step, a parallel branch on a pool thread that copied
+    the context) runs within its caller's deadline when that is sooner, and shares its stop button, so one stop
+    ends the callback and its caller both. Python work done for the run (a model call, perhaps on a pool
+    thread: runtime/context.py current_budget) checks it too, and it outlives the run: a call still going after
+    its chunk was stopped, by the time limit or an interrupt, stops at its next check.
+    """
+
+    def __init__(self, engine: ScriptEngine, timeout: float | None, enclosing: Any) -> None:
+        timeout = timeout if timeout is not None else engine.limits.timeout
+        deadline = time.monotonic() + timeout if timeout else None
+        if isinstance(enclosing, RunBudget) and enclosing.deadline is not None \
+                and (deadline is None or enclosing.deadline < deadline):
+            deadline, timeout = enclosing.deadline, enclosing.timeout
+        self.engine, self.deadline, self.timeout = engine, deadline, timeout
+        self.interrupted = enclosing.interrupted if isinstance(enclosing, RunBudget) else threading.Event()
+        self._ended = False
+        self._stopped: type[SpellError] | None = None  # why the run was stopped, once it has ended
+
+    def end(self, stopped: type[SpellError] | None) -> None:
+        self._stopped, self._ended = stopped, True
+
+    def budget_error(self) -> SpellError | None:
+        """The error that should stop the work now, or None."""
+        if not self._ended:
+            return self.engine.budget_error()
+        if self._stopped is None and self.deadline is not None and time.monotonic() > self.deadline:
+            self._stopped = TimeLimitError
+        if self._stopped is TimeLimitError:
+            return TimeLimitError(f"the chunk ran longer than its time limit of {self.timeout:g} s",
+                                  engine=self.engine.name)
+        return None if self._stopped is None else InterruptedSpell("interrupted", engine=self.engine.name)
+
+    def seconds_left(self) -> float | None:
+        """Seconds until the run's time limit; None when it has none."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
 
 
 class ScriptFunction:
@@ -100,6 +141,8 @@ class ScriptEngine(ABC):
         self.metrics = EngineMetrics()
         self._deadline: float | None = None
         self._stop: type[SpellError] | None = None  # set to stop the running chunk
+        self._run: RunBudget | None = None  # the running run's budget, as Python work done for it sees it
+        self._interrupted: threading.Event | None = None  # the run's stop button, shared with the engines it calls
         self._timeout: float | None = None
         self._depth = 0
         self._stop_lock = threading.Lock()
@@ -177,7 +220,7 @@ class ScriptEngine(ABC):
 
     def execute_file(self, path: str | Path, timeout: float | None = None) -> Any:
         path = Path(path)
-        return self.execute(path.read_text(encoding="utf-8"), chunk=str(path), timeout=timeout, path=path)
+        return self.execute(read_text(path), chunk=str(path), timeout=timeout, path=path)
 
     def call_function(self, ref: Any, args: tuple) -> Any:
         """Call one of this engine's functions from Python or another engine."""
@@ -188,13 +231,14 @@ class ScriptEngine(ABC):
     def _budgeted(self, fn: Callable[..., Any], args: tuple, timeout: float | None, chunk: bool) -> Any:
         outer = self._depth == 0
         if outer:
-            self._timeout = timeout if timeout is not None else self.limits.timeout
-            self._deadline = time.monotonic() + self._timeout if self._timeout else None
-            self._stop = None
+            self._run = self._begin_run(timeout)
+        run = self._run
         self._depth += 1
         began = time.perf_counter()
         try:
-            with _older_objects_frozen:
+            if not chunk:  # a callback's caller may be a Python loop (a workflow, an update's retries),
+                self._check_budget()  # where no script check runs, and a short callback may make none
+            with _older_objects_frozen, within_budget(run):
                 return fn(*args)
         except SpellError:
             self.metrics.errors += 1
@@ -207,25 +251,46 @@ class ScriptEngine(ABC):
                 self.metrics.last_seconds = spent
             if outer:
                 self.metrics.busy_seconds += spent
-                self._deadline = None
-                self._stop = None
+                run.end(self._stop)
+                self._deadline, self._stop, self._interrupted, self._run = None, None, None, None
+
+    def _begin_run(self, timeout: float | None) -> RunBudget:
+        """Set this engine's limits for an outermost run; inside another engine's run, its deadline (when
+        sooner) and its stop button hold too, so a callback can neither outlive its caller nor ignore a stop."""
+        run = RunBudget(self, timeout, current_budget())
+        self._timeout, self._deadline, self._interrupted, self._stop = run.timeout, run.deadline, run.interrupted, None
+        return run
 
     def interrupt(self) -> None:
         """Stop the running chunk at its next budget check (from any thread)."""
         if self._depth:
-            self._stop = InterruptedSpell
+            self.note_interrupt()
 
     def budget_error(self) -> SpellError | None:
         """The error that should stop the running script now, or None (called by engine hooks)."""
-        if self._stop is None and self._deadline is not None and time.monotonic() > self._deadline:
-            self._stop = TimeLimitError
+        if self._stop is None:
+            if self._interrupted is not None and self._interrupted.is_set():  # by an engine this run called
+                self._stop = InterruptedSpell
+            elif self._deadline is not None and time.monotonic() > self._deadline:
+                self._stop = TimeLimitError
         if self._stop is None:
             return None
         if self._stop is TimeLimitError:
             return TimeLimitError(f"the chunk ran longer than its time limit of {self._timeout:g} s", engine=self.name)
         return InterruptedSpell("interrupted", engine=self.name)
 
+    def _check_budget(self) -> None:
+        """Raise the error that should stop the running script now, if any."""
+        try:
+            error = self.budget_error()
+        except KeyboardInterrupt:
+            error = self.note_interrupt()
+        if error is not None:
+            raise error
+
     def note_interrupt(self) -> SpellError:
-        """A KeyboardInterrupt reached the engine: stop the whole chunk, not just one pcall."""
+        """A KeyboardInterrupt reached the engine: stop the whole run, not just one pcall or one callback."""
         self._stop = InterruptedSpell
+        if self._interrupted is not None:
+            self._interrupted.set()
         return InterruptedSpell("interrupted", engine=self.name)

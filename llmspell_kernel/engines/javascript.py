@@ -50,9 +50,12 @@ from ..errors import (
     ScriptRuntimeError,
     ScriptSyntaxError,
     SpellError,
+    unexpected,
 )
 from ..runtime.gate import wait_futures
+from ..runtime.sandbox import read_text
 from .base import FAST_MISS, LONE_SURROGATE, ScriptEngine
+from .compile_guard import compiling
 from .javascript_binding import table
 from .javascript_bridge import MAX_SAFE, JsBridge
 from .javascript_modules import MODULE_EXTENSIONS, es_to_commonjs, wrap_module
@@ -274,9 +277,11 @@ class JavaScriptEngine(ScriptEngine):
                 path = self._resolve_module(spec, sandbox.resolve(base) if base not in ("", ".") else sandbox.root)
                 return self.bridge.ok([sandbox.display(path), sandbox.display(path.parent)])
             path = sandbox.resolve(spec)
-            source = path.read_text(encoding="utf-8")
+            source = read_text(path, spec)
+            with compiling(self):
+                wrapped = wrap_module(source)
             try:
-                self._compile_source(wrap_module(source), spec, source, header=1)
+                self._compile_source(wrapped, spec, source, header=1)
             except self._quickjs.JSException as exc:
                 raise self._error_from_text(str(exc)) from None
             return self.bridge.ok(None)
@@ -304,7 +309,7 @@ class JavaScriptEngine(ScriptEngine):
             usage = api_fn.usage_error(tuple(args))
             if usage is not None:
                 return usage
-        return InternalError(f"{type(exc).__name__}: {exc}", engine=self.name)
+        return unexpected(exc, engine=self.name)
 
     def track(self, future: Future) -> int:
         """A request id for a Python future whose value a JS Promise waits for."""
@@ -396,7 +401,8 @@ class JavaScriptEngine(ScriptEngine):
                     pass
             self._ops["setBase"](base)
             try:
-                body = as_async_body(es_to_commonjs(code), "__ls_cell")
+                with compiling(self):
+                    body = as_async_body(es_to_commonjs(code), "__ls_cell")
             except SourceError as exc:
                 raise ScriptSyntaxError(str(exc), engine=self.name, chunk=chunk) from None
             slot = self._compile_source(body, chunk, code, header=1)
@@ -493,14 +499,6 @@ class JavaScriptEngine(ScriptEngine):
         run = self.ctx.execute_pending_job
         while run():
             pass
-
-    def _check_budget(self) -> None:
-        try:
-            error = self.budget_error()
-        except KeyboardInterrupt:
-            error = self.note_interrupt()
-        if error is not None:
-            raise error
 
     def _start_calls(self) -> None:
         """Start the blocking calls JS made since it last waited.

@@ -25,6 +25,7 @@ from typing import Any
 
 from ..errors import ConversionError, SpellError
 from .base import LONE_SURROGATE, ScriptFunction
+from .crossing import check_json
 
 _MARK = "\\u0000"  # how JSON text spells the NUL that starts a marker key
 _LONG_DIGITS = re.compile(r"\d{16}")  # an integer this long may be past Number.MAX_SAFE_INTEGER
@@ -153,6 +154,7 @@ class JsBridge:
 
     # JSON from JS -> Python -------------------------------------------------------------------
     def decode(self, text: str) -> Any:
+        check_json(self.engine, text)
         # a JS number past 2**53 is a double: it stays a float, so that it can cross back (encode refuses such ints)
         parse_int = _js_integer if _LONG_DIGITS.search(text) else None
         if _MARK not in text:

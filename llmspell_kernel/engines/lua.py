@@ -15,16 +15,17 @@ from ..errors import (
     ApiError,
     ConversionError,
     Frame,
-    InternalError,
-    InterruptedSpell,
     MemoryLimitError,
     SandboxError,
     ScriptRuntimeError,
     ScriptSyntaxError,
     SpellError,
+    unexpected,
 )
 from ..runtime.render import describe
+from ..runtime.sandbox import read_text
 from .base import LONE_SURROGATE, ScriptEngine, ScriptFunction
+from .crossing import CrossingMeter
 from .lua_source import function_candidates
 from .output import OutputLimiter
 
@@ -32,6 +33,7 @@ PRELUDE = files(__package__).joinpath("lua_prelude.lua").read_text(encoding="utf
 MAX_DEPTH = 100
 MAX_CHUNK_TEXTS = 1000  # cells and files whose text is kept, to store the functions they define
 _PLAIN = (str, int, float, bool, type(None), bytes)
+_SIZED = (str, bytes)
 _INT64 = (-(2**63), 2**63 - 1)
 _ROOM_CHECK = 64 * 1024  # a string or bytes this long is checked against the memory limit before it crosses
 _HEADROOM = 1024 * 1024  # what Lua keeps free below its limit when a value crosses in (at least)
@@ -196,7 +198,7 @@ class LuaEngine(ScriptEngine):
         for candidate in (f"{rel}.lua", f"{rel}/init.lua"):
             path = sandbox.resolve(candidate, relative_to=base)
             if path.is_file():
-                return [sandbox.display(path), path.read_text(encoding="utf-8")]
+                return [sandbox.display(path), read_text(path, sandbox.display(path)).removeprefix("\ufeff")]
         raise ApiError(f"module {name!r} not found: no {rel}.lua or {rel}/init.lua in {sandbox.display(base)}/")
 
     # running ------------------------------------------------------------------------
@@ -210,6 +212,7 @@ class LuaEngine(ScriptEngine):
 
     def _load(self, code: str, name: str) -> Any:
         """Compile a chunk; a cell whose last line is an expression returns its value, as in the REPL."""
+        code = code.removeprefix("\ufeff")  # a UTF-8 BOM, as the lua command (and our JS and Tengo) skip it
         if code.startswith("#"):  # a shebang line, as the lua command skips it; line numbers stay
             code = "--" + code
         lines = code.rstrip().split("\n")
@@ -252,7 +255,7 @@ class LuaEngine(ScriptEngine):
                            "a stored function (a tool, a checkpointed step) may use only its arguments and globals")
         texts = [text for name, text in reversed(self._chunk_texts) if name == chunk]
         if not texts and chunk.startswith("@"):  # a spell file or a module: read it again
-            texts = [self.session.sandbox.resolve(chunk[1:]).read_text(encoding="utf-8")]
+            texts = [read_text(self.session.sandbox.resolve(chunk[1:]))]
         for text in texts:
             for candidate in function_candidates(text, first, last):
                 # on the original's lines: a dump, even a stripped one, keeps the lines a function spans
@@ -291,8 +294,8 @@ class LuaEngine(ScriptEngine):
                                    engine=self.name) from None
         except self._lupa.LuaError as exc:
             raise self._error_from(str(exc), code, ScriptRuntimeError) from None
-        except KeyboardInterrupt:
-            raise InterruptedSpell("interrupted", engine=self.name) from None
+        except KeyboardInterrupt:  # the whole run stops, not only this call
+            raise self.note_interrupt() from None
         except SpellError as exc:
             raise exc.located(engine=self.name) from None
         except UnicodeDecodeError:  # lupa decodes every string that crosses as UTF-8
@@ -302,7 +305,7 @@ class LuaEngine(ScriptEngine):
             raise ConversionError("a string with a lone surrogate is not valid UTF-8 and cannot cross into Lua",
                                   engine=self.name) from None
         except Exception as exc:  # a bug of ours surfaced through Lua
-            raise InternalError(f"{type(exc).__name__}: {exc}", engine=self.name) from exc
+            raise unexpected(exc, engine=self.name) from exc
         values = [self.from_native(v) for v in result[1:]] if isinstance(result, tuple) else []
         if not values:
             return None
@@ -410,8 +413,10 @@ class LuaEngine(ScriptEngine):
         if error is not None:
             raise error
         limit = self.lua.get_max_memory()
+        if not limit:  # None: no memory limit
+            return
         headroom = max(_HEADROOM, limit // 16)
-        if not limit or self.lua.get_memory_used() + need + headroom <= limit:
+        if self.lua.get_memory_used() + need + headroom <= limit:
             return
         gc.collect()  # Python objects that still hold Lua tables (a failed conversion's frames); the objects
         # older than the chunk are frozen (base._OlderObjectsFrozen), so this walks only what the chunk made
@@ -423,24 +428,30 @@ class LuaEngine(ScriptEngine):
             raise MemoryLimitError(f"the Lua engine reached its memory limit ({limit // (1024 * 1024)} MB): a value "
                                    f"of about {need:,} bytes cannot cross into Lua", engine=self.name)
 
-    def from_native(self, value: Any, depth: int = 0) -> Any:
+    def from_native(self, value: Any) -> Any:
+        return self._from_lua(value, None, 0)
+
+    def _from_lua(self, value: Any, meter: CrossingMeter | None, depth: int) -> Any:
         if type(value) in _PLAIN:
             return value
         kind = self._lupa.lua_type(value)
         if kind == "table":
             obj = self._handle_of[value]
-            return obj if obj is not None else self._table(value, depth)
+            return obj if obj is not None else self._table(value, meter or CrossingMeter(self), depth)
         if kind == "function":
             return ScriptFunction(self, value)
         if kind is None and (self.session.api.handle_type(value) is not None or callable(value)):
             return value  # a handle or callable that went through Lua unchanged
         raise ConversionError(f"a Lua {kind or type(value).__name__} cannot cross to Python")
 
-    def _table(self, table: Any, depth: int) -> Any:
+    def _table(self, table: Any, meter: CrossingMeter, depth: int) -> Any:
         if depth >= MAX_DEPTH:
             raise ConversionError(f"a Lua table nested more than {MAX_DEPTH} levels deep (a cycle?) cannot cross")
+        items = []
         try:
-            items = list(table.items())
+            for key, value in table.items():  # one by one: each string is charged as lupa decodes it
+                meter.item((len(key) if type(key) is str else 0) + (len(value) if type(value) in _SIZED else 0))
+                items.append((key, value))
         except UnicodeDecodeError:  # lupa decodes every string that crosses as UTF-8
             raise ConversionError("a Lua string that is not valid UTF-8 cannot cross to Python; "
                                   "send binary data as base64 or hex text", engine=self.name) from None
@@ -451,10 +462,10 @@ class LuaEngine(ScriptEngine):
             if sorted(keys) != list(range(1, len(keys) + 1)):
                 raise ConversionError("a Lua table with integer keys that are not 1..n (a list with holes) "
                                       "cannot cross; use a list without nil gaps, or string keys")
-            return [self.from_native(v, depth + 1) for _, v in sorted(items, key=lambda kv: kv[0])]
+            return [self._from_lua(v, meter, depth + 1) for _, v in sorted(items, key=lambda kv: kv[0])]
         if all(type(k) is str for k in keys):
             # Lua's table order changes from run to run; sorted keys make results reproducible
-            return {k: self.from_native(v, depth + 1) for k, v in sorted(items, key=lambda kv: kv[0])}
+            return {k: self._from_lua(v, meter, depth + 1) for k, v in sorted(items, key=lambda kv: kv[0])}
         raise ConversionError("a Lua table that is both a list and a map (or has non-string keys) cannot cross: "
                               "make it a list, or a map with string keys")
 

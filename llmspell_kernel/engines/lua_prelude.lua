@@ -4,7 +4,7 @@ local py = ...  -- Python helpers: check, write, module_source, refuse, same, de
 local G = _G
 local FAIL = {}  -- a Python wrapper returns FAIL, message when the call failed
 
-local sethook, getinfo, traceback = debug.sethook, debug.getinfo, debug.traceback
+local sethook, gethook, getinfo, traceback = debug.sethook, debug.gethook, debug.getinfo, debug.traceback
 local getupvalue, dump = debug.getupvalue, string.dump
 local load_, type_, error_, select_, gc = load, type, error, select, collectgarbage
 local rawequal_, rawset_, setmetatable_, tostring_ = rawequal, rawset, setmetatable, tostring
@@ -31,12 +31,17 @@ local function check(v, ...)
 end
 
 -- the time budget and interrupts: a count hook in every coroutine ------------
+-- The hook stays on through errors, tracebacks and `<close>` handlers: nothing but `run` (which puts
+-- back what it found) changes a thread's hook, so a callback that fails cannot unhook its caller.
+-- The message handler and `run`'s bookkeeping are not stopped (`unstoppable`): they are short, and
+-- must finish for the stop to be reported; the next script instruction fails instead.
+local unstoppable = {}
 local hook
 hook = function()
   local v, message = py.check()
   if rawequal_(v, FAIL) then
     sethook(hook, "", 1)  -- from now on every instruction fails, so pcall cannot swallow the stop
-    error_(message, 2)
+    if not unstoppable[getinfo(2, "f").func] then error_(message, 2) end
   end
 end
 
@@ -59,6 +64,7 @@ local os_safe = {time = os.time, clock = os.clock, date = os.date, difftime = os
 G.os = setmetatable_(os_safe, {
   __index = function(_, key) check(py.refuse("os." .. tostring_(key))) end,
   __newindex = function(_, key) check(py.refuse("os." .. tostring_(key))) end,
+  __metatable = "os",
 })
 G.io, G.debug, G.package, G.python = nil, nil, nil, nil
 G.load, G.loadstring, G.dofile, G.loadfile = nil, nil, nil, nil
@@ -72,7 +78,9 @@ G.collectgarbage = function(opt, ...)
 end
 
 -- Lua runs a finalizer with hooks off, beyond the time limit and the stop button: no __gc for scripts
--- (a __gc added to a metatable after setmetatable is never called). The string metatable stays ours.
+-- (a __gc added to a metatable after setmetatable is never called). Every metatable a script can meet
+-- that is not its own is protected by `__metatable` (os, strings, handles, Python objects), so no
+-- script adds a metamethod to it, __gc or any other.
 local rawget_ = rawget
 G.setmetatable = function(t, mt)
   if type_(mt) == "table" and rawget_(mt, "__gc") ~= nil then
@@ -81,6 +89,7 @@ G.setmetatable = function(t, mt)
   return setmetatable_(t, mt)
 end
 getmetatable("").__metatable = "string"
+getmetatable(py.check).__metatable = "python object"  -- lupa's one metatable for every Python object
 
 G.print = function(...)
   local n = select_("#", ...)
@@ -170,10 +179,15 @@ end
 
 local function bind_global(name, value) G[name] = value end
 
--- an empty list from Python stays a list when it comes back (an empty `{}` is a map)
-local LIST = {__name = "list"}
-local function empty_list() return setmetatable_({}, LIST) end
-local function is_list(t) return getmetatable(t) == LIST end
+-- an empty list from Python stays a list when it comes back (an empty `{}` is a map). Marked in a weak
+-- set, not by a shared metatable, which a script could reach and change; it may give the list its own.
+local lists = setmetatable_({}, {__mode = "k"})
+local function empty_list()
+  local t = {}
+  lists[t] = true
+  return t
+end
+local function is_list(t) return lists[t] == true end
 
 -- running a chunk ---------------------------------------------------------------------
 local function compile(source, chunkname)
@@ -186,14 +200,25 @@ end
 
 -- run a function with the script's own traceback: true, results... or false, message
 local function on_error(e)
-  sethook()  -- a stopped script's hook would fail this handler too
   if type_(e) == "string" then return traceback(e, 2) end
   return e  -- a Python exception object passes through unchanged
 end
 
-local function run(fn, ...)
-  return xpcall(fn, on_error, ...)
+-- Every way out of a run (return, error, a stop) leaves the thread's hook on: a callback cannot
+-- unhook the chunk that called it. An unchanged hook is left alone (setting it again would restart
+-- its count, and a loop of short callbacks would never reach a check), and so is a stopping one (the
+-- stop holds for the whole run); one that a nested `start` replaced is put back.
+local function restored(h, mask, count, ...)
+  local _, _, now = gethook()
+  if now ~= count and now ~= 1 then sethook(h, mask, count) end
+  return ...
 end
+
+local function run(fn, ...)
+  local h, mask, count = gethook()
+  return restored(h, mask, count, xpcall(fn, on_error, ...))
+end
+unstoppable[on_error], unstoppable[restored], unstoppable[run] = true, true, true
 
 -- storing a function: where it was defined, what it captures, and its bytecode to compare -----
 local function function_info(f)

@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from ..api.spec import ApiFunction, HandleType
 from ..errors import ApiError, ConversionError, Frame, InterruptedSpell, LimitError, ScriptRuntimeError, SpellError
 from .base import ScriptFunction
+from .crossing import CrossingMeter
 from .tengo import TengoErrorValue, TengoRuntime
 from .tengo.runtime import _TENGO_CODE_FILES, _positions
 from .tengo.values import (
@@ -41,6 +42,7 @@ from .tengo.values import (
 MAX_DEPTH = 100
 _INT64 = (-(2**63), 2**63 - 1)
 _PLAIN = (str, float, bool, type(None), bytes)
+_SIZED = (str, bytes)
 _TENGO_ONLY = (Opaque, TError, Char, Time, ImmArray, ImmMap)
 _MAX_KNOWN_ERRORS = 256
 
@@ -245,24 +247,23 @@ class TengoBridge:
         raise ConversionError(f"a Python {kind.__name__} cannot cross into Tengo")
 
     # Tengo -> Python -------------------------------------------------------------------------
-    def from_tengo(self, value: Any, depth: int = 0) -> Any:
+    def from_tengo(self, value: Any, meter: CrossingMeter | None = None, depth: int = 0) -> Any:
         kind = type(value)
         if kind is str:
             return value if value.isascii() else _utf8(value)
         if kind is int or kind in _PLAIN:
             return value
-        if kind is list or kind is ImmArray:
+        if kind is list or kind is ImmArray or kind is dict or kind is ImmMap:
             if depth >= MAX_DEPTH:
                 raise _too_deep()
-            return [self.from_tengo(v, depth + 1) for v in value]
-        if kind is dict or kind is ImmMap:
-            if depth >= MAX_DEPTH:
-                raise _too_deep()
-            return {k if k.isascii() else _utf8(k): self.from_tengo(v, depth + 1) for k, v in value.items()}
+            meter = meter or CrossingMeter(self.engine)
+            if kind is list or kind is ImmArray:
+                return [self._item(v, meter, depth) for v in value]
+            return {k if k.isascii() else _utf8(k): self._item(v, meter, depth, len(k)) for k, v in value.items()}
         if kind is Char:
             return char_str(value.v)
         if kind is TError:
-            return ErrorValue(self.from_tengo(value.value, depth + 1), self.known_error(value))
+            return ErrorValue(self.from_tengo(value.value, meter, depth + 1), self.known_error(value))
         if kind is Opaque:
             obj = value.obj
             return obj._h_obj if isinstance(obj, TengoHandle) else obj
@@ -274,6 +275,11 @@ class TengoBridge:
                 return host
             return ScriptFunction(self.engine, value, USER_FUNC_NAMES.get(value) if kind is FunctionType else None)
         raise ConversionError(f"a Tengo {type_name(value)} cannot cross to Python")
+
+    def _item(self, value: Any, meter: CrossingMeter, depth: int, key_size: int = 0) -> Any:
+        """An item of a list or map, charged to the conversion's meter (a string by its length)."""
+        meter.item(key_size + (len(value) if type(value) in _SIZED else 0))
+        return self.from_tengo(value, meter, depth + 1)
 
     def call_args(self, fn: Any, args: tuple) -> list:
         """Arguments for a Tengo function called from outside, fitted to its parameters.

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ..api import ALIASES, HANDLES, NAMESPACES, alias_functions
-from ..errors import ApiError, InternalError, MemoryLimitError, SandboxError, SpellError
+from ..errors import ApiError, MemoryLimitError, SandboxError, SpellError, unexpected
 from .base import FAST_MISS, ScriptEngine
+from .compile_guard import compiling
 from .output import OutputLimiter
 from .tengo import TengoError, TengoRuntime
 from .tengo.errors import TengoSyntaxError
@@ -188,12 +189,20 @@ class TengoEngine(ScriptEngine):
             code = "//" + code[2:]
         filename = self._filename(chunk, path)
         shown = self._display(filename)
-        value = self._guarded(self.runtime.run, (code, filename), {"repl": True, "convert": False}, shown)
-        return self._result(value, shown)
+        return self._result(self._run_source(code, filename, shown), shown)
 
     def _compile_function(self, source: str) -> Any:
-        return self._result(self._guarded(self.runtime.run, (source, "stored function"),
-                                          {"repl": True, "convert": False}, "stored function"), "stored function")
+        return self._result(self._run_source(source, "stored function", "stored function"), "stored function")
+
+    def _run_source(self, code: str, filename: str, shown: str | None) -> Any:
+        """Compile, under the time limit and the stop button (`compile_guard`), then run: `run` finds the
+        compiled chunk in the runtime's cache."""
+        self._guarded(self._compile, (code, filename), {}, shown)
+        return self._guarded(self.runtime.run, (code, filename), {"repl": True, "convert": False}, shown)
+
+    def _compile(self, code: str, filename: str) -> None:
+        with compiling(self):
+            self.runtime.compile(code, filename, True)
 
     def function_source(self, ref: Any) -> str:
         found = function_source(ref)
@@ -236,7 +245,7 @@ class TengoEngine(ScriptEngine):
         except MemoryError:
             raise self._memory_error().located(chunk=chunk) from None
         except Exception as exc:  # a bug of ours surfaced through Tengo
-            raise InternalError(f"{type(exc).__name__}: {exc}", engine=self.name, chunk=chunk) from exc
+            raise unexpected(exc, engine=self.name, chunk=chunk) from exc
 
     def _relocated(self, exc: TengoError) -> TengoError:
         """Files are compiled under their real path: show them relative to the sandbox root."""

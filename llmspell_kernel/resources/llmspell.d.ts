@@ -28,7 +28,7 @@ interface Future<T = any> extends Promise<T> {
 /** An agent handle: run it, stream it, chat with it. */
 interface AgentHandle {
   /** Run the agent on `input` and return its answer. */
-  run(input: any, opts?: Record<string, any> | null): Promise<any>;
+  run(input: any, opts?: { model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; } | null): Promise<any>;
   /** Run the agent, calling `on_chunk(text)` for each chunk (else printing it). Returns the full text. */
   stream(input: any, on_chunk?: (...args: any[]) => any): Promise<string>;
   /** Start a run and return a future (a Promise in JavaScript) of its answer. */
@@ -91,7 +91,7 @@ interface StateScope {
   history(key?: string | null): Promise<(Record<string, any>)[]>;
   /** An immutable State value: the store as it was at `version`. */
   at(version: number): Promise<StateValue>;
-  /** `{added, removed, changed}` between two versions: each a sorted list of top-level keys. */
+  /** `{added, removed, changed}` between two versions: each a sorted list of dotted leaf paths */
   diff(v1: number, v2: number): Promise<Record<string, string[]>>;
   /** Restore the store as it was at `version`. The restore is itself a new version. */
   rollback(version: number): Promise<number>;
@@ -127,6 +127,8 @@ interface StateValue {
 interface Widget {
   /** What the widget shows now: for a timeline its filter and row, span, error and token counts; */
   summary(): Promise<Record<string, any>>;
+  /** Stop following the session: the pending changes are drawn, then the view keeps what it shows. */
+  stop(): Promise<boolean>;
   /** Stop following the session and close the widget's views. Returns true. */
   close(): Promise<boolean>;
 }
@@ -134,9 +136,9 @@ interface Widget {
 /** Create and find agents: a model, a system prompt, tools and a conversation. */
 declare const Agent: {
   /** Create an agent and register it in the session. */
-  create(opts?: Record<string, any> | null): Promise<AgentHandle>;
+  create(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; } | null): Promise<AgentHandle>;
   /** Create an agent and register it in the session. */
-  "new"(opts?: Record<string, any> | null): Promise<AgentHandle>;
+  "new"(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; } | null): Promise<AgentHandle>;
   /** The agent registered under `name`. */
   get(name: string): Promise<AgentHandle>;
   /** The names of the session's agents, sorted. */
@@ -144,7 +146,7 @@ declare const Agent: {
   /** Remove an agent from the session. Returns whether it existed. */
   remove(name: string): Promise<boolean>;
   /** The same as `Agent.create`, but the handle comes at once. */
-  new (opts?: Record<string, any> | null): AgentHandle;
+  new (opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; } | null): AgentHandle;
 };
 
 /** Tools: named functions with a JSON schema for their arguments, callable by agents. */
@@ -177,7 +179,7 @@ declare const State: {
   history(key?: string | null): Promise<(Record<string, any>)[]>;
   /** An immutable State value: the store as it was at `version`. */
   at(version: number): Promise<StateValue>;
-  /** `{added, removed, changed}` between two versions: each a sorted list of top-level keys. */
+  /** `{added, removed, changed}` between two versions: each a sorted list of dotted leaf paths */
   diff(v1: number, v2: number): Promise<Record<string, string[]>>;
   /** Restore the store as it was at `version`. The restore is itself a new version. */
   rollback(version: number): Promise<number>;
@@ -241,12 +243,12 @@ declare const Workflow: {
 
 /** Call a model directly, without an agent. */
 declare const LLM: {
-  /** Send one prompt; returns the reply text. `opts`: model, temperature, max_tokens, response_format. */
-  complete(prompt: string, opts?: Record<string, any> | null): Promise<string>;
+  /** Send one prompt; returns the reply text. */
+  complete(prompt: string, opts?: { model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; api_base?: string; api_key?: string; timeout?: number; responses?: any[]; } | null): Promise<string>;
   /** Send a conversation `[{role, content}]`; returns the reply text. */
-  chat(messages: (Record<string, any>)[], opts?: Record<string, any> | null): Promise<string>;
+  chat(messages: (Record<string, any>)[], opts?: { model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; api_base?: string; api_key?: string; timeout?: number; responses?: any[]; } | null): Promise<string>;
   /** Stream a reply: `on_chunk(text)` for each chunk (else the chunks are printed). Returns the full text. */
-  stream(prompt: string, on_chunk?: (...args: any[]) => any, opts?: Record<string, any> | null): Promise<string>;
+  stream(prompt: string, on_chunk?: (...args: any[]) => any, opts?: { model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; api_base?: string; api_key?: string; timeout?: number; responses?: any[]; } | null): Promise<string>;
 };
 
 /** Templates for prompts. */
@@ -329,9 +331,9 @@ declare function display(value: any): Promise<null>;
 /** Lower-case alias of `Agent`, for go-llmspell spells. */
 declare const agent: {
   /** Create an agent and register it in the session. */
-  create(opts?: Record<string, any> | null): Promise<AgentHandle>;
+  create(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; } | null): Promise<AgentHandle>;
   /** Create an agent and register it in the session. */
-  "new"(opts?: Record<string, any> | null): Promise<AgentHandle>;
+  "new"(opts?: { name?: string; model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; max_iterations?: number; timeout?: number; system_prompt?: string; tools?: any[]; responses?: any[]; api_base?: string; api_key?: string; } | null): Promise<AgentHandle>;
   /** The agent registered under `name`. */
   get(name: string): Promise<AgentHandle>;
   /** The names of the session's agents, sorted. */
@@ -370,7 +372,7 @@ declare const state: {
   history(key?: string | null): Promise<(Record<string, any>)[]>;
   /** An immutable State value: the store as it was at `version`. */
   at(version: number): Promise<StateValue>;
-  /** `{added, removed, changed}` between two versions: each a sorted list of top-level keys. */
+  /** `{added, removed, changed}` between two versions: each a sorted list of dotted leaf paths */
   diff(v1: number, v2: number): Promise<Record<string, string[]>>;
   /** Restore the store as it was at `version`. The restore is itself a new version. */
   rollback(version: number): Promise<number>;
@@ -390,10 +392,10 @@ declare const state: {
 
 /** Lower-case alias of `LLM`, for go-llmspell spells. */
 declare const llm: {
-  /** Send one prompt; returns the reply text. `opts`: model, temperature, max_tokens, response_format. */
-  complete(prompt: string, opts?: Record<string, any> | null): Promise<string>;
+  /** Send one prompt; returns the reply text. */
+  complete(prompt: string, opts?: { model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; api_base?: string; api_key?: string; timeout?: number; responses?: any[]; } | null): Promise<string>;
   /** Send a conversation `[{role, content}]`; returns the reply text. */
-  chat(messages: (Record<string, any>)[], opts?: Record<string, any> | null): Promise<string>;
+  chat(messages: (Record<string, any>)[], opts?: { model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; api_base?: string; api_key?: string; timeout?: number; responses?: any[]; } | null): Promise<string>;
   /** Stream a reply: `on_chunk(text)` for each chunk (else the chunks are printed). Returns the full text. */
-  stream(prompt: string, on_chunk?: (...args: any[]) => any, opts?: Record<string, any> | null): Promise<string>;
+  stream(prompt: string, on_chunk?: (...args: any[]) => any, opts?: { model?: string; system?: string; temperature?: number; max_tokens?: number; response_format?: "text" | "json" | Record<string, any>; api_base?: string; api_key?: string; timeout?: number; responses?: any[]; } | null): Promise<string>;
 };

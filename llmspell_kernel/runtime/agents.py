@@ -162,9 +162,12 @@ class Agent:
         bad_arguments_sent = False
         schema_retry_sent = False
         iterations = settings["max_iterations"]
-        for _ in range(max(1, iterations)):
+        for round_ in range(max(1, iterations)):
             response = self._call(messages, on_chunk, settings)
             if not response.tool_calls:
+                if round_ == 0 and self.tools:  # a model that cannot call tools (or chose not to): visibly
+                    self.bus.emit("agent.tools_unused", {"agent": self.name, "model": response.model,
+                                                         "tools": list(self.tools)}, source=f"agent:{self.name}")
                 try:
                     return self._decode(response.text, settings["response_format"])
                 except ApiError as problem:

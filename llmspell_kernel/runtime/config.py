@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field, fields
+from math import inf
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +24,9 @@ def _truthy(value: str) -> bool:
 @dataclass
 class Config:
     model: str | None = None  # the session's default model (a litellm model string)
+    api_base: str | None = None  # the server of the default model's provider (a local OpenAI-compatible one)
+    api_key_env: str | None = None  # the environment variable whose value is sent to `api_base` as the key
+    endpoints: dict[str, Any] = field(default_factory=dict)  # {model or provider: {api_base, api_key_env}}
     offline: bool = False  # every model goes to the mock provider
     root: str | None = None  # the sandbox root; default: the working directory
     allowed_hosts: list[str] = field(default_factory=list)
@@ -30,7 +34,8 @@ class Config:
     timeout: float | None = None  # seconds per chunk
     max_memory_mb: int = 512
     llm_timeout: float = 120.0  # seconds per model call
-    llm_retries: int = 3
+    llm_retries: int = 3  # attempts per model call, in all (not retries on top of a first try)
+    llm_max_tokens: int | None = None  # the default max_tokens of a call (None: the provider's own)
     llm_breaker_failures: int = 5  # consecutive failed calls that open a provider's circuit (0: never)
     llm_breaker_cooldown: float = 30.0  # seconds an open circuit fails fast
     event_capacity: int = 10_000
@@ -44,7 +49,7 @@ class Config:
         "model": "LLMSPELL_MODEL", "offline": "LLMSPELL_OFFLINE", "root": "LLMSPELL_ROOT",
         "allowed_hosts": "LLMSPELL_ALLOWED_HOSTS", "timeout": "LLMSPELL_TIMEOUT",
         "max_memory_mb": "LLMSPELL_MAX_MEMORY_MB", "session": "LLMSPELL_SESSION", "store": "LLMSPELL_STORE",
-        "debug": "LLMSPELL_DEBUG",
+        "debug": "LLMSPELL_DEBUG", "api_base": "LLMSPELL_API_BASE", "api_key_env": "LLMSPELL_API_KEY_ENV",
     }
 
     @classmethod
@@ -61,11 +66,16 @@ class Config:
             if name not in known:
                 raise ApiError(f"unknown config setting {name!r}; known: {', '.join(sorted(known))}")
             try:
-                setattr(self, name, self._coerce(name, value))
+                value = self._coerce(name, value)
             except ValueError:  # LLMSPELL_TIMEOUT=soon, `%spell config max_memory_mb=x`
                 raise ApiError(f"config setting {name!r} takes a number, not {value!r}") from None
+            if name in _SECONDS and value is not None and not (isinstance(value, (int, float)) and 0 <= value < inf):
+                raise ApiError(f"config setting {name!r} takes a number of seconds >= 0, not {value!r}")  # NaN too
+            setattr(self, name, value)
 
     def _coerce(self, name: str, value: Any) -> Any:
+        if name == "endpoints":
+            return _endpoints(value)
         current = getattr(type(self)(), name)
         if not isinstance(value, str):
             return value
@@ -73,11 +83,30 @@ class Config:
             return _truthy(value)
         if isinstance(current, list):
             return [v.strip() for v in value.split(",") if v.strip()]
-        if name in ("timeout", "llm_timeout", "llm_breaker_cooldown", "mcp_timeout"):
+        if name in _SECONDS:
             return float(value) if value else None
+        if name == "llm_max_tokens":
+            return int(value) if value else None
         if isinstance(current, int):
             return int(value)
         return value or None
+
+
+_SECONDS = ("timeout", "llm_timeout", "llm_breaker_cooldown", "mcp_timeout")  # settings in seconds: finite and >= 0
+ENDPOINT_KEYS = ("api_base", "api_key_env")
+
+
+def _endpoints(value: Any) -> dict[str, dict[str, str]]:
+    """`[endpoints."<model or provider>"]` tables of the config file, checked."""
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ApiError('config setting \'endpoints\' takes tables: [endpoints."<model or provider>"] with '
+                       f"{' and '.join(ENDPOINT_KEYS)}")
+    for name, table in value.items():
+        unknown = set(table) - set(ENDPOINT_KEYS)
+        if unknown or not all(isinstance(v, str) for v in table.values()):
+            raise ApiError(f"config endpoints.{name}: only {' and '.join(ENDPOINT_KEYS)} (strings) are known, "
+                           f"not {', '.join(sorted(map(str, unknown))) or 'those values'}")
+    return {str(k): dict(v) for k, v in value.items()}
 
 
 def config_path() -> Path:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 T = TypeVar("T")
 
@@ -46,6 +46,17 @@ _author: contextvars.ContextVar[Author] = contextvars.ContextVar(
 _parent: contextvars.ContextVar[str | None] = contextvars.ContextVar("llmspell_parent", default=None)
 
 
+class Budget(Protocol):
+    """What limits the running chunk: its engine's time limit and interrupt (ScriptEngine)."""
+
+    def budget_error(self) -> Any: ...  # the SpellError that should stop the chunk now, or None
+
+    def seconds_left(self) -> float | None: ...  # until the time limit; None: no limit
+
+
+_budget: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("llmspell_budget", default=None)
+
+
 def current_author() -> Author:
     return _author.get()
 
@@ -62,6 +73,20 @@ def acting_as(**fields: str | None) -> Iterator[Author]:
         yield _author.get()
     finally:
         _author.reset(token)
+
+
+def current_budget() -> Budget | None:
+    """The running chunk's budget, so that blocking Python work (a model call) keeps its time limit."""
+    return _budget.get()
+
+
+@contextmanager
+def within_budget(budget: Budget) -> Iterator[None]:
+    token = _budget.set(budget)
+    try:
+        yield
+    finally:
+        _budget.reset(token)
 
 
 @contextmanager

@@ -143,6 +143,13 @@ def _serve_until(done: Callable[[], bool], deadline: float | None = None) -> Non
         job.run()
 
 
+def acquire_serving(lock: threading.Semaphore | threading.Lock) -> None:
+    """Acquire `lock`, serving jobs for engines this thread holds while it waits (polled every 0.25 s): the
+    holder of the lock may be waiting for one of those engines."""
+    if not lock.acquire(blocking=False):
+        _serve_until(lambda: lock.acquire(blocking=False))
+
+
 def wait_futures(futures: Iterable[Future], timeout: float | None = None) -> None:
     """Block until every future is done (or `timeout` seconds pass), serving jobs for engines this thread holds."""
     futures = list(futures)

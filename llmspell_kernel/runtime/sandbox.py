@@ -14,9 +14,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..errors import SandboxError
+from ..errors import ApiError, SandboxError
 
 MB = 1024 * 1024
+
+
+def read_text(path: Path, shown: str | None = None) -> str:
+    """A file's text, which must be UTF-8 (a leading BOM stays: the engines skip it); else a clear ApiError."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ApiError(f"{shown or path} is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+                       "save it as UTF-8") from None
 
 
 @dataclass

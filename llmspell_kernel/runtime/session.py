@@ -17,17 +17,18 @@ from ..errors import ApiError
 from .config import Config
 from .context import run_in_context
 from .events import EventBus
-from .sandbox import MB, Limits, Sandbox
+from .sandbox import MB, Limits, Sandbox, read_text
 from .state import ROOT, StateStore, StateView
 from .store import open_store
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
+    from concurrent.futures import Future
 
     from .agents import AgentRegistry
     from .artifacts import ArtifactStore
     from .llm import LLMClient
     from .mcp import McpServers
+    from .pool import InlineWhenBusyPool
     from .tools import ToolRegistry
     from .workflows import WorkflowBuilder
 
@@ -135,7 +136,7 @@ class Session:
         self.ask_user: Callable[[str], str] | None = None
         self._engines: dict[str, Any] = {}
         self._engines_lock = threading.Lock()
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: InlineWhenBusyPool | None = None
         self._api = None
 
     FIXED_SETTINGS = frozenset({"root", "session", "store", "event_capacity", "allow_os", "max_memory_mb", "mcp"})
@@ -164,6 +165,10 @@ class Session:
         llm.default_model, llm.offline, llm.timeout, llm.retry.tries = cfg.model, cfg.offline, cfg.llm_timeout, \
             cfg.llm_retries
         llm.breaker.threshold, llm.breaker.cooldown = cfg.llm_breaker_failures, cfg.llm_breaker_cooldown
+        llm.max_tokens = cfg.llm_max_tokens
+        ends = llm.endpoints
+        ends.default_model, ends.api_base, ends.api_key_env, ends.by_name = cfg.model, cfg.api_base, \
+            cfg.api_key_env, cfg.endpoints
         llm.expect(cfg.model)
 
     def _save_event(self, event: Any) -> None:
@@ -212,7 +217,7 @@ class Session:
         from ..engines import find_engine
 
         path = Path(path)
-        source = path.read_text(encoding="utf-8") if source is None else source
+        source = read_text(path) if source is None else source
         name = engine or find_engine(path=path, code=source)
         if params is not None:
             self.params = dict(params)
@@ -243,13 +248,14 @@ class Session:
 
     # concurrency ---------------------------------------------------------------
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        """Run `fn` on the session's thread pool, in the caller's context (author, parent event)."""
+        """Run `fn` on the session's thread pool (or inline, when every worker is busy: see `pool.py`),
+        in the caller's context (author, parent event)."""
         if self._executor is None:
-            from concurrent.futures import ThreadPoolExecutor
+            from .pool import InlineWhenBusyPool  # concurrent.futures, only when a call needs a thread
 
             with self._engines_lock:
                 if self._executor is None:
-                    self._executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="llmspell")
+                    self._executor = InlineWhenBusyPool(32, "llmspell")
         return self._executor.submit(run_in_context(fn), *args)
 
     # validation ----------------------------------------------------------------
@@ -271,7 +277,7 @@ class Session:
             engine.shutdown()
         self._engines.clear()
         if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor.shutdown()
             self._executor = None
         self.store.close()
 

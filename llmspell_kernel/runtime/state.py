@@ -8,6 +8,9 @@ history and rollback stay global while `State.scope("agent:writer")` is isolated
 
 from __future__ import annotations
 
+import contextvars
+import math
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -19,9 +22,24 @@ from pyrsistent import PMap, pmap
 from ..errors import ApiError
 from .checks import is_int
 from .context import current_author
+from .diff import leaf_diff, paths_by_kind
 from .events import EventBus
 
 ROOT = ""  # the scope of plain `State.*` calls
+MAX_KEY_LENGTH = 1024  # characters in a state key
+MAX_DEPTH = 64  # how deep a stored value may nest, counting its key's dotted parts: every reader can walk it
+
+# the (scope, top-level key) pairs whose `update` function is running in this context (its calls, on any thread)
+_updating: contextvars.ContextVar[frozenset[tuple[str, str]]] = contextvars.ContextVar(
+    "llmspell_state_updating", default=frozenset())
+
+
+def _refuse_inside_update(top: tuple[str, str], key: str) -> None:
+    """A write to a key inside its own `update` function would make the update retry forever (each run of the
+    function writes again, so the update always finds the key changed), or recurse until Python's limit."""
+    if top in _updating.get():
+        raise ApiError(f"State key {key!r} cannot be written inside the function of its own State.update: "
+                       "the update would never commit; return the new value instead")
 
 
 def plain_copy(value: Any) -> Any:
@@ -67,7 +85,28 @@ class Change:
 def _split(key: str) -> list[str]:
     if not isinstance(key, str) or not key or any(not part for part in key.split(".")):
         raise ApiError(f"invalid state key {key!r}: use a non-empty string, dots between parts")
-    return key.split(".")
+    if len(key) > MAX_KEY_LENGTH:
+        raise ApiError(f"state key too long ({len(key)} characters, at most {MAX_KEY_LENGTH}): {key[:40]!r}...")
+    parts = key.split(".")
+    if len(parts) > MAX_DEPTH:
+        raise ApiError(f"state key too deep ({len(parts)} parts, at most {MAX_DEPTH}): {key[:40]!r}...")
+    return parts
+
+
+def check_storable(key: str, value: Any) -> None:
+    """Refuse a value that could not be read back: nested deeper than MAX_DEPTH, or a NaN or infinity (not JSON)."""
+    budget = MAX_DEPTH - len(_split(key))
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth >= budget:
+                raise ApiError(f"state value under {key!r} nests too deep: with the key's parts, at most "
+                               f"{MAX_DEPTH} levels")
+            stack.extend((item, depth + 1) for item in (node.values() if isinstance(node, dict) else node))
+        elif isinstance(node, float) and not math.isfinite(node):
+            raise ApiError(f"state value under {key!r} holds {node}: JSON has no NaN or infinity; store null or "
+                           "a string instead")
 
 
 def lookup(data: PMap | dict, key: str, default: Any = None) -> Any:
@@ -136,11 +175,16 @@ class StateStore:
             if change.op == "rollback":
                 snapshot = self._snapshots[change.new]
             else:
-                data = assoc(current.get(change.scope, pmap()), change.key, change.new, delete=change.op == "delete")
-                snapshot = current.set(change.scope, data)
+                try:  # a key past the bounds (written before them) would make every read fail
+                    data = assoc(current.get(change.scope, pmap()), change.key, change.new,
+                                 delete=change.op == "delete")
+                    snapshot = current.set(change.scope, data)
+                except ApiError as exc:  # keep it in the history, unapplied, so the rest reads
+                    sys.stderr.write(f"note: state version {change.version} is not applied: {exc.message}\n")
+                    snapshot = current
             self._snapshots.append(snapshot)
             self._changes.append(change)
-            self._touched[(change.scope, _split(change.key)[0])] = change.version
+            self._touched[(change.scope, change.key.split(".")[0])] = change.version
         for scope, head in self._heads.items():  # the mirrors stay the same objects: fast paths hold them
             head.clear()
             head.update(self._snapshots[-1].get(scope, pmap()))
@@ -207,12 +251,8 @@ class StateStore:
         return changes
 
     def diff(self, v1: int, v2: int, *, scope: str = ROOT) -> dict[str, list[str]]:
-        a, b = self.scope_map(scope, v1), self.scope_map(scope, v2)
-        return {
-            "added": sorted(set(b) - set(a)),
-            "removed": sorted(set(a) - set(b)),
-            "changed": sorted(k for k in set(a) & set(b) if a[k] != b[k]),
-        }
+        """The dotted leaf paths added, removed and changed from `v1` to `v2` (see `diff.leaf_diff`)."""
+        return paths_by_kind(leaf_diff(self.scope_map(scope, v1), self.scope_map(scope, v2)))
 
     # writing --------------------------------------------------------------
     def add_validator(self, validator: Callable[[str, str, Any], None]) -> None:
@@ -244,11 +284,16 @@ class StateStore:
         the meantime, else `fn` runs again on the newer value (compare-and-swap).
         """
         top = (scope, _split(key)[0])
+        _refuse_inside_update(top, key)
         while True:
             with self._lock:
                 seen = self._touched.get(top, 0)
                 old = lookup(self.scope_map(scope), key)
-            new = fn(plain_copy(old))
+            inside = _updating.set(_updating.get() | {top})
+            try:
+                new = fn(plain_copy(old))
+            finally:
+                _updating.reset(inside)
             with self._lock:
                 self.sync()
                 if self._touched.get(top, 0) == seen:
@@ -269,9 +314,12 @@ class StateStore:
         return self._retrying(commit)
 
     def _commit(self, scope: str, key: str, op: str, value: Any) -> int:
+        _refuse_inside_update((scope, _split(key)[0]), key)
         current = self._snapshots[-1]
         data = current.get(scope, pmap())
         old = lookup(data, key)
+        if op != "delete":
+            check_storable(key, value)
         new_data = assoc(data, key, value, delete=(op == "delete"))
         top = _split(key)[0]
         for validate in self._validators:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import itertools
 import json
 import math
 import operator
@@ -23,7 +24,7 @@ from typing import Any
 from ..errors import ApiError, SandboxError, SpellError
 from .context import acting_as, under_parent
 from .events import EventBus, elapsed_ms
-from .sandbox import Sandbox
+from .sandbox import Sandbox, read_text
 from .schema import first_error, jsonschema, validator
 from .stored import StoredFunction, function_record
 
@@ -178,35 +179,80 @@ _FUNCS.update(abs=abs, round=round, min=min, max=max)
 _CONSTS = {"pi": math.pi, "e": math.e}
 
 
+# what a built-in tool may do per call: a model chooses the arguments, so each is bounded (SECURITY.md)
+MAX_EXPRESSION = 1000  # characters of a calculator expression
+MAX_INT_BITS = 4096  # bits of an integer operand or result (about 1233 decimal digits)
+MAX_ROUND_DIGITS = 100  # round(x, n): |n|
+MAX_FILE_BYTES = 5 * 1024 * 1024  # file_read, file_write, and an HTTP response body
+MAX_LISTING = 1000  # entries file_list returns
+HTTP_SECONDS = 30.0  # an HTTP request, whole: connect, headers and body
+MAX_TIMEZONE = 64  # characters of a timezone name
+_DIGITS = int(MAX_INT_BITS * math.log10(2))
+
+
 def calculate(expression: str) -> int | float:
-    """Arithmetic on numbers only: no names but math functions, no attributes."""
+    """Arithmetic on numbers only: no names but math functions, no attributes; bounded in size and work."""
+    if len(expression) > MAX_EXPRESSION:
+        raise ApiError(f"calculator: expression too long ({len(expression)} characters, at most {MAX_EXPRESSION})")
     try:
         tree = ast.parse(expression, mode="eval")
-    except SyntaxError:
+    except (SyntaxError, RecursionError, MemoryError):
         raise ApiError(f"calculator: cannot parse {expression!r}") from None
 
     def ev(node: ast.AST) -> Any:
         if isinstance(node, ast.Expression):
             return ev(node.body)
         if isinstance(node, ast.Constant) and type(node.value) in (int, float):
-            return node.value
+            return _bounded(node.value)
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             left, right = ev(node.left), ev(node.right)
-            if isinstance(node.op, ast.Pow) and abs(right) > 1000:
-                raise ApiError("calculator: exponent too large")
-            return _BINARY[type(node.op)](left, right)
+            if isinstance(node.op, ast.Pow):
+                _check_power(left, right)
+            return _bounded(_BINARY[type(node.op)](left, right))
         if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
             return _UNARY[type(node.op)](ev(node.operand))
         if isinstance(node, ast.Name) and node.id in _CONSTS:
             return _CONSTS[node.id]
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCS:
-            return _FUNCS[node.func.id](*[ev(a) for a in node.args])
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _FUNCS \
+                and not node.keywords:
+            args = [ev(a) for a in node.args]
+            if node.func.id == "round" and len(args) == 2 and abs(args[1]) > MAX_ROUND_DIGITS:
+                raise ApiError(f"calculator: round() takes at most {MAX_ROUND_DIGITS} digits")
+            return _bounded(_FUNCS[node.func.id](*args))
         raise ApiError(f"calculator: unsupported expression {ast.unparse(node)!r}")
 
     try:
         return ev(tree)
     except ZeroDivisionError:
         raise ApiError("calculator: division by zero") from None
+    except RecursionError:
+        raise ApiError("calculator: expression nested too deeply") from None
+    except OverflowError:
+        raise ApiError("calculator: the result is too large") from None
+    except (ValueError, TypeError) as exc:  # math domain errors, bad arguments
+        raise ApiError(f"calculator: {exc}") from None
+
+
+def _bounded(value: Any) -> Any:
+    """An operand or result the calculator keeps working with: a finite float, or an int of MAX_INT_BITS."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int) and value.bit_length() > MAX_INT_BITS:
+        raise ApiError(f"calculator: a number beyond {MAX_INT_BITS} bits (about {_DIGITS} digits)")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ApiError("calculator: the result is not a finite number")
+    if isinstance(value, complex):  # (-8) ** (1/3)
+        raise ApiError("calculator: the result is not a real number")
+    return value
+
+
+def _check_power(base: Any, exponent: Any) -> None:
+    """Refuse a power whose result would pass the bounds, before computing it."""
+    if abs(exponent) > 1000:
+        raise ApiError("calculator: exponent too large")
+    if isinstance(base, int) and isinstance(exponent, int) and exponent > 0 \
+            and (abs(base).bit_length() - 1) * exponent > MAX_INT_BITS:
+        raise ApiError(f"calculator: a number beyond {MAX_INT_BITS} bits (about {_DIGITS} digits)")
 
 
 def json_query(data: Any, path: str) -> Any:
@@ -226,7 +272,8 @@ def json_query(data: Any, path: str) -> Any:
 
 
 def http_fetch(sandbox: Sandbox, method: str, url: str, headers: dict | None = None,
-               body: str | None = None, limit: int = 5 * 1024 * 1024) -> dict[str, Any]:
+               body: str | None = None, limit: int = MAX_FILE_BYTES) -> dict[str, Any]:
+    """One request, bounded: HTTP_SECONDS in all (a server that drips its answer is cut off), `limit` bytes."""
     import urllib.error
     import urllib.request  # http.client and ssl: imported for the first request, not at start
 
@@ -234,16 +281,33 @@ def http_fetch(sandbox: Sandbox, method: str, url: str, headers: dict | None = N
     request = urllib.request.Request(url, method=method.upper(), headers=headers or {},
                                      data=body.encode() if isinstance(body, str) else None)
     opener = urllib.request.build_opener(_no_redirect(sandbox))
+    deadline = time.monotonic() + HTTP_SECONDS
     try:
-        with opener.open(request, timeout=30) as resp:
-            raw = resp.read(limit + 1)
+        with opener.open(request, timeout=HTTP_SECONDS) as resp:
+            raw = _read_until(resp, limit + 1, deadline)
             status, resp_headers = resp.status, dict(resp.headers)
     except urllib.error.HTTPError as exc:
-        raw, status, resp_headers = exc.read(limit + 1), exc.code, dict(exc.headers)
+        raw, status, resp_headers = _read_until(exc, limit + 1, deadline), exc.code, dict(exc.headers)
     except urllib.error.URLError as exc:
         raise ApiError(f"request to {url} failed: {exc.reason}") from None
+    except TimeoutError:
+        raise ApiError(f"request to {url} took longer than {HTTP_SECONDS:g} s") from None
     text = raw[:limit].decode("utf-8", "replace")
     return {"status": status, "headers": resp_headers, "body": text, "truncated": len(raw) > limit}
+
+
+def _read_until(resp: Any, size: int, deadline: float) -> bytes:
+    """Up to `size` bytes of a response, read in pieces so that the deadline holds between them."""
+    chunks, count = [], 0
+    while count < size:
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        chunk = resp.read1(min(64 * 1024, size - count)) if hasattr(resp, "read1") else resp.read(size - count)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        count += len(chunk)
+    return b"".join(chunks)
 
 
 def _no_redirect(sandbox: Sandbox) -> Any:
@@ -270,9 +334,13 @@ def builtin_tools(sandbox: Sandbox) -> list[Tool]:
         path = sandbox.resolve(a["path"])
         if not path.is_file():
             raise ApiError(f"file_read: no file {a['path']!r}")
-        return path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ApiError(f"file_read: {a['path']!r} is larger than {MAX_FILE_BYTES // 2**20} MB")
+        return read_text(path, a["path"])
 
     def file_write(a: dict) -> dict:
+        if len(a["content"]) > MAX_FILE_BYTES:
+            raise ApiError(f"file_write: content larger than {MAX_FILE_BYTES // 2**20} MB")
         path = sandbox.resolve(a["path"])
         path.parent.mkdir(parents=True, exist_ok=True)
         path = sandbox.resolve(a["path"])  # re-check: a parent may be a symlink
@@ -283,7 +351,11 @@ def builtin_tools(sandbox: Sandbox) -> list[Tool]:
         path = sandbox.resolve(a.get("path") or ".")
         if not path.is_dir():
             raise ApiError(f"file_list: no folder {a.get('path')!r}")
-        return sorted(p.name + ("/" if p.is_dir() else "") for p in path.iterdir())
+        entries = list(itertools.islice(path.iterdir(), MAX_LISTING + 1))  # stop early in a huge folder
+        if len(entries) > MAX_LISTING:
+            raise ApiError(f"file_list: {a.get('path') or '.'!r} holds more than {MAX_LISTING} entries; "
+                           "list a subfolder")
+        return sorted(p.name + ("/" if p.is_dir() else "") for p in entries)
 
     def datetime_now(a: dict) -> str:
         tz = a.get("timezone")
@@ -291,9 +363,11 @@ def builtin_tools(sandbox: Sandbox) -> list[Tool]:
             from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
             try:
+                if len(tz) > MAX_TIMEZONE:  # IANA names are short; a long one only costs a file lookup
+                    raise ValueError
                 return dt.datetime.now(ZoneInfo(tz)).isoformat()
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ApiError(f"datetime_now: unknown timezone {tz!r}") from None
+            except (ZoneInfoNotFoundError, ValueError, OSError):
+                raise ApiError(f"datetime_now: unknown timezone {tz[:80]!r}") from None
         return dt.datetime.now(dt.timezone.utc).isoformat()
 
     def web_fetch(a: dict) -> str:

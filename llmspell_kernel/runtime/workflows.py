@@ -27,7 +27,7 @@ from .checkpoints import summary as checkpoint_summary
 from .checks import as_list, is_int, positive_int
 from .context import acting_as, under_parent
 from .events import EventBus, elapsed_ms
-from .gate import wait_futures
+from .gate import acquire_serving, wait_futures
 from .stored import StoredFunction, function_record
 
 KINDS = ("sequential", "parallel", "conditional", "loop")
@@ -177,12 +177,13 @@ class Workflow:
         limit = threading.BoundedSemaphore(self.max_concurrency or len(self.steps) or 1)
 
         def branch(index: int, step: Step) -> Any:
-            with limit:
-                mine: list[dict[str, Any]] = []
-                try:
-                    return self._step(step, index, input, mine, checkpoint)
-                finally:
-                    slots[index] = mine[0] if mine else None
+            acquire_serving(limit)  # run inline on this thread (pool.py), it may wait for a branch that calls us
+            mine: list[dict[str, Any]] = []
+            try:
+                return self._step(step, index, input, mine, checkpoint)
+            finally:
+                slots[index] = mine[0] if mine else None
+                limit.release()
 
         futures = [self.session.submit(branch, i, s) for i, s in enumerate(self.steps)]
         wait_futures(futures)
@@ -247,6 +248,7 @@ class Workflow:
         attempt = 0
         while True:
             attempt += 1
+            spent = False  # a model call that used all its llm_retries: the step does not multiply them
             try:
                 with under_parent(start.id):
                     output = self._attempt(step, input)
@@ -254,8 +256,8 @@ class Workflow:
             except StepFailed as failure:
                 error = failure.message
             except SpellError as exc:
-                error = exc.message
-            if attempt <= step.retry:
+                error, spent = exc.message, getattr(exc, "retried", False)
+            if attempt <= step.retry and not spent:
                 self.bus.emit("step.retry", {**data, "attempt": attempt, "error": error}, source=source,
                               parent_id=start.id)
                 continue

@@ -44,8 +44,10 @@ class Batcher:
             self._flush()
 
     def stop(self) -> None:
+        """No more batches; the pending one, if any, runs now, so the last changes are not lost."""
         with self._lock:
             self._stopped = True
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
+            pending, self._timer = self._timer, None
+        if pending is not None:
+            pending.cancel()
+            self.flush_now()

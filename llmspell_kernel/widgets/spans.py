@@ -2,7 +2,8 @@
 
 A span opens with `*.start`, `tool.call` or `llm.request` and closes with the event of the same
 kind whose `parent_id` is the opener (`*.complete|error|skip`, `tool.result|error`,
-`llm.response|error`). Any other event is a point row under its parent. `llm.chunk` events are
+`llm.response|error`). Any other event is a point row under its parent; a point `*.error` (such
+as `spell.error`, a failing event handler's report) has the status "error". `llm.chunk` events are
 counted on their model call instead of being rows, since a stream sends one per word.
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..runtime.events import Event
+from .waterfall import Axis
 
 OPENERS = {"tool.call", "llm.request"}
 CLOSERS = {"complete": "ok", "result": "ok", "response": "ok", "error": "error", "skip": "skipped"}
@@ -24,6 +26,8 @@ KINDS = {"spell", "workflow", "step", "agent", "llm", "tool", "state", "artifact
 SECTIONS = {"messages": "Prompt", "input": "Input", "args": "Arguments", "text": "Reply", "output": "Output",
             "result": "Result", "tool_calls": "Tool calls", "usage": "Usage", "error": "Error",
             "traceback": "Traceback"}
+# the one section a detail pane opens: the first of these it has (the others start collapsed)
+FIRST_OPEN = ("Error", "Reply", "Tool calls", "Output", "Result", "Arguments", "Input")
 MAX_TEXT = 20_000  # characters of one detail section
 
 
@@ -38,7 +42,8 @@ class Span:
     start: float
     parent: str | None
     data: dict[str, Any]
-    status: str = "event"  # a point event; spans are running, ok, error or skipped
+    status: str = "event"  # a point event (or "error"); spans are running, ok, error or skipped
+    is_span: bool = False
     duration: float | None = None
     end: dict[str, Any] | None = None  # the closing event
     tokens: int = 0
@@ -62,10 +67,19 @@ def name_of(event: Event, kind: str) -> str:
     return str(value) if value is not None else event.type
 
 
+def is_handler_failure(event: Event) -> bool:
+    """A `spell.error` reporting a failing event handler: a point row, never the end of a span."""
+    return event.type == "spell.error" and isinstance(event.data, dict) and "handler" in event.data
+
+
 def matches(span: Span, flt: dict[str, Any]) -> bool:
-    """The timeline filter: `type` (a glob), `engine`, `status`, `search` (text, any case)."""
-    if flt.get("type") and not fnmatch.fnmatchcase(span.type, flt["type"]):
-        return False
+    """The timeline filter: `type` (globs, comma-separated, on the opening or closing event's type),
+    `engine`, `status`, `search` (text, any case)."""
+    if flt.get("type"):
+        types = (span.type, (span.end or {}).get("type") or span.type)
+        globs = [g.strip() for g in str(flt["type"]).split(",") if g.strip()]
+        if not any(fnmatch.fnmatchcase(t, g) for g in globs for t in types):
+            return False
     if flt.get("engine") and span.engine != flt["engine"]:
         return False
     if flt.get("status") and span.status != flt["status"]:
@@ -92,7 +106,8 @@ class SpanTree:
             kind = event.type.rsplit(".", 1)
             parent = self.spans.get(event.parent_id) if event.parent_id else None
             if parent is not None and len(kind) == 2 and parent.status == "running" \
-                    and parent.type.split(".", 1)[0] == kind[0] and kind[1] in CLOSERS:
+                    and parent.type.split(".", 1)[0] == kind[0] and kind[1] in CLOSERS \
+                    and not is_handler_failure(event):
                 self._close(parent, event, CLOSERS[kind[1]])
                 return
             if event.type == "llm.chunk" and parent is not None:
@@ -103,8 +118,9 @@ class SpanTree:
     def _open(self, event: Event, parent: Span | None) -> None:
         kind = kind_of(event)
         is_span = event.type.endswith(".start") or event.type in OPENERS
+        status = "running" if is_span else "error" if event.type.endswith(".error") else "event"
         span = Span(event.id, event.type, kind, name_of(event, kind), event.engine, event.source, event.time,
-                    parent.id if parent else None, event.data, status="running" if is_span else "event")
+                    parent.id if parent else None, event.data, status=status, is_span=is_span)
         self.spans[span.id] = span
         if parent is not None:
             parent.children.append(span.id)
@@ -158,22 +174,20 @@ class SpanTree:
                 stack.extend((self.spans[c], depth + 1) for c in reversed(span.children) if c in self.spans)
             return out
 
-    def page(self, listing: list[tuple[Span, int]], offset: int, size: int, now: float | None = None) -> list[dict]:
-        """The rows of one page, each with its waterfall bar as fractions of the page's time window."""
+    def page(self, listing: list[tuple[Span, int]], offset: int, size: int,
+             now: float | None = None) -> tuple[list[dict], dict]:
+        """The rows of one page, each with its waterfall bar as fractions of the page's axis, and the axis."""
         rows = listing[offset:offset + size]
-        if not rows:
-            return []
         now = time.time() if now is None else now
         ends = [self._end(s, now) for s, _ in rows]
-        t0 = min(s.start for s, _ in rows)
-        width = max(max(ends) - t0, 1e-3)
+        axis = Axis.of([(s.start, end) for (s, _), end in zip(rows, ends, strict=True)])
         return [{
             "id": s.id, "depth": d, "kind": s.kind, "type": s.type, "name": s.name, "status": s.status,
-            "engine": s.engine or "", "time": time.strftime("%H:%M:%S", time.localtime(s.start))
-            + f".{int(s.start * 1000) % 1000:03d}", "duration": s.duration, "tokens": s.tokens,
+            "span": s.is_span, "engine": s.engine or "", "time": _clock_time(s.start), "duration": s.duration,
+            "elapsed": (now - s.start) * 1000 if s.status == "running" else None, "tokens": s.tokens,
             "cost": round(s.cost, 6), "chunks": s.chunks, "children": len(s.children),
-            "left": (s.start - t0) / width, "width": (end - s.start) / width,
-        } for (s, d), end in zip(rows, ends, strict=True)]
+            "left": axis.at(s.start), "width": axis.at(end) - axis.at(s.start),
+        } for (s, d), end in zip(rows, ends, strict=True)], axis.to_dict()
 
     @staticmethod
     def _end(span: Span, now: float) -> float:
@@ -183,10 +197,10 @@ class SpanTree:
 
     def totals(self) -> dict[str, Any]:
         with self.lock:
-            spans = [s for s in self.spans.values() if s.status != "event"]
-            return {"events": self.events, "rows": len(self.spans), "spans": len(spans),
-                    "running": sum(s.status == "running" for s in spans),
-                    "errors": sum(s.status == "error" for s in spans),
+            rows = self.spans.values()
+            return {"events": self.events, "rows": len(self.spans), "spans": sum(s.is_span for s in rows),
+                    "running": sum(s.status == "running" for s in rows),
+                    "errors": sum(s.status == "error" for s in rows),  # failed spans and error events
                     "tokens": self.tokens, "cost": round(self.cost, 6),
                     "engines": sorted({s.engine for s in self.spans.values() if s.engine})}
 
@@ -204,16 +218,45 @@ class SpanTree:
             return {"id": span.id, "type": span.type, "kind": span.kind, "name": span.name, "status": span.status,
                     "engine": span.engine or "", "source": span.source, "duration": span.duration,
                     "end_type": (span.end or {}).get("type"), "tokens": span.tokens, "cost": round(span.cost, 6),
-                    "chunks": span.chunks, "sections": sections}
+                    "chunks": span.chunks, "time": _clock_time(span.start), "sections": _open_one(sections)}
 
 
-def _sections(data: dict[str, Any], rest_title: str) -> list[list[str]]:
-    """[title, text] pairs: the known fields under their titles, the rest together."""
+def _clock_time(t: float) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(t)) + f".{int(t * 1000) % 1000:03d}"
+
+
+def _sections(data: dict[str, Any], rest_title: str) -> list[dict[str, Any]]:
+    """{title, text} sections: the known fields under their titles, the rest together."""
     rest = {k: v for k, v in data.items() if k not in SECTIONS}
-    known = [[title, _text(data[key])] for key, title in SECTIONS.items() if key in data and data[key] not in ([], {})]
-    return ([[rest_title, _text(rest)]] if rest else []) + known
+    known = [{"title": title, "text": _text(data[key])} for key, title in SECTIONS.items()
+             if key in data and data[key] not in ([], {})]
+    return ([{"title": rest_title, "text": _text(rest)}] if rest else []) + known
+
+
+def _open_one(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mark the most useful section open (the others start collapsed)."""
+    titles = [s["title"] for s in sections]
+    first = next((t for t in FIRST_OPEN if t in titles), titles[0] if titles else None)
+    return [{**s, "open": s["title"] == first} for s in sections]
 
 
 def _text(value: Any) -> str:
+    """A section's text: JSON indented, JSON held in strings (a model's tool arguments) parsed first."""
+    value = _unescaped(value)
+    if value == "":
+        return "(empty)"
     text = value if isinstance(value, str) else json.dumps(value, indent=2, ensure_ascii=False, default=str)
     return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + f"\n… ({len(text) - MAX_TEXT} more characters)"
+
+
+def _unescaped(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("{", "["):
+        try:
+            return _unescaped(json.loads(value))
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return {k: _unescaped(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unescaped(v) for v in value]
+    return value

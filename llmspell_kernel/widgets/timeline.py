@@ -43,12 +43,14 @@ class EventTimeline(SessionWidget, anywidget.AnyWidget):
     _css = HERE / "widgets.css"
 
     rows = traitlets.List(help="the visible page of rows").tag(sync=True)
+    axis = traitlets.Dict(help="the page's time axis: {ticks: [{at, label}], breaks: [{at, width, label}]}").tag(
+        sync=True)
     total = traitlets.Int(0, help="rows that pass the filter").tag(sync=True)
     totals = traitlets.Dict(help="events, spans, running, errors, tokens, cost, engines").tag(sync=True)
     offset = traitlets.Int(0, help="the first row of the page").tag(sync=True)
     page_size = traitlets.Int(100).tag(sync=True)
     follow = traitlets.Bool(True, help="keep the newest rows in view").tag(sync=True)
-    filter = traitlets.Dict(help="type (glob), engine, status, search").tag(sync=True)
+    filter = traitlets.Dict(help="type (globs, comma-separated), engine, status, search").tag(sync=True)
     selected = traitlets.Unicode("", help="the id of the row whose detail shows").tag(sync=True)
     detail = traitlets.Dict(help="the selected row's fields and data").tag(sync=True)
 
@@ -98,8 +100,9 @@ class EventTimeline(SessionWidget, anywidget.AnyWidget):
         self._batcher.stop()
 
     # drawing -------------------------------------------------------------------------------
-    def _draw(self) -> None:
-        """Recompute the page and send it, with the totals and the selected row, as one update."""
+    def _draw(self, new_filter: bool = False) -> None:
+        """Recompute the page and send it, with the totals and the selected row, as one update.
+        A new filter starts again at the first page and drops a selection it hides."""
         with self._lock:
             if getattr(self._local, "drawing", False):
                 return
@@ -107,18 +110,21 @@ class EventTimeline(SessionWidget, anywidget.AnyWidget):
             try:
                 listing = self._tree.listing(self.filter)
                 size = max(1, self.page_size)
-                offset = max(0, len(listing) - size) if self.follow else min(self.offset, max(0, len(listing) - 1))
-                rows = self._tree.page(listing, offset, size)
+                last = max(0, len(listing) - size)
+                offset = last if self.follow else 0 if new_filter else min(self.offset, last)
+                rows, axis = self._tree.page(listing, offset, size)
                 with self.hold_sync():
-                    self.total, self.offset, self.rows = len(listing), offset, rows
+                    self.total, self.offset, self.rows, self.axis = len(listing), offset, rows, axis
                     self.totals = self._tree.totals()
+                    if new_filter and self.selected and all(span.id != self.selected for span, _ in listing):
+                        self.selected = ""
                     if self.selected:
                         self.detail = self._tree.detail(self.selected)
             finally:
                 self._local.drawing = False
 
     def _on_view_change(self, change: dict[str, Any]) -> None:
-        self._draw()
+        self._draw(new_filter=change["name"] == "filter")
 
     def _on_select(self, change: dict[str, Any]) -> None:
         with self._lock:

@@ -10,4 +10,7 @@ const history = await State.timeline("color");
 display(await json.encode(await history.summary()));
 display(await json.encode((await (await State.timeline()).summary()).versions));
 try { await Event.timeline({colour: "red"}); } catch (e) { display(e.message); }
+display(await json.encode([await timeline.stop(), await history.stop()]));
+await Event.emit("job.more", {n: 3});
+display((await timeline.summary()).rows);
 display(await json.encode([await timeline.close(), await history.close()]));

@@ -30,12 +30,12 @@ import time
 
 import pytest
 from support.fake_openai import Reply
+from support.guards import guarded, wait_until
 
 from llmspell_kernel.errors import ApiError, LLMError
 from llmspell_kernel.runtime.session import Session
 
 MODEL = "openai/fake-model"
-BOUND = 10.0  # seconds: no fault may hold a spell longer (the session's retries back off ~10 ms here)
 
 
 @pytest.fixture
@@ -60,14 +60,15 @@ def _lua(value) -> str:
 
 
 def timed(session: Session, code: str):
-    """Run a Lua spell; return (value or the SpellError raised, seconds)."""
+    """Run a Lua spell under the guard (no fault may hang it); return (value or the SpellError raised, seconds)."""
+    import litellm  # noqa: F401  (seconds to import on a busy machine: before the guarded window, not in it)
+
     began = time.monotonic()
-    try:
-        value = session.run(code)
-    except LLMError as exc:
-        value = exc
-    except ApiError as exc:
-        value = exc
+    with guarded():
+        try:
+            value = session.run(code)
+        except (LLMError, ApiError) as exc:
+            value = exc
     return value, time.monotonic() - began
 
 
@@ -81,11 +82,10 @@ def closed_port() -> int:
 
 def test_connection_refused_is_retried_then_fails_clearly(session):
     base = f"http://127.0.0.1:{closed_port()}/v1"
-    error, elapsed = timed(session, f'return LLM.complete("hi", {opts(base)})')
+    error, _ = timed(session, f'return LLM.complete("hi", {opts(base)})')
     assert isinstance(error, LLMError), error
     assert MODEL in error.message and "after 3 attempts" in error.message
     assert "connect" in error.message.lower()
-    assert elapsed < BOUND
     retries = session.events.list(type="llm.retry")
     assert [r.data["attempt"] for r in retries] == [1, 2]
     [failed] = session.events.list(type="llm.error")
@@ -94,8 +94,8 @@ def test_connection_refused_is_retried_then_fails_clearly(session):
 
 def test_a_single_500_is_retried_and_counted_at_the_server(session, server):
     server.push(Reply.error(500, "hiccup"), Reply.text("recovered"))
-    value, elapsed = timed(session, f'local a = Agent.create({opts(server.url)})\nreturn a:run("hello")')
-    assert value == "recovered" and elapsed < BOUND
+    value, _ = timed(session, f'local a = Agent.create({opts(server.url)})\nreturn a:run("hello")')
+    assert value == "recovered"
     assert server.calls == 2
     [retry] = session.events.list(type="llm.retry")
     assert "HTTP 500" in retry.data["error"] or "500" in retry.data["error"]
@@ -106,7 +106,7 @@ def test_429_retry_after_through_an_agent(session, server):
     server.push(Reply.error(429, "slow down", retry_after=0.3), Reply.text("after the wait"))
     value, elapsed = timed(session, f'local a = Agent.create({opts(server.url)})\nreturn a:run("hello")')
     assert value == "after the wait"
-    assert 0.3 <= elapsed < BOUND
+    assert elapsed >= 0.3  # the Retry-After wait was kept (the backoff alone is ~10 ms here)
     assert server.calls == 2
     [retry] = session.events.list(type="llm.retry")
     assert "429" in retry.data["error"]
@@ -117,8 +117,8 @@ def test_reset_mid_stream_fails_clearly_and_is_not_replayed(session, server):
     code = ('local got = {}\n'
             f'local ok, err = pcall(LLM.stream, "go", function(c) table.insert(got, c) end, {opts(server.url)})\n'
             'return {ok = ok, err = tostring(err), got = table.concat(got)}')
-    value, elapsed = timed(session, code)
-    assert value["ok"] is False and elapsed < BOUND
+    value, _ = timed(session, code)
+    assert value["ok"] is False
     assert "fake-model" in value["err"]
     assert value["got"] and value["got"] != "one two three four five six"  # a part reached the cell
     assert server.calls == 1  # what already reached the cell cannot be replayed: no retry
@@ -130,29 +130,28 @@ def test_reset_mid_stream_fails_clearly_and_is_not_replayed(session, server):
 
 def test_reset_before_the_body_is_retried(session, server):
     server.push(Reply.reset(), Reply.text("second try"))
-    value, elapsed = timed(session, f'return LLM.complete("hi", {opts(server.url)})')
-    assert value == "second try" and elapsed < BOUND
+    value, _ = timed(session, f'return LLM.complete("hi", {opts(server.url)})')
+    assert value == "second try"
     assert server.calls == 2
     assert len(session.events.list(type="llm.retry")) == 1
 
 
 def test_slow_first_byte_of_a_stream_times_out(session, server):
-    server.push(*[Reply.delayed(5, Reply.text("too slow")) for _ in range(3)])
+    server.push(*[Reply.delayed(600, Reply.text("too slow")) for _ in range(3)])  # each ten times the guard
     code = f'return LLM.stream("hi", function(c) end, {opts(server.url, timeout=0.3)})'
-    error, elapsed = timed(session, code)
+    error, _ = timed(session, code)
     assert isinstance(error, LLMError), error
     assert "timed out" in error.message.lower() or "timeout" in error.message.lower()
     assert server.calls == 3  # nothing reached the cell: a timeout is retried
-    assert elapsed < BOUND
+    wait_until(lambda: server.abandoned == 3, "the end of the three requests")  # each try was cut short
     assert len(session.events.list(type="llm.retry")) == 2
 
 
 def test_invalid_json_body_fails_clearly(session, server):
     server.push(*[Reply.invalid_json() for _ in range(3)])
-    error, elapsed = timed(session, f'return LLM.complete("hi", {opts(server.url)})')
+    error, _ = timed(session, f'return LLM.complete("hi", {opts(server.url)})')
     assert isinstance(error, LLMError), error
     assert MODEL in error.message
-    assert elapsed < BOUND
     assert 1 <= server.calls <= 3
     [failed] = session.events.list(type="llm.error")
     assert failed.data["attempts"] == server.calls
@@ -161,8 +160,8 @@ def test_invalid_json_body_fails_clearly(session, server):
 def test_an_unknown_tool_name_is_reported_to_the_model(session, server):
     server.push(Reply.tool_call("rm_rf", {"path": "/"}, id="call_x"), Reply.text("sorry, I cannot"))
     code = f'local a = Agent.create({opts(server.url, tools=["calculator"])})\nreturn a:run("clean up")'
-    value, elapsed = timed(session, code)
-    assert value == "sorry, I cannot" and elapsed < BOUND
+    value, _ = timed(session, code)
+    assert value == "sorry, I cannot"
     assert server.calls == 2
     tool_message = server.bodies[1]["messages"][-1]
     assert tool_message["role"] == "tool" and tool_message["tool_call_id"] == "call_x"
@@ -174,9 +173,9 @@ def test_a_tool_loop_that_never_ends_stops_at_max_iterations(session, server):
     server.push(*[Reply.tool_call("calculator", {"expression": "1+1"}, id=f"c{i}") for i in range(50)])
     code = (f'local a = Agent.create({opts(server.url, tools=["calculator"], max_iterations=4, name="looper")})\n'
             'return a:run("loop forever")')
-    error, elapsed = timed(session, code)
+    error, _ = timed(session, code)
     assert isinstance(error, ApiError), error
     assert "agent 'looper' reached max_iterations (4)" in error.message
-    assert server.calls == 4 and elapsed < BOUND
+    assert server.calls == 4
     assert len(session.events.list(type="tool.call")) == 4
     assert session.events.list(type="agent.error")

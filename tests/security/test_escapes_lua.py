@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from escapes import ENV_NAME, run_attempt
+from support.guards import GUARD
 
 from llmspell_kernel.errors import InternalError, LimitError, SandboxError, ScriptRuntimeError, SpellError
 
@@ -87,7 +88,10 @@ ATTEMPTS = [
      "Python attributes are not available in the sandbox"),
     ("Python object's metatable on a table",
      'local ok, e = pcall(fs.write, "adir", "x") return setmetatable({}, getmetatable(e))', R,
-     "__gc metamethods are not available in the sandbox"),
+     "nil or table expected"),  # lupa's metatable is protected: getmetatable shows only "python object"
+    ("a __gc on lupa's metatable for Python objects",
+     'local ok, e = pcall(fs.write, "adir", "x") getmetatable(e).__gc = function() while true do end end', R,
+     "attempt to index a string value"),
     ("Jinja2 template reaching Python",
      'return Prompt.render("{{ cycler.__init__.__globals__.os.environ }}", {})', API, "unsafe"),
     ("Jinja2 template including a file", 'return Prompt.render("{% include \'/etc/passwd\' %}", {})', API,
@@ -96,6 +100,11 @@ ATTEMPTS = [
     ("the string metatable", 'getmetatable("").__index = function() return "pwned" end', R,
      "attempt to index a string value"),
     ("setmetatable on a string", 'return setmetatable("", {})', R, "table expected"),
+    ("a metamethod on os's metatable", 'getmetatable(os).__gc = function() while true do end end', R,
+     "attempt to index a string value"),
+    ("setmetatable on os", 'setmetatable(os, {})', R, "cannot change a protected metatable"),
+    ("a metamethod on a handle's metatable", 'getmetatable(Tool.register{name = "h", description = "d", '
+     'params = {type = "object"}, fn = function() end}).__index = print', R, "attempt to index a string value"),
     ("a __gc finalizer (runs with hooks off)", "setmetatable({}, {__gc = function() while true do end end})", R,
      "__gc metamethods are not available in the sandbox"),
     ("collectgarbage generational", 'return collectgarbage("generational")', R, "is not available in the sandbox"),
@@ -134,7 +143,7 @@ def test_lua_late_gc_field_is_never_called(jailed):
     """A __gc added after setmetatable is not a finalizer in Lua 5.4: nothing to refuse, nothing runs."""
     code = ("local mt = {} local t = setmetatable({}, mt) mt.__gc = function() while true do end end "
             "t = nil collectgarbage() collectgarbage() return 'done'")
-    assert jailed.run(code, "lua", timeout=5) == "done"
+    assert jailed.run(code, "lua", timeout=GUARD) == "done"  # a guard: a called finalizer would loop for ever
 
 
 def test_lua_string_metatable_change_stays_in_lua(jailed):

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["FakeOpenAI", "RecordedRequest", "Reply", "ToolCallSpec", "fake_openai_server"]
+__all__ = ["FakeOpenAI", "RecordedRequest", "RefusingServer", "Reply", "ToolCallSpec", "closed_port_url",
+           "fake_openai_server"]
 
 CHAT_PATHS = ("/v1/chat/completions", "/chat/completions")
 
@@ -52,7 +53,7 @@ class Reply:
     chunk_delay: float = 0.0  # seconds between streamed chunks
     chunks: list[str] | None = None  # how streamed text is split (default: by words)
     usage: tuple[int, int] | None = None  # (prompt_tokens, completion_tokens); default: a word count
-    raw_body: str | None = None  # sent verbatim as a 200 JSON response (it may be invalid JSON on purpose)
+    raw_body: str | None = None  # sent verbatim as a 200 JSON response, or as a stream's one event (invalid JSON)
     reset_after: int | None = None  # a stream: after this many events the connection is reset (RST), mid-stream
 
     @classmethod
@@ -119,7 +120,7 @@ class FakeOpenAI:
         self._queue: deque[Reply] = deque()
         self._requests: list[RecordedRequest] = []
         self._ids = itertools.count(1)
-        self.abandoned = 0  # requests whose client hung up while the reply was delayed
+        self.abandoned = 0  # requests whose client hung up while the reply was delayed or streaming
         self._in_flight = 0
         self.peak_in_flight = 0  # the most chat requests being answered at one moment: proves overlap
         self._stopping = threading.Event()
@@ -223,6 +224,53 @@ class FakeOpenAI:
         return True
 
 
+class RefusingServer:
+    """A port that accepts each connection and resets it at once (RST), counting the attempts.
+
+    A closed port refuses too, but nothing there can count; this one proves how many connections a
+    client made. Its URL fails like a server that is gone: `connection reset`, never an HTTP status.
+    """
+
+    def __init__(self) -> None:
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}/v1"
+        self.attempts = 0
+        self._thread = threading.Thread(target=self._serve, name="refusing-server", daemon=True)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._sock.accept()
+            except OSError:  # closed
+                return
+            self.attempts += 1
+            connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            connection.close()
+
+    def __enter__(self) -> RefusingServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the thread in accept()
+        except OSError:
+            pass
+        self._sock.close()
+        self._thread.join(timeout=5)
+
+
+def closed_port_url() -> str:
+    """The URL of a port where nothing listens: connect() is refused."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"http://127.0.0.1:{port}/v1"
+
+
 def _hung_up(connection: socket.socket) -> bool:
     """Whether the client closed its side: readable, with nothing left to read."""
     readable, _, _ = select.select([connection], [], [], 0)
@@ -316,6 +364,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if reply.reset_after is not None and not body.get("stream"):
                 self._reset()
+            elif reply.raw_body is not None and body.get("stream"):
+                self._stream_raw(reply.raw_body)
             elif reply.raw_body is not None:
                 data = reply.raw_body.encode("utf-8")
                 self.send_response(200)
@@ -395,9 +445,20 @@ class _Handler(BaseHTTPRequestHandler):
             if reply.reset_after is not None and i >= reply.reset_after:
                 self._reset()
                 return
-            if i and reply.chunk_delay and not self.fake._sleep(reply.chunk_delay):
-                return
+            if i and reply.chunk_delay and not self.fake._sleep(reply.chunk_delay, self.connection):
+                return  # the client hung up mid-stream (counted in `abandoned`)
             self._write_chunk(f"data: {json.dumps(event)}\n\n")
+        self._write_chunk("data: [DONE]\n\n")
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+    def _stream_raw(self, raw: str) -> None:
+        """A stream whose one event carries `raw` (invalid JSON on purpose)."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self._write_chunk(f"data: {raw}\n\n")
         self._write_chunk("data: [DONE]\n\n")
         self.wfile.write(b"0\r\n\r\n")
         self.wfile.flush()

@@ -29,3 +29,10 @@ class Runner:
 @pytest.fixture
 def run() -> Runner:
     return Runner()
+
+
+@pytest.fixture(autouse=True)
+def _compile_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests compare code compiled with and without fast paths (patched compilers): the disk cache
+    (engines/tengo/codecache.py) would hand back code compiled by another run."""
+    monkeypatch.setenv("LLMSPELL_TENGO_CACHE", "0")

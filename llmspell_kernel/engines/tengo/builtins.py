@@ -6,7 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .formatter import format_values
-from .ops import SMALL, _str_chars, made, wrap32
+from .meter import SMALL, made, metered
+from .ops import _str_chars, wrap32
 from .values import (
     BUILTIN_NAMES,
     MAX_INT,
@@ -43,9 +44,10 @@ BUILTINS: dict[str, Callable[..., Any]] = {}
 
 
 def builtin(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a builtin; scripts call it through `ops.metered`, which charges its result to the memory meter."""
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        BUILTINS[name] = fn
-        BUILTIN_NAMES[fn] = name
+        BUILTINS[name] = metered(fn)
+        BUILTIN_NAMES[BUILTINS[name]] = name
         return fn
     return deco
 
@@ -69,8 +71,10 @@ def b_len(*args: Any) -> int:
 def copy_value(v: Any) -> Any:
     t = type(v)
     if t is list or t is ImmArray:
+        made(len(v) << 3)  # an array held many times is copied each time: metered as it goes
         return [copy_value(e) for e in v]
     if t is dict or t is ImmMap:
+        made(len(v) << 3)
         return {k: copy_value(e) for k, e in v.items()}
     if t is Char:
         return Char(v.v)
@@ -98,24 +102,6 @@ def b_append(*args: Any) -> Any:
             made((len(a) + len(args)) * 8)
         return [*a, *args[1:]]
     raise bad_type("builtin-function:append", "first", "array", a)
-
-
-def append_self(*args: Any) -> Any:
-    """`x = append(x, ...)`: append in place when nothing else holds the list.
-
-    A refcount of 3 means only the variable being reassigned, this frame's
-    parameter and getrefcount's argument refer to it, so the mutation is not
-    observable and the amortised O(1) append keeps array building linear.
-    """
-    import sys
-
-    a = args[0]
-    if type(a) is list and len(args) >= 2 and sys.getrefcount(a) <= 4:
-        if len(args) > SMALL >> 3:
-            made((len(a) + len(args)) * 8)
-        a.extend(args[1:])
-        return a
-    return b_append(*args)
 
 
 @builtin("delete")
@@ -376,9 +362,10 @@ def b_range(*args: Any) -> list:
     if step <= 0:
         raise TengoRuntimeErr("range step must be greater than 0")
     start, stop = args[0], args[1]
+    made(abs(stop - start) // step * 8)  # 8 bytes an item, as `metered` counts: asked before it is made
     if start <= stop:
         return list(range(start, stop, step))
     return list(range(start, stop, -step))
 
 
-__all__ = ["BUILTINS", "_str_chars", "append_self", "copy_value"]
+__all__ = ["BUILTINS", "_str_chars", "copy_value"]

@@ -17,6 +17,8 @@ from typing import Any
 from . import ast as A
 from .emit_expr import ExprGen, calls_beyond, last_pos, orig
 from .ops import SMALL
+from .ownership import analyse as analyse_ownership
+from .ownership import owns_slots, self_append, slot_append
 from .pyast import (
     ST,
     C,
@@ -218,6 +220,9 @@ class CodeGen(ExprGen):
             out.append(P.Global(names=gl))
         if fi is self.res.main:
             out.append(assign(ST("_bud"), N("_TICK_N")))
+        flags, slots = self.own.home_names(fi, self.res.main)
+        out.extend(assign(ST(f), C(False)) for f in flags)
+        out.extend(assign(ST(d), P.Dict(keys=[], values=[])) for d in slots)
         boxed = {s.py for s in fi.free if s.boxed}
         nl = sorted(n for n in fi.nonlocals if n not in boxed)
         if nl:
@@ -303,10 +308,8 @@ class CodeGen(ExprGen):
                 self.pre = saved
             out.append(at(P.If(test=test, body=body, orelse=orelse), n.line, n.col))
             return out
-        if t is A.ForStmt:
-            return self.for_stmt(n)
-        if t is A.ForInStmt:
-            return self.for_in(n)
+        if t is A.ForStmt or t is A.ForInStmt:
+            return self.localize_globals(n, self.slot_loop(n))
         if t is A.BranchStmt:
             if n.op == "break":
                 return [at(P.Break(), n.line, n.col)]
@@ -419,6 +422,35 @@ class CodeGen(ExprGen):
         out.append(at(loop, n.line, n.col))
         return out
 
+    def slot_loop(self, n: Any) -> list[P.stmt]:
+        """A loop; one that owns slots (ownership.owns_slots) starts with an empty slot table."""
+        gen = self.for_stmt if type(n) is A.ForStmt else self.for_in
+        if self.own_loop is not None or not owns_slots(n, self.kind, self.own.maps):
+            return gen(n)
+        table = self.own_loop = self.tmp()
+        try:
+            out = gen(n)
+        finally:
+            self.own_loop = None
+        return [at(assign(ST(table), P.Dict(keys=[], values=[])), n.line, n.col), *out]
+
+    def localize_globals(self, n: Any, out: list[P.stmt]) -> list[P.stmt]:
+        """A loop of the chunk's top level that calls no user code: the globals it assigns live in
+        Python locals while it runs (cheaper than the namespace dict), and are written back when it
+        ends, however it ends. No other code runs meanwhile, so nothing can see the difference."""
+        if (self.cur is not self.res.main or self.pyblocks or loop_nesting(n) > 8
+                or calls_beyond(n, _NO_CALLBACK_BUILTINS) or _has_func(n)):
+            return out
+        names = sorted({o.py for o in _assigned(n) if o.scope == "global" and o.owner is None})
+        if not names:
+            return out
+        local = {g: "l" + g for g in names}
+        body = [_Rename(local).visit(st) for st in out]
+        line, col = n.line, n.col
+        pre = [at(assign(ST(lo), N(g)), line, col) for g, lo in local.items()]
+        back = [at(assign(ST(g), N(lo)), line, col) for g, lo in local.items()]
+        return [*pre, at(P.Try(body=body, handlers=[], orelse=[], finalbody=back), line, col)]
+
     def version_on_flags(self, loop: P.stmt, n: Any) -> P.stmt:
         """A loop that tests type flags of variables it never assigns (`x[i] if _k_x_list
         else ...`): emit a copy with those flags true, chosen once before the loop, so the
@@ -489,6 +521,10 @@ class CodeGen(ExprGen):
                 body.append(assign(ST(sym.py), P.List(elts=[N(tn)], ctx=P.Load())))
             else:
                 targets.append(ST(sym.py))
+        if self.own_loop is not None and n.vsym is not None:  # a value of the walked container may be owned
+            v = self.read_sym(n.vsym)
+            body.append(at(P.If(test=self.tis(v, "list"), body=[expr_stmt(call("_o_unown", N(self.own_loop), v))],
+                                orelse=[]), n.line, n.col))
         self.loops.append(None)
         saved = self.pre
         # the budget ticks come from the iterator (_o_iter ticks between chunks)
@@ -515,6 +551,16 @@ class CodeGen(ExprGen):
         out = self.assign_stmts(n, target, rhs, op)
         if type(target) is A.Ident and n.syms is not None:
             self.kill_sym(orig(n.syms))  # (after the right side, which still sees the facts)
+            if self_append(n) is None:
+                out.extend(self.new_owner(n.syms, type(rhs) is A.ArrayLit and op in ("=", ":="), n.line, n.col))
+        return out
+
+    def new_owner(self, sym: Any, fresh: bool, line: int, col: int) -> list[P.stmt]:
+        """After an assignment to a tracked variable: whether it owns its new value (ownership.py)."""
+        flag, slots = self.own.var_flag(sym), self.own.map_slots(sym)
+        out = [at(assign(ST(flag), C(fresh)), line, col)] if flag is not None else []
+        if slots is not None:
+            out.append(at(assign(ST(slots), P.Dict(keys=[], values=[])), line, col))
         return out
 
     def assign_stmts(self, n: Any, target: Any, rhs: Any, op: str) -> list[P.stmt]:
@@ -533,25 +579,7 @@ class CodeGen(ExprGen):
                 return self.store(sym, self.expr(rhs), False, line, col)
             if op in ("=", ":="):
                 if type(rhs) is A.CallExpr and self.is_self_append(rhs, o):
-                    if op == "=" and len(rhs.args) == 2 and o in self.unaliased and self.index_appendable(rhs.args[1]):
-                        return self.append_index(self.expr(rhs.args[0]), rhs.args[1], line, col)
-                    args = [self.expr(a) for a in rhs.args]
-                    value = at(call("_o_append_self", *args), rhs.line, rhs.col)
-                    if op == "=" and len(args) == 2 and o in self.unaliased:
-                        # nothing else can see this array: append in place
-                        return [at(expr_stmt(P.Call(func=P.Attribute(value=args[0], attr="append", ctx=P.Load()),
-                                                    args=[args[1]], keywords=[])), line, col)]
-                    if op == "=" and len(args) == 2:
-                        # only the variable and getrefcount's argument hold the list:
-                        # appending in place is unobservable (keeps array building linear)
-                        cur = args[0]
-                        test = and_(self.tis(cur, "list"),
-                                    P.Compare(left=call("_rc", cur), ops=[P.Eq()], comparators=[C(2)]))
-                        fast = at(expr_stmt(P.Call(func=P.Attribute(value=cur, attr="append", ctx=P.Load()),
-                                                   args=[args[1]], keywords=[])), line, col)
-                        slow = self.store(sym, value, False, line, col)
-                        return [at(P.If(test=test, body=[fast], orelse=slow), line, col)]
-                    return self.store(sym, value, op == ":=", line, col)
+                    return self.append_var(n, o, rhs, op)
                 return self.store(sym, self.expr(rhs), op == ":=", line, col)
             # compound: x op= rhs
             cur = at(self.read_sym(sym), target.line, target.col)
@@ -583,6 +611,10 @@ class CodeGen(ExprGen):
             value = self.compound(bop, cur, r, kind_l, self.kind(rhs), n, target, rhs)
             return self.store(sym, value, False, line, col)
         # selector assignment: a[i][j] = v  (value first, then selectors)
+        if slot_append(n) is not None and self.own.map_slots(sym) is not None:
+            return self.append_slot(n, sym, sels[0], rhs)
+        if slot_append(n) is not None and self.own_loop is not None:
+            return self.append_slot(n, sym, sels[0], rhs, self.own_loop)
         stmts: list[P.stmt] = []
         if op == "=":
             v = self.expr(rhs)
@@ -627,6 +659,73 @@ class CodeGen(ExprGen):
             stmts.append(at(P.If(test=dct, body=[fast_d], orelse=[at(inner, line, col)]), line, col))
         return stmts
 
+    def append_var(self, n: Any, o: Any, rhs: Any, op: str) -> list[P.stmt]:
+        """`x = append(x, ...)`: in place when x owns its list (ownership.py), else a new list."""
+        line, col = n.line, n.col
+        if op == "=" and len(rhs.args) == 2 and o in self.unaliased:  # no other reference, ever
+            if self.index_appendable(rhs.args[1]):
+                return self.append_index(self.expr(rhs.args[0]), rhs.args[1], line, col)
+            cur, v = self.expr(rhs.args[0]), self.expr(rhs.args[1])
+            return [at(expr_stmt(P.Call(func=P.Attribute(value=cur, attr="append", ctx=P.Load()),
+                                        args=[v], keywords=[])), line, col)]
+        args = [self.expr(a) for a in rhs.args]
+        value = at(self.copying_append(args), rhs.line, rhs.col)
+        flag = self.own.var_flag(o) if op == "=" else None
+        if flag is None:
+            return self.store(n.syms, value, op == ":=", line, col)
+        pre, args = self.simple_args(args, line, col)  # (they run before the ownership test)
+        cur = args[0]
+        grow = at(_grow(cur, args[1:]), line, col)
+        copy_ = [*self.store(n.syms, at(self.copying_append(args), rhs.line, rhs.col), False, line, col),
+                 at(assign(ST(flag), C(True)), line, col)]
+        test = and_(N(flag), self.tis(cur, "list"))
+        return [*pre, at(P.If(test=test, body=[grow], orelse=copy_), line, col)]
+
+    def append_slot(self, n: Any, sym: Any, key_node: Any, rhs: Any, loop_table: str | None = None) -> list[P.stmt]:
+        """`m[k] = append(m[k], ...)`, `m.f = append(m.f, ...)`: in place when the slot holds the list an
+        append stored there and no read since may have kept it (ownership.py), else a new list stored.
+        The slots of m are m's `_oc_` dict (m holds literals only), or the slot table of the loop
+        (`loop_table`), keyed by (id(m), key)."""
+        line, col = n.line, n.col
+        pre, args = self.simple_args([self.expr(a) for a in rhs.args], line, col)
+        cur = args[0]
+        key = C(key_node.value) if type(key_node) is A.StringLit or type(key_node) is A.IntLit else self.expr(key_node)
+        base = self.read_sym(sym)
+        table = N(loop_table or self.own.map_slots(sym))
+        slot = P.Tuple(elts=[call("id", base), key], ctx=P.Load()) if loop_table else key
+        owned = and_(self.tis(cur, "list"),
+                     cmp(P.Call(func=P.Attribute(value=table, attr="get", ctx=P.Load()), args=[slot], keywords=[]),
+                         P.Is(), cur))
+        tn = self.tmp()
+        made = at(assign(ST(tn), at(self.copying_append(args), rhs.line, rhs.col)), line, col)
+        store = at(expr_stmt(call("_o_set_index", base, key, N(tn))), line, col)
+        if loop_table:
+            keep = at(expr_stmt(call("_o_own_slot", table, slot, N(tn))), line, col)
+        else:
+            keep = at(assign(P.Subscript(value=table, slice=key, ctx=P.Store()), N(tn)), line, col)
+        return [*pre, at(P.If(test=owned, body=[at(_grow(cur, args[1:]), line, col)], orelse=[made, store, keep]),
+                         line, col)]
+
+    def copying_append(self, args: list[P.expr]) -> P.expr:
+        """append() making a new list; in a slot-owning loop, the lists the old one held are no longer owned
+        (the copy holds them too: ownership.append_copy)."""
+        if self.own_loop is None:
+            return call("B_append", *args)
+        return call("_o_append_copy", N(self.own_loop), *args)
+
+    def simple_args(self, args: list[P.expr], line: int, col: int) -> tuple[list[P.stmt], list[P.expr]]:
+        """Evaluate the arguments into temporaries (in order) unless they are plain names or constants."""
+        pre: list[P.stmt] = []
+        out: list[P.expr] = []
+        for a in args:
+            if is_simple(a):
+                out.append(a)
+            else:
+                t = self.tmp()
+                pre.append(at(assign(ST(t), a), line, col))
+                out.append(N(t))
+        return pre, out
+
     def index_appendable(self, e: Any) -> bool:
         """`y[i]` with y a plain variable and i an int >= 0 not known to be in range."""
         if type(e) is not A.IndexExpr or type(e.expr) is not A.Ident or type(e.index) is not A.Ident:
@@ -634,6 +733,8 @@ class CodeGen(ExprGen):
         if self.known_in_range(e) or self.kind(e.index) != "int" or not self.nonneg(e.index):
             return False
         if self.pyblocks + 2 > 18:  # a try takes Python blocks too (20 at most)
+            return False
+        if self.own_loop is not None:  # (its element read must be checked, ownership.py)
             return False
         return all(is_simple(self.read_sym(x.sym)) for x in (e.expr, e.index))
 
@@ -707,6 +808,30 @@ class CodeGen(ExprGen):
 
     def captures_self(self, rhs: Any, o: Any) -> bool:
         return type(rhs) is A.FuncLit and any(s is o for s in rhs.scope.free)
+
+
+class _Rename(P.NodeTransformer):
+    """Rename variables (Python names) in generated code."""
+
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def visit_Name(self, node: P.Name) -> P.AST:
+        new = self.names.get(node.id)
+        if new is not None:
+            node.id = new
+        return node
+
+
+def _assigned(node: Any) -> list:
+    """Symbols that assignments inside node (nested functions excluded) assign."""
+    out: list = []
+    collect_assigns(node, out)
+    return [s for s, _rhs, _op in out]
+
+
+def _has_func(node: Any) -> bool:
+    return type(node) is A.FuncLit or any(_has_func(x) for x in A.children(node))
 
 
 class _FlagsTrue(P.NodeTransformer):
@@ -851,6 +976,14 @@ def _idents(node: Any, out: list) -> None:
         return
     for x in A.children(node):
         _idents(x, out)
+
+
+def _grow(lst: P.expr, values: list[P.expr]) -> P.stmt:
+    """lst.append(v) / lst.extend((v, w, ...)): the in-place append."""
+    if len(values) == 1:
+        return expr_stmt(P.Call(func=P.Attribute(value=lst, attr="append", ctx=P.Load()), args=values, keywords=[]))
+    return expr_stmt(P.Call(func=P.Attribute(value=lst, attr="extend", ctx=P.Load()),
+                            args=[P.Tuple(elts=values, ctx=P.Load())], keywords=[]))
 
 
 def _is_append_of(rhs: Any, o: Any) -> bool:
@@ -1038,6 +1171,7 @@ def compile_chunk(file: A.File, filename: str, src_key: str, builtins: list[str]
     gen.flag_syms = stable_syms(records)
     gen.stable_rhs = stable_rhs_of(gen, records)
     gen.unaliased = unaliased_arrays(file)
+    gen.own = analyse_ownership(file, persisted)
     # globals declared by this chunk can only be assigned by this chunk's code
     # while it runs, so they join the inference; persisted ones never do
     gen.kinds = infer_kinds(res, [r for r in records if r[0].scope == "local" or r[0].owner is not None

@@ -124,6 +124,8 @@ class ExprGen:
     # may splice x) or an assignment to i or x. `inb`: (x, i) with i < len(x), as symbols;
     # `upper`: ints i < len(...) <= MAX, so i + 1 cannot overflow (only assignments end it).
     stable_rhs: dict = {}  # local assigned exactly once -> its right side  # noqa: RUF012
+    own: Any = None  # ownership.Ownership of the chunk: which reads end an in-place append's ownership
+    own_loop: str | None = None  # the slot table of the slot-owning loop being generated (ownership.py)
     inb: frozenset = frozenset()
     upper: frozenset = frozenset()
 
@@ -155,6 +157,8 @@ class ExprGen:
             return "float"
         if t is A.BoolLit:
             return "bool"
+        if t is A.CharLit:
+            return "char"
         if t is A.Ident:
             return self.kinds.get(orig(n.sym))
         if t is A.ParenExpr:
@@ -258,6 +262,21 @@ class ExprGen:
             return sub0(N(o.py))
         return N(o.py)
 
+    def ident(self, n: Any) -> P.expr:
+        """A variable's value; a read that may keep a reference to an owned array (ownership.py) also
+        ends that ownership: `(_ow_x := False) or x`, `_oc_m.clear() or m`."""
+        e = self.read_sym(n.sym)
+        own = self.own
+        if own is None:
+            return e
+        flag, slots = own.var_flag(n.sym), own.map_slots(n.sym)
+        if flag is not None and id(n) not in own.benign_var:
+            e = P.BoolOp(op=P.Or(), values=[walrus(flag, C(False)), e])
+        if slots is not None and id(n) not in own.benign_map:
+            clear = P.Call(func=P.Attribute(value=N(slots), attr="clear", ctx=P.Load()), args=[], keywords=[])
+            e = P.BoolOp(op=P.Or(), values=[clear, e])
+        return e
+
     def once(self, e: P.expr) -> tuple[P.expr, P.expr]:
         """(first-use form, later-use form) so e is evaluated exactly once."""
         if is_simple(e):
@@ -287,7 +306,7 @@ class ExprGen:
     def expr(self, n: Any) -> P.expr:
         t = type(n)
         if t is A.Ident:
-            return at(self.read_sym(n.sym), n.line, n.col)
+            return at(self.ident(n), n.line, n.col)
         if t is A.IntLit or t is A.FloatLit or t is A.StringLit:
             return at(C(n.value), n.line, n.col)
         if t is A.BoolLit:
@@ -341,14 +360,46 @@ class ExprGen:
         if op == "<" or op == "<=":
             # Tengo compiles a < b as b > a (right side evaluated first)
             r, lv = self.expr(n.rhs), self.expr(n.lhs)
+            fast = self.char_compare(">" if op == "<" else ">=", r, lv, n.rhs, n.lhs)
+            if fast is not None:
+                return at(fast, n.line, n.col)
             return self.arith(">" if op == "<" else ">=", r, lv, self.kind(n.rhs), self.kind(n.lhs), n)
         lv, r = self.expr(n.lhs), self.expr(n.rhs)
+        fast = self.char_compare(op, lv, r, n.lhs, n.rhs)
+        if fast is not None:
+            return at(fast, n.line, n.col)
         if op == "==" or op == "!=":
             e = self.equal(lv, r, self.kind(n.lhs), self.kind(n.rhs))
             if op == "!=":
                 e = P.UnaryOp(op=P.Not(), operand=e)
             return at(e, n.line, n.col)
         return self.arith(op, lv, r, self.kind(n.lhs), self.kind(n.rhs), n, n.lhs, n.rhs)
+
+    def char_compare(self, op: str, lv: P.expr, r: P.expr, ln: Any, rn: Any) -> P.expr | None:
+        """`ch >= '0'`, `ch == '+'` (a char literal on one side): the code points compared when the other
+        side is a char, the general operator otherwise."""
+        if op not in (">", ">=", "==", "!=") or (self.kind(ln) == "char") == (self.kind(rn) == "char"):
+            return None
+        lit_left = self.kind(ln) == "char"
+        x = r if lit_left else lv
+        if not is_simple(x):
+            return None
+        lit = ln if lit_left else rn
+        while type(lit) is A.ParenExpr:
+            lit = lit.expr
+        if type(lit) is not A.CharLit:  # (+'a' is a char too)
+            return None
+        code = C(lit.value)
+        pyop = {">": P.Gt(), ">=": P.GtE(), "==": P.Eq(), "!=": P.NotEq()}[op]
+        xv = P.Attribute(value=x, attr="v", ctx=P.Load())
+        fast = cmp(code, pyop, xv) if lit_left else cmp(xv, pyop, code)
+        if op in ("==", "!="):
+            slow = self.equal(lv, r, self.kind(ln), self.kind(rn))
+            if op == "!=":
+                slow = P.UnaryOp(op=P.Not(), operand=slow)
+        else:
+            slow = call(_SLOW[op], lv, r)
+        return ifexp(type_is(x, "_Char"), fast, slow)
 
     def guard(self, lv: P.expr, r: P.expr, lt: str | None, rt: str | None) -> tuple[Any, P.expr, P.expr]:
         """(test, a, b): test evaluates lv then r exactly once and checks their
@@ -573,6 +624,13 @@ class ExprGen:
                 # string(int) is the decimal form; string(str) the string itself
                 a = self.expr(n.args[0])
                 return at(call("str", a) if self.kind(n.args[0]) == "int" else a, n.line, n.col)
+            if name == "string" and len(n.args) == 1 and self.kind(n.args[0]) is None:
+                # string(ch): a valid code point below the surrogates is its one-character string
+                a1, a2 = self.once(self.expr(n.args[0]))
+                v = P.Attribute(value=a2, attr="v", ctx=P.Load())
+                test = and_(type_is(a1, "_Char"), P.Compare(left=C(0), ops=[P.LtE(), P.Lt()],
+                                                             comparators=[v, C(0xD800)]))
+                return at(ifexp(test, call("chr", v), call("B_string", a2)), n.line, n.col)
         fe = self.expr(f)
         args = [self.expr(a) for a in n.args]
         if n.ellipsis and args:
@@ -583,6 +641,17 @@ class ExprGen:
         return at(P.Call(func=fe, args=args, keywords=[]), n.line, n.col)
 
     def index_expr(self, n: Any) -> P.expr:
+        return self.checked_read(n, self.plain_index(n))
+
+    def checked_read(self, n: Any, e: P.expr) -> P.expr:
+        """In a slot-owning loop, an element read whose value may be kept ends that value's ownership."""
+        if self.own_loop is None or id(n) in self.own.read_benign:
+            return e
+        t = self.tmp()
+        test = cmp(P.Attribute(value=walrus(t, e), attr="__class__", ctx=P.Load()), P.IsNot(), N("list"))
+        return at(ifexp(test, N(t), call("_o_unown", N(self.own_loop), N(t))), *last_pos(n))
+
+    def plain_index(self, n: Any) -> P.expr:
         x = self.expr(n.expr)
         i = self.expr(n.index)
         line, col = last_pos(n.index)
@@ -647,4 +716,4 @@ class ExprGen:
         key = C(n.sel.value)
         e = ifexp(self.tis(x1, "dict"), P.Call(func=P.Attribute(value=x2, attr="get", ctx=P.Load()), args=[key], keywords=[]),  # noqa: E501
                   call("_o_index", x2, key))
-        return at(e, n.sel.line, n.sel.col)
+        return self.checked_read(n, at(e, n.sel.line, n.sel.col))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .meter import SMALL, made
 from .values import Char, ImmArray, char_str, fmt_float, go_quote, to_str, type_name
 
 
@@ -221,6 +222,8 @@ def format_values(fmt: str, args: list) -> str:
                 while i < n and fmt[i].isdigit():
                     i += 1
                 sp.prec = int(fmt[s:i]) if i > s else 0
+        if max(sp.width or 0, sp.prec or 0) > SMALL:  # a width or precision sizes the result: ask first
+            made(max(sp.width or 0, sp.prec or 0))
         if i >= n:
             out.append("%!(NOVERB)")
             break

@@ -6,10 +6,10 @@ Generated code inlines the int fast paths and falls back to these.
 from __future__ import annotations
 
 import math
-import threading
 from itertools import chain, islice
 from typing import Any
 
+from .meter import SMALL, made
 from .values import (
     MAX_INT,
     MIN_INT,
@@ -27,31 +27,6 @@ from .values import (
 )
 
 _inf = float("inf")
-
-BIG = 1 << 20  # a value of this many bytes (8 per array item) asks the running runtime's budget before it is made
-SMALL = 1 << 16  # smaller values are not metered; larger ones add up, and each BIG of them asks once
-_guard = threading.local()  # .check: the running TengoRuntime's check, per thread; .made: bytes since it asked
-
-
-def made(size: int) -> None:
-    """A value of about `size` bytes (over SMALL) is about to be made: let the budget check memory and time.
-
-    A doubling loop (`s = s + s`) reaches gigabytes in 30 iterations, and a loop that makes a 900 KB
-    string each time reaches them in 3,000: both long before the loop's next budget tick (every 10,000
-    iterations). A value over BIG asks at once; smaller ones ask once per BIG made. Generated code
-    calls the slow path (here) for every operand over SMALL.
-    """
-    guard = _guard
-    if size < BIG:
-        total = getattr(guard, "made", 0) + size
-        if total < BIG:
-            guard.made = total
-            return
-    guard.made = 0
-    check = getattr(guard, "check", None)
-    if check is not None:
-        check(size)
-
 
 def _bad(a: Any, op: str, b: Any) -> TengoRuntimeErr:
     return TengoRuntimeErr(f"invalid operation: {type_name(a)} {op} {type_name(b)}")
@@ -323,6 +298,17 @@ def truthy(x: Any) -> bool:
 
 # --- indexing ------------------------------------------------------------
 
+# chars are immutable values (no operation changes one in place): iterating a string shares these
+_ASCII_CHARS = tuple(Char(c) for c in range(128))
+
+
+def _chars_of(s: str) -> list[Char]:
+    """A string's runes as char values (for-in over a string)."""
+    if s.isascii():
+        return [_ASCII_CHARS[ord(c)] for c in s]
+    return [Char(c) for c in _str_chars(s)]
+
+
 def _str_chars(s: str) -> list[int]:
     """Runes of a Go string (invalid bytes decode to U+FFFD)."""
     if s.isascii():
@@ -459,7 +445,7 @@ def iterate(x: Any) -> Any:
     if t is dict or t is ImmMap:
         return _map_iter(x)
     if t is str:
-        return enumerate([Char(c) for c in _str_chars(x)])
+        return enumerate(_chars_of(x))
     if t is bytes:
         return enumerate(x)
     if x is None:
@@ -506,7 +492,7 @@ def ticked_iterate(x: Any, every: int, tick: Any) -> Any:
             return zip(range(len(x)), x, strict=False)
         return chain.from_iterable(_seq_chunks(x, every, tick))
     if t is str:
-        chars = [Char(c) for c in _str_chars(x)]
+        chars = _chars_of(x)
         if len(chars) <= every:
             return enumerate(chars)
         return chain.from_iterable(_seq_chunks(chars, every, tick))

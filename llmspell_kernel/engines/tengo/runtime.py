@@ -13,14 +13,15 @@ from typing import Any
 
 from llmspell_kernel.errors import Frame
 
-from . import codecache, ops
-from .builtins import BUILTINS, append_self
+from . import codecache, meter, ops
+from .builtins import BUILTINS
 from .compiler import DISPATCHERS, FUNC_ARITY, Unit, compile_chunk
 from .convert import to_python, to_tengo
 from .errors import TengoRuntimeError, TengoSyntaxError, make_error
+from .ownership import append_copy, own_slot, unown
 from .parser import ParseErrors, parse
 from .resolver import CompileError, mangle
-from .values import TengoRuntimeErr, TError, type_name, wrap64
+from .values import Char, TengoRuntimeErr, TError, type_name, wrap64
 
 STDLIB_NAMES = ("fmt", "math", "text", "times", "json", "base64", "hex", "enum", "rand", "os")
 OS_REFUSED = "module 'os' is not available in the sandbox"
@@ -36,8 +37,8 @@ _BASE_NS: dict[str, Any] = {
     "_o_shl": ops.shl, "_o_shr": ops.shr, "_o_gt": ops.gt, "_o_ge": ops.ge, "_o_eq": ops.eq,
     "_o_neg": ops.neg, "_o_bnot": ops.bnot, "_o_index": ops.index, "_o_index_set": ops.index_for_set,
     "_o_set_index": ops.set_index, "_o_slice": ops.slice_, "_o_spread": ops.spread,
-    "_o_imm": ops.make_immutable, "_o_wrap": wrap64, "_o_append_self": append_self, "TError": TError,
-    "_rc": sys.getrefcount,
+    "_o_imm": ops.make_immutable, "_o_wrap": wrap64, "TError": TError, "_Char": Char,
+    "_o_unown": unown, "_o_own_slot": own_slot, "_o_append_copy": append_copy,
     # loops get the budget countdown and hook as arguments (`_TICK_N`, `_tick`)
     "_o_range": ops.ticked_range, "_o_count": ops.count_up, "_o_iter": ops.ticked_iterate,
 }
@@ -296,6 +297,9 @@ class TengoRuntime:
             line, col, msg = pe.errors[0]
             raise make_error(TengoSyntaxError, "Parse Error", msg, [Frame(chunk=filename, line=line, column=col)],
                              src, more=len(pe.errors) - 1) from None
+        except RecursionError:  # the parser recurses per bracket: 100,000 `[` reach Python's limit
+            raise make_error(TengoSyntaxError, "Parse Error", "the source is nested too deeply to parse",
+                             [Frame(chunk=filename)], src) from None
         hook = self._import_hook_for(filename, stack, units, deps)
         try:
             unit = compile_chunk(tree, filename, f"{filename}\0{src}\0{module}", _BUILTIN_LIST, persisted, hook,
@@ -370,8 +374,8 @@ class TengoRuntime:
         old_limit = sys.getrecursionlimit()
         depth = _stack_depth()
         sys.setrecursionlimit(max(old_limit, depth + MAX_FRAMES + 40))
-        outer_check = getattr(ops._guard, "check", None)
-        ops._guard.check = self._made
+        outer_check = getattr(meter._guard, "check", None)
+        meter._guard.check = self._made
         try:
             result = _run_entry(entry, depth)
         except Exception as e:
@@ -380,7 +384,7 @@ class TengoRuntime:
                 raise
             raise t from None
         finally:
-            ops._guard.check = outer_check
+            meter._guard.check = outer_check
             sys.setrecursionlimit(old_limit)
         if not repl:
             return None
@@ -394,8 +398,8 @@ class TengoRuntime:
         """
         old_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old_limit, _stack_depth() + MAX_FRAMES + 40))
-        outer_check = getattr(ops._guard, "check", None)
-        ops._guard.check = self._made
+        outer_check = getattr(meter._guard, "check", None)
+        meter._guard.check = self._made
         try:
             return fn(*args)
         except Exception as e:
@@ -406,7 +410,7 @@ class TengoRuntime:
                 raise
             raise t from None
         finally:
-            ops._guard.check = outer_check
+            meter._guard.check = outer_check
             sys.setrecursionlimit(old_limit)
 
 

@@ -13,6 +13,8 @@ import weakref
 from types import BuiltinFunctionType, FunctionType, MethodType
 from typing import Any
 
+from .meter import made
+
 MAX_INT = 0x7FFFFFFFFFFFFFFF
 MIN_INT = -0x8000000000000000
 
@@ -273,8 +275,10 @@ def to_str(v: Any) -> str:
     if v is None:
         return "<undefined>"
     if t is list or t is ImmArray:
+        made(len(v) << 3)  # an array held many times is written out each time: metered as it goes
         return "[" + ", ".join([to_str(e) for e in v]) + "]"
     if t is dict or t is ImmMap:
+        made(len(v) << 3)
         return "{" + ", ".join([f"{k}: {to_str(e)}" for k, e in v.items()]) + "}"
     if t is Char:
         return char_str(v.v)

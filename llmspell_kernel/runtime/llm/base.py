@@ -7,6 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
+def provider_of(model: str) -> str:
+    """The provider part of a litellm model string: `ollama` of `ollama/llama3`; a bare name is OpenAI's."""
+    return model.split("/", 1)[0] if "/" in model else "openai"
+
+
 @dataclass
 class ToolCall:
     id: str
@@ -55,18 +60,15 @@ class LLMResponse:
 
 
 class Provider(Protocol):
-    """A model backend: a streaming call and a plain one.
+    """A model backend.
 
     `stream` is a generator: it yields text chunks as they arrive and returns the
-    complete `LLMResponse` (StopIteration.value). `complete` serves callers that
-    want no chunks.
+    complete `LLMResponse` (StopIteration.value). Closing it early drops the request.
     """
 
     name: str
 
     def stream(self, request: LLMRequest) -> Iterator[str]: ...
-
-    def complete(self, request: LLMRequest) -> LLMResponse: ...
 
 
 def drain(gen: Iterator[str], on_chunk=None) -> LLMResponse:

@@ -78,9 +78,11 @@ class LiteLLMProvider:
         if missing:
             raise missing_key(request.model, ", ".join(missing))
 
-    def _kwargs(self, request: LLMRequest, stream: bool) -> dict[str, Any]:
-        kwargs: dict[str, Any] = {"model": request.model, "messages": request.messages, "stream": stream,
-                                  "num_retries": 0}
+    def _kwargs(self, request: LLMRequest) -> dict[str, Any]:
+        # one attempt per call: LLMClient is the only retry layer (num_retries is litellm's, max_retries the
+        # OpenAI SDK's, which would otherwise try twice more on a refused connection or a timeout)
+        kwargs: dict[str, Any] = {"model": request.model, "messages": request.messages, "stream": True,
+                                  "stream_options": {"include_usage": True}, "num_retries": 0, "max_retries": 0}
         if request.tools:
             kwargs["tools"] = request.tools
         for name in ("temperature", "max_tokens", "timeout", "api_base", "api_key"):
@@ -89,26 +91,24 @@ class LiteLLMProvider:
                 kwargs[name] = value
         if request.response_format == "json" or isinstance(request.response_format, dict):
             kwargs["response_format"] = {"type": "json_object"}
-        if stream:
-            kwargs["stream_options"] = {"include_usage": True}
         return kwargs
 
-    def complete(self, request: LLMRequest) -> LLMResponse:
-        """One non-streaming call: a fraction of the client-side CPU of a stream, which parallel runs feel."""
-        self.check_key(request)
-        return self._response(load_litellm().completion(**self._kwargs(request, stream=False)), request)
-
     def stream(self, request: LLMRequest) -> Iterator[str]:
+        """Every call streams, also when no one reads the chunks: a timeout, time limit or interrupt then
+        closes the connection and the server stops generating (a plain request keeps it busy to the end).
+        Yields each chunk's text ("" for chunks without text, so the caller can check its budget)."""
         self.check_key(request)
         litellm = load_litellm()
         chunks = []
-        for chunk in litellm.completion(**self._kwargs(request, stream=True)):
-            chunks.append(chunk)
-            choices = getattr(chunk, "choices", None) or []
-            delta = getattr(choices[0], "delta", None) if choices else None
-            text = getattr(delta, "content", None) if delta is not None else None
-            if text:
-                yield text
+        stream = litellm.completion(**self._kwargs(request))
+        try:
+            for chunk in stream:
+                chunks.append(chunk)
+                choices = getattr(chunk, "choices", None) or []
+                delta = getattr(choices[0], "delta", None) if choices else None
+                yield (getattr(delta, "content", None) if delta is not None else None) or ""
+        finally:
+            _close(stream)
         if not chunks:
             raise LLMError(f"{request.model}: the provider sent an empty stream")
         full = litellm.stream_chunk_builder(chunks, messages=request.messages)
@@ -131,3 +131,16 @@ class LiteLLMProvider:
         except Exception:  # models without a price entry (local servers) cost 0
             result.cost = 0.0
         return LLMResponse(message.content or "", calls, result, request.model)
+
+
+def _close(stream: Any) -> None:
+    """Close the HTTP response under litellm's stream wrapper (the OpenAI SDK's Stream, or an httpx iterator)."""
+    inner = getattr(stream, "completion_stream", None)
+    for target in (inner, stream):
+        close = getattr(target, "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception:  # already closed, or a connection that broke: nothing left to release
+                pass
+            return

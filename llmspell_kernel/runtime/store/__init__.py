@@ -7,13 +7,26 @@ the same test suite (tests/test_store.py).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from .base import StoreBackend
 from .memory import MemoryStore
 
-__all__ = ["MemoryStore", "StoreBackend", "open_store", "session_path", "sessions_dir"]
+__all__ = ["MemoryStore", "StoreBackend", "check_session_name", "open_store", "session_path", "sessions_dir"]
+
+SESSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")  # a file name and a Redis key part on every system
+
+
+def check_session_name(name: str) -> str:
+    """`name` if it is a valid session name (1-64 ASCII letters, digits, '-' and '_'; not starting with '-' or '_')."""
+    if not isinstance(name, str) or not SESSION_NAME.fullmatch(name):
+        from ...errors import ApiError
+
+        raise ApiError(f"invalid session name {name!r}: use 1 to 64 letters, digits, '-' and '_' "
+                       "(starting with a letter or digit)")
+    return name
 
 
 def sessions_dir() -> Path:
@@ -25,11 +38,7 @@ def sessions_dir() -> Path:
 
 def session_path(name: str) -> Path:
     """The SQLite file of a named session, under the platformdirs user data dir."""
-    if not name or "/" in name or "\\" in name or name.startswith("."):
-        from ...errors import ApiError
-
-        raise ApiError(f"invalid session name {name!r}: use letters, digits, '-' and '_'")
-    return sessions_dir() / f"{name}.sqlite3"
+    return sessions_dir() / f"{check_session_name(name)}.sqlite3"
 
 
 def open_store(config: Any) -> StoreBackend:
@@ -37,7 +46,7 @@ def open_store(config: Any) -> StoreBackend:
     if isinstance(store, str) and store.startswith(("redis://", "rediss://", "unix://")):
         from .redis import RedisStore
 
-        return RedisStore(store, session=name or "default")
+        return RedisStore(store, session=check_session_name(name) if name else "default")
     if store in (None, "", "sqlite") and not name:
         return MemoryStore()
     if store == "memory":

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from typing import Any, Protocol
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: bytes and maps holding TAG are tagged (see encode)
 
 
 class StoreBackend(Protocol):
@@ -84,23 +85,65 @@ class SharedBackend(StoreBackend, Protocol):
         """The names of every saved tool, sorted."""
 
 
+TAG = "__llmspell__"  # the one key our own JSON objects carry; a user map holding it is escaped
+
+
 def encode(value: Any) -> str:
-    """JSON text for a stored value; bytes survive as {"__bytes__": base64}, anything else as text."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default)
+    """Standard JSON text for a stored value.
+
+    Bytes become {TAG: "bytes", "base64": ...}; a user map that holds TAG as a key becomes
+    {TAG: "map", "items": [[key, value], ...]}, so no user value ever reads back as something
+    else. NaN and infinities (JSON has none) become the strings "NaN", "Infinity", "-Infinity";
+    state refuses them before this (`runtime/state.py`), so only event data meets this.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default, allow_nan=False)
+    except ValueError:  # a non-finite float somewhere: the rare path walks the value
+        return encode(_tagged(value))
+    if f'"{TAG}"' in text:  # bytes, or a user map with our key: the rare path walks the value
+        return json.dumps(_tagged(value), ensure_ascii=False, separators=(",", ":"), default=_default)
+    return text
 
 
-def decode(text: str | None) -> Any:
-    return None if text is None else json.loads(text, object_hook=_bytes_hook)
+def decode(text: str | None, *, legacy: bool = False) -> Any:
+    """The value `encode` wrote; `legacy` reads the format before schema 4, where {"__bytes__": b64} was bytes."""
+    if text is None:
+        return None
+    return json.loads(text, object_hook=_legacy_hook if legacy else _hook)
+
+
+def _tagged(value: Any) -> Any:
+    """`value` with bytes, user maps holding TAG and non-finite floats in their tagged forms."""
+    if isinstance(value, dict):
+        items = {key: _tagged(item) for key, item in value.items()}
+        return {TAG: "map", "items": [list(pair) for pair in items.items()]} if TAG in items else items
+    if isinstance(value, (list, tuple)):
+        return [_tagged(item) for item in value]
+    if isinstance(value, (bytes, bytearray)):
+        return {TAG: "bytes", "base64": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    to_map = getattr(value, "to_map", None)
+    return _tagged(to_map()) if callable(to_map) else value
 
 
 def _default(value: Any) -> Any:
     if isinstance(value, (bytes, bytearray)):
-        return {"__bytes__": base64.b64encode(bytes(value)).decode("ascii")}
+        return _tagged(value)
     to_map = getattr(value, "to_map", None)  # a State value inside an event's data
     return to_map() if callable(to_map) else str(value)
 
 
-def _bytes_hook(obj: dict[str, Any]) -> Any:
+def _hook(obj: dict[str, Any]) -> Any:
+    kind = obj.get(TAG)
+    if kind == "bytes":
+        return base64.b64decode(obj["base64"])
+    if kind == "map":
+        return dict(obj["items"])
+    return obj
+
+
+def _legacy_hook(obj: dict[str, Any]) -> Any:
     if len(obj) == 1 and "__bytes__" in obj:
         return base64.b64decode(obj["__bytes__"])
     return obj

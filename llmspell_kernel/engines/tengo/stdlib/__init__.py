@@ -6,11 +6,13 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
+from ..meter import metered
 from ..values import USER_FUNC_NAMES, ImmMap
 
 
 def user_fn(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Register fn as a Tengo user-function (type name 'user-function:<name>')."""
+    """Register fn as a Tengo user-function (type name 'user-function:<name>'), its result metered (`ops.metered`)."""
+    fn = metered(fn)
     USER_FUNC_NAMES[fn] = name
     return fn
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..builtins import bad_type, to_float64, to_int64, wrong_args
+from ..meter import SMALL, made
 from ..values import TError, to_string
 from . import user_fn
 
@@ -53,11 +54,19 @@ def as_bytes(fn: str, args: tuple, i: int) -> bytes:
     raise bad_type(fn, ordinal(i), "bytes(compatible)", v)
 
 
+def as_size(fn: str, args: tuple, i: int) -> int:
+    """An int that sizes the result (a width, a precision): a large one asks the memory meter before it is made."""
+    n = as_int(fn, args, i)
+    if n > SMALL:
+        made(n)
+    return n
+
+
 def define(mod: dict, name: str, nargs: int | tuple[int, int], conv: str, impl: Callable[..., Any]) -> None:
-    """Register name: checks count, converts args per `conv` letters (i f s b y a)."""
+    """Register name: checks count, converts args per `conv` letters (i f s b y a, n: an int that sizes the result)."""
     fn_type = "user-function:" + name
     lo, hi = (nargs, nargs) if isinstance(nargs, int) else nargs
-    convs = {"i": as_int, "f": as_float, "s": as_str, "b": as_bool, "y": as_bytes}
+    convs = {"i": as_int, "f": as_float, "s": as_str, "b": as_bool, "y": as_bytes, "n": as_size}
 
     def f(*args: Any) -> Any:
         if not lo <= len(args) <= hi:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..meter import made
 from ..values import Char, ImmArray, ImmMap, TError, Time, fmt_float, time_str
 from ._args import define
 
@@ -24,8 +25,10 @@ def _enc(v: Any) -> Any:
     if t is str:
         return json.dumps(v, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     if t is list or t is ImmArray:
+        made(len(v) << 3)  # an array held many times is written out each time: metered as it goes
         return "[" + ",".join(_enc(e) for e in v) + "]"
     if t is dict or t is ImmMap:
+        made(len(v) << 3)
         return "{" + ",".join(_enc(k) + ":" + _enc(e) for k, e in sorted(v.items())) + "}"
     if t is bytes:
         import base64

@@ -224,11 +224,11 @@ def make(rt: Any) -> dict[str, Any]:
     d(m, "has_suffix", 2, "ss", lambda s, p: s.endswith(p))
     d(m, "index", 2, "ss", lambda s, sub: _byte_index(s, s.find(sub)))
     d(m, "index_any", 2, "ss", _index_any)
-    d(m, "join", 2, "as", lambda arr, sep: sep.join(_join_items(arr)))
+    d(m, "join", 2, "as", _join)
     d(m, "last_index", 2, "ss", lambda s, sub: _byte_index(s, s.rfind(sub)))
     d(m, "last_index_any", 2, "ss", _last_index_any)
     d(m, "repeat", 2, "si", _repeat)
-    d(m, "replace", 4, "sssi", lambda s, o, n, k: s.replace(o, n, k if k >= 0 else -1))
+    d(m, "replace", 4, "sssi", _replace)
     d(m, "substr", (2, 3), "sii", lambda s, lo, hi=None: _substr(s, lo, len(s) if hi is None else hi))
     d(m, "split", 2, "ss", lambda s, sep: _split_n(s, sep, -1))
     d(m, "split_after", 2, "ss", lambda s, sep: _split_n(s, sep, -1, True))
@@ -238,8 +238,8 @@ def make(rt: Any) -> dict[str, Any]:
     d(m, "to_lower", 1, "s", str.lower)
     d(m, "to_title", 1, "s", str.upper)
     d(m, "to_upper", 1, "s", str.upper)
-    d(m, "pad_left", (2, 3), "sis", lambda s, n, w=" ": _pad(s, n, w, True))
-    d(m, "pad_right", (2, 3), "sis", lambda s, n, w=" ": _pad(s, n, w, False))
+    d(m, "pad_left", (2, 3), "sns", lambda s, n, w=" ": _pad(s, n, w, True))
+    d(m, "pad_right", (2, 3), "sns", lambda s, n, w=" ": _pad(s, n, w, False))
     d(m, "trim", 2, "ss", lambda s, cs: s.strip(cs))
     d(m, "trim_left", 2, "ss", lambda s, cs: s.lstrip(cs))
     d(m, "trim_prefix", 2, "ss", lambda s, p: s[len(p):] if p and s.startswith(p) else s)
@@ -248,7 +248,7 @@ def make(rt: Any) -> dict[str, Any]:
     d(m, "trim_suffix", 2, "ss", lambda s, p: s[:-len(p)] if p and s.endswith(p) else s)
     d(m, "atoi", 1, "s", _atoi)
     d(m, "format_bool", 1, "a", lambda b: "true" if b is True else "false")
-    d(m, "format_float", 4, "fsii", _format_float)
+    d(m, "format_float", 4, "fsni", _format_float)
     d(m, "format_int", 2, "ii", lambda i, base: _fmt_base(i, base))
     d(m, "itoa", 1, "i", str)
     d(m, "parse_bool", 1, "s", _parse_bool)
@@ -257,6 +257,19 @@ def make(rt: Any) -> dict[str, Any]:
     d(m, "quote", 1, "s", go_quote)
     d(m, "unquote", 1, "s", _unquote)
     return m
+
+
+def _join(arr: Any, sep: str) -> str:
+    items = _join_items(arr)
+    made(sum(map(len, items)) + len(sep) * max(len(items) - 1, 0))  # a string held many times: ask first
+    return sep.join(items)
+
+
+def _replace(s: str, old: str, new: str, n: int) -> str:
+    if len(new) > len(old):  # the result grows: ask for its size before it is made
+        count = s.count(old) if n < 0 else min(n, s.count(old))
+        made(len(s) + count * (len(new) - len(old)))
+    return s.replace(old, new, n if n >= 0 else -1)
 
 
 def _join_items(arr: Any) -> list:
