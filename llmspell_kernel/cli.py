@@ -31,7 +31,7 @@ class LazyGroup(click.Group):
     does not import the session commands."""
 
     LAZY: ClassVar[dict[str, str]] = {"session": "cli_sessions", "state": "cli_sessions", "events": "cli_sessions",
-                                "batch": "cli_batch"}
+                                      "batch": "cli_batch", "mcp": "cli_mcp"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.LAZY})

@@ -164,7 +164,9 @@ def _argument_names(session: Any, call: str) -> list[str] | None:
         return None
     sources = {
         "Agent": (session.agents.names, {"get", "remove"}),
-        "Tool": (session.tools.names, {"call", "info"}),
+        # the tools of MCP servers already started: a Tab must not start a server
+        "Tool": (lambda: sorted({*session.tools.names(sources=False), *session.mcp.known_tools()}), {"call", "info"}),
+        "Mcp": (session.mcp.names, {"tools", "resources", "resource", "prompts", "prompt"}),
         "State": (lambda: _state_keys(session), {"get", "set", "update", "delete", "history", "schema"}),
         "Artifact": (lambda: [a["name"] for a in session.artifacts.list()], {"get", "delete", "store"}),
     }

@@ -108,7 +108,8 @@ class SpellMagics(Magics):
         `%spell session [NAME]` shows the session, or switches to the named, persisted one;
         `%spell batch SPELL --inputs FILE.jsonl [--cluster …]` runs a spell once per input on Dask;
         `%spell events [type-glob]` opens the live event timeline; `%spell state [key-glob]` opens the
-        state history; `%spell ENGINE CODE` runs one line of script."""
+        state history; `%spell mcp add NAME -- COMMAND ARGS…` (or `--url URL`) configures an MCP server and
+        `%spell mcp list` lists them; `%spell ENGINE CODE` runs one line of script."""
         try:
             words = shlex.split(line)
         except ValueError as exc:  # an unclosed quote
@@ -146,9 +147,24 @@ class SpellMagics(Magics):
                 raise ApiError(f"%spell config: {exc}") from None
             SpellError.show_python_traceback = self.session.config.debug
             return SpellResult({k: v for k, v in self.session.config.__dict__.items()})
+        if command == "mcp":
+            return SpellResult(self._mcp(rest))
         value = self.session.engine(command).execute(line.split(None, 1)[1] if rest else "",
                                                      chunk=self._cell_name())
         return None if value is None else SpellResult(value)
+
+    def _mcp(self, words: list[str]) -> Any:
+        """`%spell mcp list`, `%spell mcp add NAME -- COMMAND ARGS…`, `%spell mcp add NAME --url URL`."""
+        usage = "usage: %spell mcp list | %spell mcp add NAME -- COMMAND [ARGS…] | %spell mcp add NAME --url URL"
+        if words == ["list"]:
+            return self.session.mcp.describe()
+        if len(words) >= 4 and words[0] == "add" and words[2] == "--":
+            spec = self.session.mcp.add(words[1], words[3], words[4:])
+        elif len(words) == 4 and words[0] == "add" and words[2] == "--url":
+            spec = self.session.mcp.add(words[1], url=words[3])
+        else:
+            raise ApiError(usage)
+        return spec.describe()
 
     def note_cell(self, info: Any) -> None:
         """`pre_run_cell` hook: whether the running cell is stored in the history (and so counted)."""

@@ -81,6 +81,10 @@ class SpellApi(Namespace):
 
     api_name = "Spell"
 
+    def __init__(self, session: Any) -> None:
+        super().__init__(session)
+        session.ask_user = self.input  # an MCP server's questions for the user come this way too
+
     def values(self, engine: Any) -> dict[str, Any]:
         return {"engine": engine.name, "params": dict(self.session.params)}
 

@@ -13,6 +13,7 @@ from .artifacts import ArtifactApi
 from .events import EventApi
 from .files import FsApi
 from .llm import LLMApi, PromptApi
+from .mcp import McpApi
 from .misc import AsyncApi, DisplayApi, FutureMethods, GlobalsApi, JsonApi, SpellApi
 from .spec import Alias, ApiFunction, HandleType, Namespace, type_key
 from .state import StateApi, StateValueMethods, StateViewMethods
@@ -22,7 +23,7 @@ from .workflows import WorkflowApi, WorkflowMethods
 
 NAMESPACES: list[type[Namespace]] = [
     AgentApi, ToolApi, StateApi, ArtifactApi, EventApi, WorkflowApi, LLMApi, PromptApi, FsApi, JsonApi, DisplayApi,
-    SpellApi, AsyncApi, GlobalsApi,
+    SpellApi, AsyncApi, McpApi, GlobalsApi,
 ]
 HANDLES: list[type[HandleType]] = [
     AgentMethods, ToolMethods, WorkflowMethods, StateViewMethods, StateValueMethods, FutureMethods, WidgetMethods,

@@ -311,6 +311,22 @@ declare const Async: {
   all(futures: Future<any>[]): Promise<any[]>;
 };
 
+/** MCP servers the user configured: their tools (as `Tool`s named `SERVER.TOOL`), resources and prompts. */
+declare const Mcp: {
+  /** The configured servers: `[{name, transport, command, args | url, running}]`. Starts none. */
+  servers(): Promise<(Record<string, any>)[]>;
+  /** A server's tools, named `SERVER.TOOL` as `Tool.call` and agents take them (starts the server). */
+  tools(server: string): Promise<string[]>;
+  /** A server's resources: `[{uri, name, description?, mime_type?}]`. */
+  resources(server: string): Promise<(Record<string, any>)[]>;
+  /** Read a resource: its text, or a list of `{uri, mime_type, text | bytes}` for other contents. */
+  resource(server: string, uri: string): Promise<any>;
+  /** A server's prompts: `[{name, description?, arguments = [{name, required?}]}]`. */
+  prompts(server: string): Promise<(Record<string, any>)[]>;
+  /** A prompt filled with `args`: `[{role, content}]` messages, ready for `LLM.chat`. */
+  prompt(server: string, name: string, args?: Record<string, any> | null): Promise<(Record<string, any>)[]>;
+};
+
 /** Show a value: rich output in a notebook (maps and lists as JSON), text elsewhere. */
 declare function display(value: any): Promise<null>;
 

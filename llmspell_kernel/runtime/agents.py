@@ -152,7 +152,7 @@ class Agent:
         system = [{"role": "system", "content": settings["system"]}] if settings["system"] else []
         return LLMRequest(
             model=self.llm.model_for(settings["model"]), messages=system + messages,
-            tools=[self.registry.get(t).schema() for t in self.tools],
+            tools=[_wire_schema(self.registry.get(t).schema()) for t in self.tools],
             temperature=settings["temperature"], max_tokens=settings["max_tokens"],
             response_format=settings["response_format"], timeout=settings["timeout"], api_base=self.api_base,
             api_key=self.api_key, script=self.script,
@@ -201,10 +201,14 @@ class Agent:
                     bad_arguments_sent = True
                     result: Any = {"error": problem.message}
                 else:
-                    result = self._run_tool(call.name, args)
+                    result = self._run_tool(self._tool_named(call.name), args)
                 messages.append({"role": "tool", "tool_call_id": call.id,
                                  "content": result if isinstance(result, str) else json.dumps(result, default=str)})
         raise ApiError(f"agent {self.name!r} reached max_iterations ({iterations}) without a final answer")
+
+    def _tool_named(self, wire: str) -> str:
+        """The tool a model's call names: providers allow no dot in a function name (`demo__add` is `demo.add`)."""
+        return next((t for t in self.tools if _wire_name(t) == wire), wire)
 
     def _run_tool(self, name: str, args: dict[str, Any]) -> Any:
         if name not in self.tools:
@@ -242,6 +246,16 @@ class Agent:
 
 
 RUN_OPTIONS = {"model", "system", "temperature", "max_tokens", "max_iterations", "response_format", "timeout"}
+
+
+def _wire_name(name: str) -> str:
+    return name.replace(".", "__")
+
+
+def _wire_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A tool's function schema with a name providers accept (`SERVER.TOOL` of an MCP server has a dot)."""
+    function = schema["function"]
+    return {**schema, "function": {**function, "name": _wire_name(function["name"])}}
 
 
 def _run_overrides(opts: Any) -> dict[str, Any]:

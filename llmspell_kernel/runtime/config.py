@@ -49,6 +49,8 @@ class Config:
     session: str | None = None  # a named, persisted session
     store: str | None = None  # memory, sqlite path, or redis URL
     debug: bool = False  # show Python internals in tracebacks
+    mcp: dict[str, Any] = field(default_factory=dict)  # [mcp.servers.NAME]: the MCP servers a session may use
+    mcp_timeout: float = 60.0  # seconds per MCP call
 
     ENV: ClassVar[dict[str, str]] = {
         "model": "LLMSPELL_MODEL", "offline": "LLMSPELL_OFFLINE", "root": "LLMSPELL_ROOT",
@@ -100,7 +102,7 @@ class Config:
         return value or None
 
 
-_SECONDS = ("timeout", "llm_timeout", "llm_breaker_cooldown")  # settings in seconds: finite and >= 0
+_SECONDS = ("timeout", "llm_timeout", "llm_breaker_cooldown", "mcp_timeout")  # settings in seconds: finite and >= 0
 ENDPOINT_KEYS = ("api_base", "api_key_env")
 
 

@@ -158,3 +158,20 @@ def wait_futures(futures: Iterable[Future], timeout: float | None = None) -> Non
         future.add_done_callback(lambda _f: box.wake())
     deadline = None if timeout is None else time.monotonic() + timeout
     _serve_until(lambda: all(f.done() for f in futures), deadline)
+
+
+def here() -> Callable[..., Any]:
+    """A function that runs `fn(*args)` on this thread, while this thread waits in `wait_futures`, from any
+    other thread (a question for the user belongs to the thread that runs the cell: ipykernel's input is
+    bound to it)."""
+    box = _mailbox()
+
+    def run_here(fn: Callable[..., T], *args: Any) -> T:
+        job = _Job(None, fn, args)  # type: ignore[arg-type]  # no engine: whoever serves the box runs it
+        box.post(job)
+        job.done.wait()
+        if job.error is not None:
+            raise job.error
+        return job.result
+
+    return run_here

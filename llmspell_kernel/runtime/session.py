@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from .agents import AgentRegistry
     from .artifacts import ArtifactStore
     from .llm import LLMClient
+    from .mcp import McpServers
     from .pool import InlineWhenBusyPool
     from .tools import ToolRegistry
     from .workflows import WorkflowBuilder
@@ -77,7 +78,14 @@ def _tools(session: Session) -> ToolRegistry:
 
     tools = ToolRegistry(session.events, session.sandbox, backend=session.backend)
     tools.restore(session)
+    tools.sources.append(session.mcp)  # SERVER.TOOL: the tools of the configured MCP servers
     return tools
+
+
+def _mcp(session: Session) -> McpServers:
+    from .mcp import McpServers
+
+    return McpServers(session)
 
 
 def _agents(session: Session) -> AgentRegistry:
@@ -106,6 +114,7 @@ class Session:
     agents: AgentRegistry = _Part(_agents)  # type: ignore[assignment]
     artifacts: ArtifactStore = _Part(_artifacts)  # type: ignore[assignment]
     workflows: WorkflowBuilder = _Part(_workflows)  # type: ignore[assignment]
+    mcp: McpServers = _Part(_mcp)  # type: ignore[assignment]
 
     def __init__(self, config: Config | None = None, **overrides: Any) -> None:
         self.config = config or Config.load(**overrides)
@@ -134,13 +143,15 @@ class Session:
             self.agents  # noqa: B018
         self.params: dict[str, Any] = {}
         self.display_hook: DisplayHook | None = None
+        # asks the user a line of text (an MCP server's elicitation): `Spell.input`'s way, set by the API table
+        self.ask_user: Callable[[str], str] | None = None
         self._engines: dict[str, Any] = {}
         self._engines_lock = threading.Lock()
         self._executor: InlineWhenBusyPool | None = None
         self._api = None
 
     FIXED_SETTINGS = frozenset({"root", "session", "store", "event_capacity", "allow_os", "max_memory_mb",
-                                "otel_endpoint"})
+                                "otel_endpoint", "mcp"})
 
     def configure(self, values: dict[str, Any]) -> None:
         """Change settings of the running session (`%spell config key=value`): they take effect at once."""
@@ -284,6 +295,8 @@ class Session:
             raise ApiError(f"state schema refuses {path}: {error.message}")
 
     def close(self) -> None:
+        if "mcp" in self.__dict__:  # its servers stop with the session
+            self.mcp.close()
         for engine in list(self._engines.values()):
             engine.shutdown()
         self._engines.clear()

@@ -71,6 +71,8 @@ class ToolRegistry:
         self._shared = bool(getattr(backend, "shared", False))
         self._session: Any = None  # what a stored function compiles in (set by `restore`)
         self._tools: dict[str, Tool] = {}
+        # other providers of tools, asked by name: `find(name) -> Tool | None` and `tool_names()` (MCP servers)
+        self.sources: list[Any] = []
         self._lock = threading.Lock()
         for tool in builtin_tools(sandbox):
             self._tools[tool.name] = tool
@@ -131,14 +133,17 @@ class ToolRegistry:
         tool = self._tools.get(name)
         if tool is None and self._shared:
             tool = self._fetch(name)
+        if tool is None and "." in name:
+            tool = next((found for source in self.sources if (found := source.find(name)) is not None), None)
         if tool is None:
             raise ApiError(f"unknown tool {name!r}; known tools: {', '.join(self.names())}")
         return tool
 
-    def names(self) -> list[str]:
+    def names(self, *, sources: bool = True) -> list[str]:
+        names = set(self._tools)
         if self._shared:  # with the ones other kernels registered
-            return sorted(set(self._tools) | set(self.backend.tool_names()))
-        return sorted(self._tools)
+            names |= set(self.backend.tool_names())
+        return sorted(names.union(*(source.tool_names() for source in self.sources if sources)))
 
     def remove(self, name: str) -> bool:
         with self._lock:

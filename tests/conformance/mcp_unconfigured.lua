@@ -1,0 +1,12 @@
+local function message(f) local _, e = pcall(f) return (tostring(e):gsub("^[^:]*:%d+: ", "")) end
+display(json.encode(Mcp.servers()))
+display(json.encode(Mcp.add == nil))
+display(message(function() return Mcp.tools("fs") end))
+display(message(function() return Mcp.resources("fs") end))
+display(message(function() return Mcp.resource("fs", "file:///etc/passwd") end))
+display(message(function() return Mcp.resource("fs", 5) end))
+display(message(function() return Mcp.prompts("fs") end))
+display(message(function() return Mcp.prompt("fs", "review", {code = "x"}) end))
+display(message(function() return Mcp.prompt("fs", "review", "not a map") end))
+display(message(function() return Mcp.tools(7) end))
+display(message(function() return Tool.call("fs.read_file", {path = "x"}) end))
