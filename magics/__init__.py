@@ -49,14 +49,13 @@ class SpellMagics(Magics):
     def __init__(self, shell: Any, session: Session | None = None) -> None:
         super().__init__(shell)
         self._storing_history = False
-        self._progress = WorkflowProgress(display)
         self._attach(session or Session())
 
     def _attach(self, session: Session) -> None:
         """Make `session` the one every %%spell cell, Tab and `llmspell_kernel.session()` use."""
         self.session = session
         session.display_hook = self._display
-        session.events.add_sink(self._progress)
+        session.events.add_sink(WorkflowProgress(display, own=session.events.is_own))
         self.shell.llmspell_session = session
         set_current_session(session)
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import inspect
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.examples import prepare
 
 from llmspell_kernel.api import ALIASES, HANDLES, NAMESPACES, alias_functions, global_names
 from llmspell_kernel.api.reference import FUTURE, JAVASCRIPT, LUA, TENGO, example, main, render, signature
 from llmspell_kernel.api.spec import ApiFunction
 
-DEMO_SERVER = Path(__file__).resolve().parent / "support" / "mcp_demo_server.py"
 DOC = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 REGENERATE = "python -m llmspell_kernel.api.reference"
 FUNCTIONS: list[ApiFunction] = [f for t in [*NAMESPACES, *HANDLES] for f in t.functions().values()]
@@ -132,6 +131,5 @@ def test_lua_example_runs(session, fn, monkeypatch):
         setup.append(f"local {receiver} = {RECEIVERS[receiver]}")
     if _uses_future(args) and receiver != "future":
         setup.append(f"local future = {RECEIVERS['future']}")
-    if fn.owner == "Mcp":  # the examples name the tests' MCP server, configured as a user would
-        session.mcp.add("demo", sys.executable, [str(DEMO_SERVER)])
+    prepare(session, fn)
     session.run("\n".join([*setup, f"return {example(fn, LUA)}"]), "lua")

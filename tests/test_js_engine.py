@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support.examples import prepare
 from support.fake_openai import FakeOpenAI, Reply
 from support.guards import guarded, when
 
@@ -295,4 +296,5 @@ def test_js_example_runs(session, fn, monkeypatch):
         setup.append(f"const {receiver} = {JS_RECEIVERS[receiver]}")
     if _names_future(args) and receiver != "future":
         setup.append(f"const future = {JS_RECEIVERS['future']}")
+    prepare(session, fn)
     session.run("\n".join([*setup, example(fn, JAVASCRIPT)]), "js")

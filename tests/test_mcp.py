@@ -44,8 +44,8 @@ def test_every_engine_calls_a_tool_of_the_server(demo, engine):
     before = len(_events(demo, "demo.add"))
     assert demo.run(CALLS[engine], engine) == 42
     call, result = _events(demo, "demo.add")[before:]
-    assert call == ("tool.call", {"name": "demo.add", "args": {"a": 2, "b": 40}})
-    assert result == ("tool.result", {"name": "demo.add", "result": 42})
+    assert call == ("tool.call", {"name": "demo.add", "server": "demo", "args": {"a": 2, "b": 40}})
+    assert result == ("tool.result", {"name": "demo.add", "server": "demo", "result": 42})
 
 
 def test_tools_are_listed_with_their_schemas(demo):

@@ -7,6 +7,7 @@ import os
 import signal
 
 import pytest
+from support.examples import prepare
 from support.guards import GUARD, guarded, when
 
 from llmspell_kernel.api import ALIASES, HANDLES, NAMESPACES, alias_functions
@@ -261,6 +262,7 @@ def test_every_api_example_runs_in_tengo(session, fn, monkeypatch):
         setup.append(f"{receiver} := {receivers[receiver]}")
     if FUTURE in repr(args) and receiver != "future":
         setup.append(f"future := {receivers['future']}")
+    prepare(session, fn)
     session.run("\n".join([*setup, example(fn, TENGO)]), "tengo")  # an error value as the value raises
 
 

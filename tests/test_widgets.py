@@ -484,3 +484,21 @@ def test_the_line_magic_opens_both_widgets(magics):
     assert isinstance(result._repr_mimebundle_()[WIDGET_VIEW], dict)  # a cell returning a widget renders it
     history.flush()
     assert history.current == 1 and history.versions[0]["summary"] == "set user"
+
+
+def test_a_workflow_bar_is_shown_only_for_this_process_s_workflows(data_home):
+    """Two processes on one named session see each other's events; a bar belongs to the one that runs the
+    workflow, or it would land in whatever cell the other process's events arrive during (notebook 08)."""
+    from llmspell_kernel.runtime.session import Session
+    from llmspell_kernel.widgets.progress import WorkflowProgress
+    from support.guards import wait_until
+
+    flow = "return Workflow.sequential({name = 'w', steps = {function(x) return x end}}):run('go')"
+    with Session(offline=True, session="bars") as here, Session(offline=True, session="bars") as there:
+        shown = []
+        here.events.add_sink(WorkflowProgress(shown.append, own=here.events.is_own))
+        there.run(flow, "lua")
+        wait_until(lambda: here.events.list(type="workflow.complete"), "the other process's workflow at this bus")
+        assert shown == []
+        here.run(flow, "lua")
+        assert len(shown) == 1

@@ -15,6 +15,7 @@ from ..errors import (
     ApiError,
     ConversionError,
     Frame,
+    LimitError,
     MemoryLimitError,
     SandboxError,
     ScriptRuntimeError,
@@ -38,6 +39,7 @@ _INT64 = (-(2**63), 2**63 - 1)
 _ROOM_CHECK = 64 * 1024  # a string or bytes this long is checked against the memory limit before it crosses
 _HEADROOM = 1024 * 1024  # what Lua keeps free below its limit when a value crosses in (at least)
 _BUILD_IN_PLACE = 1024  # a list or map longer than this is filled item by item (see `_fill`)
+_STACK_OVERFLOWS = frozenset({"stack overflow", "C stack overflow"})
 _LOCATION = re.compile(r"^(?P<chunk>[^\n]*?):(?P<line>\d+): (?P<message>.*)$", re.S)
 _FRAME = re.compile(r"^\s*(?P<chunk>[^\n]*?):(?P<line>\d+): in (?P<what>.*)$")
 _MODULE_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
@@ -332,6 +334,8 @@ class LuaEngine(ScriptEngine):
         known = self._api_errors.get(message)
         if known is not None:
             error = type(known)(known.message)
+        elif message in _STACK_OVERFLOWS:  # Lua's stack or C stack ran out: a limit, as in JS and in Python
+            error = LimitError(message)
         else:
             error = default(message)
         frames = []

@@ -155,7 +155,11 @@ class ToolRegistry:
     def call(self, name: str, args: Any) -> Any:
         """Validate and run a tool, as a `tool.call` → `tool.result`/`tool.error` span."""
         args = {} if args is None else args
-        start = self.bus.emit("tool.call", {"name": name, "args": args}, source=f"tool:{name}")
+        whose = {"name": name}  # and the MCP server a tool comes from, in each of its events
+        server = next((found for source in self.sources if (found := source.server_of(name))), None)
+        if server is not None:
+            whose["server"] = server
+        start = self.bus.emit("tool.call", {**whose, "args": args}, source=f"tool:{name}")
         began = time.perf_counter()
         try:
             tool = self.get(name)
@@ -166,10 +170,10 @@ class ToolRegistry:
                 result = tool.fn(args)
         except Exception as exc:
             message = exc.message if isinstance(exc, SpellError) else f"{type(exc).__name__}: {exc}"
-            self.bus.emit("tool.error", {"name": name, "error": message}, source=f"tool:{name}",
+            self.bus.emit("tool.error", {**whose, "error": message}, source=f"tool:{name}",
                           parent_id=start.id, duration=elapsed_ms(began))
             raise
-        self.bus.emit("tool.result", {"name": name, "result": result}, source=f"tool:{name}",
+        self.bus.emit("tool.result", {**whose, "result": result}, source=f"tool:{name}",
                       parent_id=start.id, duration=elapsed_ms(began))
         return result
 

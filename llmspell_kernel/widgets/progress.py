@@ -39,17 +39,21 @@ class _Bar:
 
 
 class WorkflowProgress:
-    """An event sink: one bar per top-level workflow run. `show` displays a widget in the running cell."""
+    """An event sink: one bar per top-level workflow run. `show` displays a widget in the running cell.
 
-    def __init__(self, show: Callable[[Any], None]) -> None:
-        self.show = show
+    Only the workflows this process runs get a bar (`own(event_id)`): a session shared with other processes
+    (SQLite or Redis) also brings their events to the bus, and their bars would land in whatever cell runs.
+    """
+
+    def __init__(self, show: Callable[[Any], None], own: Callable[[str], bool] = lambda event_id: True) -> None:
+        self.show, self.own = show, own
         self._bars: dict[str, _Bar] = {}  # workflow.start id -> bar
         self._steps: dict[str, _Bar] = {}  # step.start id of a shown workflow -> its bar
         self._lock = threading.Lock()
 
     def __call__(self, event: Event) -> None:
         kind = event.type
-        if not (kind.startswith("workflow.") or kind.startswith("step.")):
+        if not (kind.startswith("workflow.") or kind.startswith("step.")) or not self.own(event.id):
             return
         try:
             self._handle(event)

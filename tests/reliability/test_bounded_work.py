@@ -332,3 +332,19 @@ def test_a_parallel_workflow_runs_when_every_worker_is_busy(small):
         release.set()
     assert all(f.result(timeout=GUARD) for f in busy)
     survives(small, "lua")
+
+
+@pytest.mark.parametrize("recursion_limit", [None, 100_000])
+def test_a_lua_stack_overflow_is_a_limit_error_whichever_stack_runs_out_first(small, recursion_limit):
+    """Deep Lua recursion overflows Lua's stack; a Lua tool calling itself overflows Python's or, with a raised
+    recursion limit (hypothesis raises it), Lua's C stack. Each is the same limit, whichever comes first."""
+    before = sys.getrecursionlimit()
+    if recursion_limit:
+        sys.setrecursionlimit(recursion_limit)
+    try:
+        for code in ("local function down(n) return down(n + 1) + 1 end\nreturn down(0)", RECURSIVE_TOOL["lua"]):
+            error = fails(small, "lua", code, LimitError)
+            assert "stack overflow" in error.message
+    finally:
+        sys.setrecursionlimit(before)
+    survives(small, "lua")

@@ -65,6 +65,11 @@ class McpServers:
             self.tools(server)
         return self._tools.get(name)
 
+    def server_of(self, name: str) -> str | None:
+        """The configured server a tool name belongs to (`fs` for `fs.read_file`), or None; starts nothing."""
+        server, dot, _ = name.partition(".")
+        return server if dot and server in self.specs else None
+
     def known_tools(self) -> list[str]:
         """The tools of the servers listed so far, without starting any (for completion)."""
         return sorted(self._tools)
