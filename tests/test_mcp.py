@@ -89,7 +89,7 @@ def test_an_agent_calls_a_tool_of_the_server(demo):
     assert out == "the sum is in"
     call = [e for e in demo.events.list(type="tool.call") if e.data["name"] == "demo.add"][-1]
     result = demo.events.list(type="tool.result")[-1]
-    assert result.data == {"name": "demo.add", "result": 42} and result.parent_id == call.id
+    assert result.data == {"name": "demo.add", "server": "demo", "result": 42} and result.parent_id == call.id
     assert call.source == "tool:demo.add"
 
 
