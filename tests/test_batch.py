@@ -309,8 +309,12 @@ def test_the_notebooks_stop_button_cancels_a_batch_and_the_kernel_goes_on(spell,
 
 # a budget for the whole batch ---------------------------------------------------------------------------------------
 
-ASK = "Spell.sleep(300)\nreturn LLM.complete('say ' .. Spell.params.word, {model = 'mock/echo'})\n"  # 4 tokens each
-ASKS = [{"id": f"w{n}", "word": f"w{n}"} for n in range(1, 9)]
+ASK = """local p = Spell.params
+if p.slow then Spell.sleep(p.slow) end
+return LLM.complete('say ' .. p.word, {model = 'mock/echo'})
+"""  # 4 tokens an input
+# the later inputs are slow: those running when the budget is reached are still running when the client stops
+ASKS = [{"id": f"w{n}", "word": f"w{n}", "slow": 0 if n <= 4 else 1500} for n in range(1, 9)]
 
 
 @pytest.fixture
@@ -379,7 +383,7 @@ def test_a_cost_budget_stops_the_batch_on_the_priced_spend(client, tmp_path):
         spell.write_text(f"return LLM.complete('hi', {{model: 'openai/gpt-4o-mini', api_base: '{server.url}'}});\n",
                          encoding="utf-8")
         # 1000 prompt and 500 completion tokens at gpt-4o-mini's litellm price: $0.00045 an input
-        server.push(*[Reply.text(f"r{n}", usage=(1000, 500), delay=0.3) for n in range(8)])
+        server.push(*[Reply.text(f"r{n}", usage=(1000, 500), delay=0.1 if n < 3 else 1.5) for n in range(8)])
         client.run(exec, "import os; os.environ['OPENAI_API_KEY'] = 'sk-test-fake'")
         try:
             result = run_batch(spell, ASKS, cluster=client, settings={"offline": False}, budget={"cost": 0.001})
