@@ -79,7 +79,7 @@ def run(file: Path, engine: str | None, params: tuple[str, ...], timeout: float 
         if not sep or not key:
             raise click.BadParameter(f"expected KEY=VALUE, got {pair!r}", param_hint="-p")
         values[key] = value
-    limits = _budget(budget)
+    limits = {f"budget_{key}": value for key, value in _budget(budget).items()}  # the session settings
     try:
         source = read_text(file)  # once: FILE may be a pipe such as /dev/stdin
     except SpellError as exc:
@@ -117,18 +117,13 @@ def _session_name(value: str | None) -> str | None:
 
 
 def _budget(text: str | None) -> dict[str, float | int]:
-    """`--budget tokens=N,cost=USD` as the budget_tokens / budget_cost settings."""
-    limits: dict[str, float | int] = {}
-    for part in text.split(",") if text else ():
-        key, sep, value = part.strip().partition("=")
-        try:
-            if key in ("tokens", "cost") and sep and float(value) >= 0:
-                limits[f"budget_{key}"] = int(value) if key == "tokens" else float(value)
-                continue
-        except ValueError:
-            pass
-        raise click.BadParameter(f"expected tokens=N and/or cost=USD, got {part.strip()!r}", param_hint="--budget")
-    return limits
+    """`--budget tokens=N,cost=USD` as a budget map {tokens, cost}."""
+    from .runtime.spend import parse_budget_text
+
+    try:
+        return parse_budget_text(text)
+    except SpellError as exc:
+        raise click.BadParameter(exc.message, param_hint="--budget") from None
 
 
 def _echo_result(result: object) -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from .cli import _fail
-from .errors import SpellError
+from .cli import _budget, _fail
+from .errors import BudgetError, SpellError
 
 EXIT_FAILED_INPUTS, EXIT_CANCELLED = 3, 130
 
@@ -30,20 +30,25 @@ EXIT_FAILED_INPUTS, EXIT_CANCELLED = 3, 130
 @click.option("--retries", type=click.IntRange(min=0), default=0, help="extra attempts for an input that fails")
 @click.option("--model", help="the default model (a litellm model string)")
 @click.option("--offline", is_flag=True, default=None, help="send every model to the mock provider")
+@click.option("--budget", metavar="tokens=N,cost=USD",
+              help="a token and/or cost budget for the whole batch; once spent, the unfinished inputs are BudgetError")
 def batch(spell: Path, inputs: Path, engine: str | None, cluster: str, store: str | None, session_name: str | None,
-          out: Path | None, concurrency: int | None, retries: int, model: str | None, offline: bool | None) -> None:
+          out: Path | None, concurrency: int | None, retries: int, model: str | None, offline: bool | None,
+          budget: str | None) -> None:
     """Run SPELL once per input line of --inputs, on a Dask cluster; one result line per input id.
 
-    Exit code 3 when an input failed, 130 when cancelled (Ctrl-C keeps the finished results in --out)."""
+    Exit code 3 when an input failed, 6 when the batch stopped on its --budget (a resume with the same --out
+    runs the rest), 130 when cancelled (Ctrl-C keeps the finished results in --out)."""
     from .batch import Progress, run_batch
 
+    limits = _budget(budget)
     def show(progress: Progress) -> None:
         click.echo("\r" + progress.line(), nl=False, err=True)
 
     try:
         result = run_batch(spell, inputs, engine=engine, cluster=cluster, store=store, session=session_name, out=out,
                            concurrency=concurrency, retries=retries, settings={"model": model, "offline": offline},
-                           on_progress=show)
+                           on_progress=show, budget=limits)
     except SpellError as exc:
         _fail(exc)
     click.echo("", err=True)
@@ -57,5 +62,7 @@ def batch(spell: Path, inputs: Path, engine: str | None, cluster: str, store: st
         click.echo(f"  id {record['id']}: {error.get('where') or ''} {error['kind']}: {error['message']}", err=True)
     if result.cancelled:
         sys.exit(EXIT_CANCELLED)
+    if result.over_budget:
+        sys.exit(BudgetError.exit_code)
     if result.failed:
         sys.exit(EXIT_FAILED_INPUTS)

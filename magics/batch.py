@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from ..errors import ApiError
+from ..errors import ApiError, SpellError
 from ..runtime.session import Session
 from ..widgets.batch_progress import BatchProgress
 
@@ -29,7 +29,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--out")
     parser.add_argument("--concurrency", type=int)
     parser.add_argument("--retries", type=int, default=0)
+    parser.add_argument("--budget", type=_budget, help="tokens=N,cost=USD for the whole batch")
     return parser
+
+
+def _budget(text: str) -> dict[str, int | float]:
+    """--budget as `llmspell batch` reads it."""
+    from ..runtime.spend import parse_budget_text
+
+    try:
+        return parse_budget_text(text)
+    except SpellError as exc:  # argparse reports it as a usage error of --budget
+        raise argparse.ArgumentTypeError(exc.message) from None
 
 
 def run_batch_magic(session: Session, words: list[str], show: Callable[[Any], None]) -> Any:
@@ -44,6 +55,7 @@ def run_batch_magic(session: Session, words: list[str], show: Callable[[Any], No
     bar = BatchProgress(len(inputs), show, name=args.spell)
     result = run_batch(args.spell, [params for _, params in inputs], engine=args.engine, cluster=args.cluster,
                        store=args.store, session=args.session, out=args.out, concurrency=args.concurrency,
-                       retries=args.retries, settings=settings, on_progress=bar.update)
+                       retries=args.retries, settings=settings, on_progress=bar.update,
+                       budget=args.budget)
     bar.finish(result)
     return result

@@ -305,3 +305,127 @@ def test_the_notebooks_stop_button_cancels_a_batch_and_the_kernel_goes_on(spell,
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+# a budget for the whole batch ---------------------------------------------------------------------------------------
+
+ASK = """local p = Spell.params
+if p.slow then Spell.sleep(p.slow) end
+return LLM.complete('say ' .. p.word, {model = 'mock/echo'})
+"""  # 4 tokens an input
+# the later inputs are slow: those running when the budget is reached are still running when the client stops
+ASKS = [{"id": f"w{n}", "word": f"w{n}", "slow": 0 if n <= 4 else 1500} for n in range(1, 9)]
+
+
+@pytest.fixture
+def ask(tmp_path):
+    path = tmp_path / "ask.lua"
+    path.write_text(ASK, encoding="utf-8")
+    return path
+
+
+def assert_stopped_on_budget(records: list[dict], spent: str, allowed: int) -> list[dict]:
+    """One line per input id; the first `allowed` ran (and at most two more, the concurrency of the cluster,
+    which were running when the budget was reached); every other input is a BudgetError, none dropped."""
+    assert [r["id"] for r in records] == [item["id"] for item in ASKS]
+    ok = [r for r in records if r["ok"]]
+    stopped = [r for r in records if not r["ok"]]
+    assert allowed <= len(ok) <= allowed + 2 and stopped, records
+    for record in stopped:
+        assert record["error"]["kind"] == "BudgetError", record
+        assert record["error"]["message"].startswith(f"batch budget exceeded: spent {spent}"), record
+    return ok
+
+
+def wait_idle(client) -> None:
+    """Until the inputs cancelled while running have ended in their workers (Dask cannot stop a running task)."""
+    deadline = time.monotonic() + 60
+    while any(client.run(lambda dask_worker: dask_worker.state.executing_count).values()):
+        assert time.monotonic() < deadline, "the cancelled inputs still run after 60 s"
+        time.sleep(0.05)
+
+
+def test_a_token_budget_stops_the_batch_and_a_resume_with_a_bigger_one_runs_the_rest(client, ask, tmp_path):
+    out = tmp_path / "results.jsonl"
+    shown: list[str] = []
+    result = run_batch(ask, ASKS, cluster=client, out=out, settings=OFFLINE, budget={"tokens": 16},
+                       on_progress=lambda p: shown.append(p.line()))
+    assert result.over_budget and result.over_budget.endswith(" of 16 tokens") and not result.cancelled
+    ok = assert_stopped_on_budget(lines(out), "", 4)  # 4 tokens an input: 4 inputs reach 16
+    assert assert_stopped_on_budget(result.records, "", 4) == ok
+    assert result.progress.tokens == 4 * len(ok) and all(r["tokens"] == 4 for r in ok)
+    assert f"{4 * len(ok)} of 16 tokens" in shown[-1], shown
+    assert result.summary()["over_budget"] and result.summary()["failed"] == 8 - len(ok)
+    rest = run_batch(ask, ASKS, cluster=client, out=out, settings=OFFLINE, budget={"tokens": 1000})
+    assert rest.over_budget is None and rest.progress.skipped == len(ok) and rest.progress.done == 8 - len(ok)
+    assert [r["id"] for r in lines(out)] == [item["id"] for item in ASKS] and all(r["ok"] for r in lines(out))
+    assert [r for r in lines(out) if r["id"] in {o["id"] for o in ok}] == ok  # the done lines kept as they were
+
+
+def test_each_input_has_the_batch_budget_as_its_session_budget(client, tmp_path):
+    spell = tmp_path / "long.lua"
+    spell.write_text("return LLM.complete(string.rep('word ', Spell.params.words), {model = 'mock/echo'})\n",
+                     encoding="utf-8")
+    result = run_batch(spell, [{"words": 2}, {"words": 400}], cluster=client, settings=OFFLINE,
+                       budget={"tokens": 50})
+    small, large = result.records
+    assert small["ok"] and not large["ok"] and large["tokens"] == 0  # refused before it was sent
+    assert large["error"]["kind"] == "BudgetError" and "refused before sending" in large["error"]["message"]
+    with pytest.raises(Exception, match="unknown budget key"):
+        run_batch(spell, [{"words": 2}], cluster=client, settings=OFFLINE, budget={"dollars": 1})
+
+
+def test_a_cost_budget_stops_the_batch_on_the_priced_spend(client, tmp_path):
+    from support.fake_openai import FakeOpenAI, Reply
+
+    spell = tmp_path / "priced.js"
+    with FakeOpenAI() as server:
+        spell.write_text(f"return LLM.complete('hi', {{model: 'openai/gpt-4o-mini', api_base: '{server.url}'}});\n",
+                         encoding="utf-8")
+        # 1000 prompt and 500 completion tokens at gpt-4o-mini's litellm price: $0.00045 an input
+        server.push(*[Reply.text(f"r{n}", usage=(1000, 500), delay=0.1 if n < 3 else 1.5) for n in range(8)])
+        client.run(exec, "import os; os.environ['OPENAI_API_KEY'] = 'sk-test-fake'")
+        try:
+            result = run_batch(spell, ASKS, cluster=client, settings={"offline": False}, budget={"cost": 0.001})
+            wait_idle(client)  # before the server closes: an input still running there must get its answer
+        finally:
+            client.run(exec, "import os; os.environ.pop('OPENAI_API_KEY', None)")
+    ok = assert_stopped_on_budget(result.records, "$0.00", 3)  # 3 inputs reach $0.001
+    assert result.progress.cost == pytest.approx(0.00045 * len(ok))
+    assert result.over_budget.endswith(" of $0.001000")
+
+
+def test_the_cli_budget_exits_6_and_a_resume_finishes(client, ask, tmp_path):
+    inputs, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    inputs.write_text("".join(json.dumps(item) + "\n" for item in ASKS), encoding="utf-8")
+    command = [sys.executable, "-m", "llmspell_kernel", "batch", str(ask), "--inputs", str(inputs), "--out",
+               str(out), "--cluster", client.scheduler.address, "--offline"]
+    done = subprocess.run([*command, "--budget", "tokens=16"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 6, done.stderr
+    assert "of 16 tokens" in done.stderr and "BudgetError: batch budget exceeded: spent" in done.stderr
+    assert "Traceback" not in done.stderr
+    ok = assert_stopped_on_budget(lines(out), "", 4)
+    again = subprocess.run([*command, "--budget", "tokens=1000,cost=1"], capture_output=True, text=True,
+                           timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "8/8 done" in again.stderr and "of $1.00" in again.stderr and f"skipped: {len(ok)}," in again.stderr
+    assert all(r["ok"] for r in lines(out)) and len(lines(out)) == 8
+    bad = subprocess.run([*command, "--budget", "lots"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "expected tokens=N and/or cost=USD" in bad.stderr
+
+
+def test_the_magic_takes_a_budget(ip, client, ask, tmp_path, monkeypatch):
+    from llmspell_kernel.magics.batch import run_batch_magic
+
+    monkeypatch.chdir(tmp_path)
+    Path("in.jsonl").write_text("".join(json.dumps(item) + "\n" for item in ASKS), encoding="utf-8")
+    ip.llmspell_session.configure({"offline": True})
+    shown: list = []
+    words = [str(ask), "--inputs", "in.jsonl", "--cluster", client.scheduler.address, "--out", "out.jsonl"]
+    result = run_batch_magic(ip.llmspell_session, [*words, "--budget", "tokens=16"], shown.append)
+    assert_stopped_on_budget(result.records, "", 4)
+    (bar, label), table = shown[0].children[0].children, shown[0].children[1]
+    assert bar.value == bar.max == 8 and bar.bar_style == "danger"
+    assert label.value.startswith("stopped: batch budget exceeded") and "<td>BudgetError</td>" in table.value
+    with pytest.raises(Exception, match="argument --budget: expected tokens=N and/or cost=USD, got 'lots'"):
+        ip.run_line_magic("spell", f"batch {ask} --inputs in.jsonl --budget lots")

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ApiError
+from ..errors import ApiError, BudgetError
+from ..runtime.spend import SpendLimit, parse_limits, usd
 from .items import ResultsFile, read_inputs, with_ids
-from .worker import SpellJob, run_item
+from .worker import SpellJob, error_record, run_item
 
 LOCAL, DEFAULT_CONCURRENCY = "local", 4
 
@@ -37,6 +38,7 @@ class Progress:
     tokens: int = 0
     cost: float = 0.0
     started: float = field(default_factory=time.monotonic)
+    budget: SpendLimit | None = None  # the batch's budget, charged with every finished input's spend
 
     @property
     def elapsed(self) -> float:
@@ -56,14 +58,19 @@ class Progress:
     def line(self) -> str:
         """`done/total, failed, rate, ETA, spend`: the CLI's progress line and the notebook bar's label."""
         eta = f"{self.eta:.0f} s" if self.eta is not None else "?"
+        budget = self.budget or SpendLimit("batch")
+        tokens = f"{self.tokens} of {budget.tokens}" if budget.tokens is not None else str(self.tokens)
+        cost = f"${self.cost:.4f}" + (f" of {usd(budget.cost, budget.cost)}" if budget.cost is not None else "")
         return (f"{self.skipped + self.done}/{self.total} done, {self.failed} failed, {self.rate:.1f}/s, ETA {eta}, "
-                f"{self.tokens} tokens, ${self.cost:.4f}")
+                f"{tokens} tokens, {cost}")
 
     def add(self, record: dict[str, Any]) -> None:
         self.done += 1
         self.failed += not record["ok"]
         self.tokens += record.get("tokens", 0)
         self.cost += record.get("cost", 0.0)
+        if self.budget is not None:
+            self.budget.spent_tokens, self.budget.spent_cost = self.tokens, self.cost
 
 
 @dataclass
@@ -73,6 +80,7 @@ class BatchResult:
     records: list[dict[str, Any]]
     progress: Progress
     cancelled: bool = False
+    over_budget: str | None = None  # why the batch stopped on its budget ("batch budget exceeded: …"), if it did
 
     @property
     def failed(self) -> list[dict[str, Any]]:
@@ -85,18 +93,21 @@ class BatchResult:
         p = self.progress
         return {"inputs": p.total, "ok": sum(r["ok"] for r in self.records), "failed": len(self.failed),
                 "skipped": p.skipped, "missing": p.total - len(self.records), "cancelled": self.cancelled,
-                "tokens": p.tokens, "cost": round(p.cost, 6)}
+                "over_budget": self.over_budget is not None, "tokens": p.tokens, "cost": round(p.cost, 6)}
 
 
 def run_batch(spell: str | Path, inputs: str | Path | Iterable[dict[str, Any]], *, engine: str | None = None,
               source: str | None = None, cluster: Any = LOCAL, store: str | None = None, session: str | None = None,
               out: str | Path | None = None, concurrency: int | None = None, retries: int = 0,
               settings: dict[str, Any] | None = None, on_progress: Callable[[Progress], None] | None = None,
-              stop: threading.Event | None = None) -> BatchResult:
+              stop: threading.Event | None = None, budget: dict[str, Any] | None = None) -> BatchResult:
     """Run the spell file `spell` once per input, each input a map bound as `Spell.params`, each in its own
     session (sharing `store`, e.g. a redis:// URL, under the name `session`). `cluster` is `local`, `local:N`,
     a scheduler address (`tcp://host:8786`) or a `distributed.Client`. With `out`, ids already done there are
-    skipped and every result is written there. Ctrl-C, or setting `stop`, cancels and keeps what finished."""
+    skipped and every result is written there. Ctrl-C, or setting `stop`, cancels and keeps what finished.
+    `budget` ({tokens = N, cost = USD}) covers the whole run: each input's session has it as its session budget,
+    and once the finished inputs' spend reaches it, the unfinished inputs are cancelled and recorded as BudgetError
+    (a resume with the same `out` runs them)."""
     from ..engines import find_engine
 
     if retries < 0 or (concurrency is not None and concurrency < 1):
@@ -107,34 +118,43 @@ def run_batch(spell: str | Path, inputs: str | Path | Iterable[dict[str, Any]], 
             source = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ApiError(f"cannot read the spell {path}: {exc.strerror or exc}") from None
+    tokens, cost = parse_limits(budget, "budget")
+    limit = SpendLimit("batch", tokens, cost) if tokens is not None or cost is not None else None
+    per_input = {"budget_tokens": tokens, "budget_cost": cost} if limit is not None else {}
     # no store given: each input's session in memory, whatever LLMSPELL_STORE/SESSION say where the workers run
     job = SpellJob(source, str(path), engine or find_engine(path=path, code=source),
-                   {**(settings or {}), "store": store or "memory", "session": session}, retries)
+                   {**(settings or {}), **per_input, "store": store or "memory", "session": session}, retries)
     pairs = with_ids(read_inputs(inputs) if isinstance(inputs, (str, Path)) else inputs)
     results = ResultsFile(out) if out is not None else None
     done = results.done if results is not None else set()
-    progress = Progress(total=len(pairs), skipped=sum(item_id in done for item_id, _ in pairs))
+    progress = Progress(total=len(pairs), skipped=sum(item_id in done for item_id, _ in pairs), budget=limit)
     todo = [(item_id, params) for item_id, params in pairs if item_id not in done]
     records: dict[Any, dict[str, Any]] = dict(results.records) if results is not None else {}
-    cancelled = False
+    cancelled, over_budget = False, None
     try:
         if todo:
             with _client(cluster, concurrency) as client:
-                cancelled = _run(client, job, todo, records, results, progress, on_progress, stop)
+                cancelled, over_budget = _run(client, job, todo, records, results, progress, on_progress, stop)
     except KeyboardInterrupt:
         cancelled = True
     finally:
         if results is not None:
             results.finish([item_id for item_id, _ in pairs])
     ordered = [records[item_id] for item_id, _ in pairs if item_id in records]
-    return BatchResult(ordered, progress, cancelled)
+    return BatchResult(ordered, progress, cancelled, over_budget)
 
 
 def _run(client: Any, job: SpellJob, todo: list[tuple[Any, dict[str, Any]]], records: dict[Any, dict[str, Any]],
          results: ResultsFile | None, progress: Progress, on_progress: Callable[[Progress], None] | None,
-         stop: threading.Event | None) -> bool:
-    """Submit every input, collect records as they finish; True when stopped before the end."""
+         stop: threading.Event | None) -> tuple[bool, str | None]:
+    """Submit every input, collect records as they finish; (stopped by the caller, why the budget stopped it)."""
     from distributed import wait
+
+    def collect(record: dict[str, Any]) -> None:
+        records[record["id"]] = record
+        if results is not None:
+            results.append(record)
+        progress.add(record)
 
     run_id = uuid.uuid4().hex[:8]
     progress.started = time.monotonic()  # the rate counts from here, not from the cluster's start
@@ -145,20 +165,25 @@ def _run(client: Any, job: SpellJob, todo: list[tuple[Any, dict[str, Any]]], rec
     try:
         while pending:
             if stop is not None and stop.is_set():
-                return True
+                return True, None
             try:  # in short waits, so that `stop` is seen soon
                 finished, pending = wait(pending, timeout=0.25, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 continue
             for future in finished:
-                record = _record(future, futures[future])
-                records[record["id"]] = record
-                if results is not None:
-                    results.append(record)
-                progress.add(record)
+                collect(_record(future, futures[future]))
+            over = progress.budget.overspent(reaching=True) if progress.budget is not None else None
+            if over is not None and pending:
+                # the rest is cancelled, each recorded as BudgetError (never dropped: a resume runs them);
+                # one that finished meanwhile was paid for, so its own record is kept
+                for future in sorted(pending, key=list(futures).index):
+                    collect(_record(future, futures[future]) if future.status == "finished"
+                            else _failed(futures[future], BudgetError(over)))
             if finished and on_progress is not None:
                 on_progress(progress)
-        return False
+            if over is not None and pending:
+                return False, over
+        return False, None
     finally:
         if pending:
             client.cancel(list(pending))
@@ -166,13 +191,16 @@ def _run(client: Any, job: SpellJob, todo: list[tuple[Any, dict[str, Any]]], rec
 
 def _record(future: Any, item_id: Any) -> dict[str, Any]:
     """The worker's record, or an error record when the task itself failed (e.g. it killed every worker it met)."""
-    from .worker import error_record
-
     try:
         return future.result()
     except Exception as exc:
-        return {"id": item_id, "ok": False, "value": None, "error": error_record(exc), "duration": None,
-                "tokens": 0, "cost": 0.0, "attempts": None, "worker": None}
+        return _failed(item_id, exc)
+
+
+def _failed(item_id: Any, exc: BaseException) -> dict[str, Any]:
+    """The record of an input that did not run to its end in a worker."""
+    return {"id": item_id, "ok": False, "value": None, "error": error_record(exc), "duration": None,
+            "tokens": 0, "cost": 0.0, "attempts": None, "worker": None}
 
 
 @contextmanager

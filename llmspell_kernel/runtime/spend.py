@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import operator
 import sys
 import threading
 from collections.abc import Iterator
@@ -49,10 +50,12 @@ class SpendLimit:
                     "is spent; refused before sending")
         return None
 
-    def overspent(self) -> str | None:
-        if self.tokens is not None and self.spent_tokens > self.tokens:
+    def overspent(self, reaching: bool = False) -> str | None:
+        """Why this budget is spent: passed (or, with `reaching`, reached, as a batch stops), else None."""
+        over = operator.ge if reaching else operator.gt
+        if self.tokens is not None and over(self.spent_tokens, self.tokens):
             return f"{self.scope} budget exceeded: spent {self.spent_tokens} of {self.tokens} tokens"
-        if self.cost is not None and self.spent_cost > self.cost:
+        if self.cost is not None and over(self.spent_cost, self.cost):
             spent, limit = usd(self.spent_cost, self.cost), usd(self.cost, self.cost)
             return f"{self.scope} budget exceeded: spent {spent} of {limit}"
         return None
@@ -77,6 +80,21 @@ def parse_limits(value: Any, what: str) -> tuple[int | None, float | None]:
     if unknown:
         raise ApiError(f"{what}: unknown budget key(s) {', '.join(sorted(map(str, unknown)))}; known: tokens, cost")
     return check_tokens(value.get("tokens"), what), check_cost(value.get("cost"), what)
+
+
+def parse_budget_text(text: str | None) -> dict[str, int | float]:
+    """`tokens=N,cost=USD` (the --budget option of `llmspell run` and `batch`, `%spell batch`) as a budget map."""
+    limits: dict[str, int | float] = {}
+    for part in text.split(",") if text else ():
+        key, sep, value = part.strip().partition("=")
+        try:
+            if key in LIMIT_KEYS and sep and float(value) >= 0:
+                limits[key] = int(value) if key == "tokens" else float(value)
+                continue
+        except ValueError:
+            pass
+        raise ApiError(f"expected tokens=N and/or cost=USD, got {part.strip()!r}")
+    return limits
 
 
 def check_tokens(tokens: Any, what: str) -> int | None:

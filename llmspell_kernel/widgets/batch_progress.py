@@ -30,7 +30,8 @@ class BatchProgress:
         summary = result.summary()
         self.bar.value = summary["ok"] + summary["failed"]
         self.bar.bar_style = "warning" if result.cancelled else "danger" if result.failed else "success"
-        self.label.value = "cancelled: the finished inputs are kept" if result.cancelled else "done"
+        self.label.value = ("cancelled: the finished inputs are kept" if result.cancelled
+                            else f"stopped: {result.over_budget}" if result.over_budget else "done")
         self.summary.value = summary_table(summary, result.failed)
 
 
