@@ -199,7 +199,7 @@ fmt.println(t)
 '''
     assert run(src) == "[0, 2, 3][0, 2][]\n15\n"
     e = run.err('f := func(n) { for i := 0; i < n; i++ {} }\nf("x")')
-    assert e.message == "invalid operation: string > int"
+    assert e.message == "invalid operation: int < string"
 
 
 def test_self_append_keeps_value_semantics(run):

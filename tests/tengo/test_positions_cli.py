@@ -26,7 +26,7 @@ def _cli(tmp_path, src, *extra):
     f = tmp_path / "prog.tengo"
     f.write_text(src)
     return subprocess.run([sys.executable, "-m", "llmspell_kernel.engines.tengo", str(f), *extra],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
 
 
 def test_cli_runs_and_prints(tmp_path):

@@ -124,10 +124,13 @@ class Lexer:
         src, n = self.src, len(self.src)
         off = self.pos
         if off >= n:
-            if self.insert_semi:
-                self.insert_semi = False
-                return self._tok(SEMI, "\n", off)
-            return self._tok(EOF, "", off)
+            kind, lit = (SEMI, "\n") if self.insert_semi else (EOF, "")
+            self.insert_semi = False
+            if n and src[n - 1] == "\n":
+                # the reference starts no line at the end of the file: the end is on the last line, after its newline
+                start = src.rfind("\n", 0, n - 1) + 1
+                return Token(kind, lit, off, self.line - 1, len(src[start:].encode("utf-8", "surrogateescape")) + 1)
+            return self._tok(kind, lit, off)
         ch = src[off]
         insert = False
         if _is_letter(ch):

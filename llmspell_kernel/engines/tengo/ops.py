@@ -266,6 +266,21 @@ def ge(a: Any, b: Any) -> bool:
     return c == 1 or c == 0
 
 
+def lt(b: Any, a: Any) -> bool:
+    """`a < b`, computed as `b > a` (the right operand comes first); a failure names `a < b`."""
+    c = _cmp(b, a, ">")
+    if c is None:
+        raise _bad(a, "<", b)
+    return c == 1
+
+
+def le(b: Any, a: Any) -> bool:
+    c = _cmp(b, a, ">=")
+    if c is None:
+        raise _bad(a, "<=", b)
+    return c == 1 or c == 0
+
+
 def eq(a: Any, b: Any) -> bool:
     """Tengo's Equals (used for == and !=)."""
     ta, tb = type(a), type(b)
@@ -359,7 +374,7 @@ def index(x: Any, i: Any) -> Any:
         return x.value
     if t is Opaque:
         return opaque_attr(x, i)
-    raise TengoRuntimeErr(f"not indexable: {type_name(x)}")
+    raise TengoRuntimeErr(f"not indexable: {type_name(i)}")  # the reference names the index's type here
 
 
 def opaque_attr(x: Opaque, i: Any) -> Any:
@@ -535,7 +550,7 @@ def make_immutable(v: Any) -> Any:
 def count_up(i: Any, e: Any, inclusive: bool, every: int, tick: Any) -> Any:
     """Generic `for i := a; i < e; i++` iteration with Tengo operators (ticks every `every`)."""
     n = every
-    while (ge(e, i) if inclusive else gt(e, i)):
+    while (le(e, i) if inclusive else lt(e, i)):
         yield i
         i = add(i, 1)
         n -= 1

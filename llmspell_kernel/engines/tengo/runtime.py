@@ -33,7 +33,7 @@ _TICK_LIST = [None] * TICK_EVERY
 _BASE_NS: dict[str, Any] = {
     "_o_add": ops.add, "_o_sub": ops.sub, "_o_mul": ops.mul, "_o_quo": ops.quo, "_o_rem": ops.rem,
     "_o_band": ops.band, "_o_bor": ops.bor, "_o_bxor": ops.bxor, "_o_andnot": ops.andnot,
-    "_o_shl": ops.shl, "_o_shr": ops.shr, "_o_gt": ops.gt, "_o_ge": ops.ge, "_o_eq": ops.eq,
+    "_o_shl": ops.shl, "_o_shr": ops.shr, "_o_gt": ops.gt, "_o_ge": ops.ge, "_o_lt": ops.lt, "_o_le": ops.le, "_o_eq": ops.eq,
     "_o_neg": ops.neg, "_o_bnot": ops.bnot, "_o_index": ops.index, "_o_index_set": ops.index_for_set,
     "_o_set_index": ops.set_index, "_o_slice": ops.slice_, "_o_spread": ops.spread,
     "_o_imm": ops.make_immutable, "_o_wrap": wrap64, "_o_append_self": append_self, "TError": TError,
@@ -189,6 +189,7 @@ class TengoRuntime:
     ) -> None:
         self.stdout = stdout if stdout is not None else _default_stdout
         self.import_root = os.path.abspath(import_root) if import_root else None
+        self.import_dir: str | None = None  # set by the CLI: imports resolve against its working directory
         self.allow_os = allow_os
         self.budget_hook = budget_hook
         self.size_hook: Callable[[int], None] | None = None  # called with the size of a large value about to be made
@@ -258,14 +259,22 @@ class TengoRuntime:
         return m
 
     # -- compile ---------------------------------------------------------------
-    def _import_hook_for(self, filename: str, stack: list[str], units: list, deps: list) -> Callable:
+    def _import_base(self, filename: str) -> str:
+        """The directory every file import of a chunk resolves against, nested ones included (as the
+        reference does): the CLI's working directory, else the main file's directory, else the sandbox root."""
+        if self.import_dir is not None:
+            return self.import_dir
+        if os.path.isfile(filename):
+            return os.path.dirname(os.path.abspath(filename))
+        return self.import_root or os.getcwd()
+
+    def _import_hook_for(self, filename: str, stack: list[str], units: list, deps: list, base: str) -> Callable:
         def hook(node: Any) -> Any:
             name = node.name
             if name in STDLIB_NAMES:
                 if name == "os" and not self.allow_os:
                     raise CompileError(OS_REFUSED, node.line, node.col, filename)
                 return ("std", name)
-            base = os.path.dirname(os.path.abspath(filename)) if os.path.isfile(filename) else (self.import_root or os.getcwd())  # noqa: E501
             mod = name if name.endswith(".tengo") else name + ".tengo"
             if "\x00" in mod:  # no file has such a name (and os functions refuse it with a ValueError)
                 raise CompileError(f"module '{name}' not found", node.line, node.col, filename)
@@ -275,6 +284,9 @@ class TengoRuntime:
                 raise CompileError(f"module '{name}' not found", node.line, node.col, filename)
             if path in stack:
                 raise CompileError(f"cyclic module import: {path}", node.line, node.col, filename)
+            if not os.path.exists(path):
+                raise CompileError(f"module file path error: module '{name}' not found at: {path}", node.line,
+                                   node.col, filename)
             try:
                 with open(path, "rb") as fh:
                     src = fh.read().decode("utf-8", "surrogateescape")
@@ -282,13 +294,13 @@ class TengoRuntime:
                 reason = (e.strerror or str(e)).lower()
                 raise CompileError(f"module file read error: open {path}: {reason}", node.line, node.col, filename) from None  # noqa: E501
             deps.append((path, src))
-            unit = self._compile_source(src, path, set(), stack + [path], units, deps, module=True)  # noqa: RUF005
+            unit = self._compile_source(src, path, set(), stack + [path], units, deps, module=True, base=base)  # noqa: RUF005,E501
             units.append(unit)
             return ("file", unit.entry)
         return hook
 
     def _compile_source(self, src: str, filename: str, persisted: set[str], stack: list[str], units: list,
-                        deps: list, module: bool = False, repl: bool = False) -> Unit:
+                        deps: list, module: bool = False, repl: bool = False, base: str | None = None) -> Unit:
         self.sources[filename] = src
         try:
             tree = parse(src)
@@ -296,7 +308,7 @@ class TengoRuntime:
             line, col, msg = pe.errors[0]
             raise make_error(TengoSyntaxError, "Parse Error", msg, [Frame(chunk=filename, line=line, column=col)],
                              src, more=len(pe.errors) - 1) from None
-        hook = self._import_hook_for(filename, stack, units, deps)
+        hook = self._import_hook_for(filename, stack, units, deps, base or self._import_base(filename))
         try:
             unit = compile_chunk(tree, filename, f"{filename}\0{src}\0{module}", _BUILTIN_LIST, persisted, hook,
                                  module=module, repl=repl)
@@ -310,7 +322,7 @@ class TengoRuntime:
 
     def compile(self, source: str, filename: str = "(main)", repl: bool = False) -> tuple[Unit, list]:
         persisted = frozenset(self.declared)
-        key = (filename, source, persisted, self.allow_os, self.import_root, repl)
+        key = (filename, source, persisted, self.allow_os, self.import_root, self.import_dir, repl)
         with _CACHE_LOCK:
             hit = _CACHE.get(key)
         if hit is not None and _deps_fresh(hit[1]):
