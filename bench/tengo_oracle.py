@@ -71,8 +71,8 @@ def check() -> int:
 
 
 def generate(count: int, seed: int) -> list[str]:
-    from hypothesis import HealthCheck, given, seed as hseed, settings
-
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import seed as hseed
     from support.tengo_oracle_gen import programs
 
     out: list[str] = []

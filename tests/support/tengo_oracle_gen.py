@@ -18,6 +18,7 @@ CHARS = st.sampled_from(["'a'", "'Z'", "'0'", "'é'", "'\\n'", "' '"])
 ATOMS = st.one_of(INTS, FLOATS, STRINGS, CHARS, st.sampled_from(["true", "false", "undefined", "[]", "{}",
                                                                   '[1, 2, 3]', '{a: 1, b: "x"}', 'bytes("hi")',
                                                                   "error(1)", "[1, [2, 3], {c: 4}]"]))
+FORMATS = st.sampled_from(['"%v"', '"%d"', '"%5.2f"', '"%q"', '"%x"', '"%s|%v"', '"%[1]v %[1]T"', '"%-6s|"'])
 BINOPS = st.sampled_from(["+", "-", "*", "/", "%", "&", "|", "^", "&^", "<<", ">>", "==", "!=", "<", ">", "<=",
                           ">=", "&&", "||"])
 UNARY = st.sampled_from(["-", "!", "^"])
@@ -68,7 +69,7 @@ STDLIB_CALLS: list[tuple[str, str, tuple]] = [
     ("enum", "map", (st.sampled_from(["[1, 2]", "{a: 1}", "[]", "undefined"]), st.just("func(k, v) { return v * 2 }"))),
     ("enum", "find", (st.sampled_from(["[1, 5, 9]", "{a: 1, b: 7}"]), st.just("func(k, v) { return v > 4 }"))),
     ("enum", "key", (st.just("0"), st.just("1"))), ("enum", "value", (st.just("0"), st.just("1"))),
-    ("times", "time_format", (st.sampled_from(["times.date(2020, 1, 2, 3, 4, 5, 6, times.utc())", "times.time_add(times.date(1999, 12, 31, 23, 59, 59, 0, times.utc()), 1000000000)"]),
+    ("times", "time_format", (st.sampled_from(["times.date(2020, 1, 2, 3, 4, 5, 6, \"UTC\")", "times.add(times.date(1999, 12, 31, 23, 59, 59, 0, \"UTC\"), 1000000000)"]),
                               st.sampled_from(["times.format_rfc3339", "times.format_kitchen", '"2 Jan 2006 15:04"',
                                                "times.format_rfc1123z", "times.format_stamp_micro",
                                                '"Z07:00 -0700 MST"', '"_2 01/02/06 3PM .000"']))),
@@ -98,7 +99,7 @@ def expressions(draw: st.DrawFn, depth: int = 0) -> str:
     if kind == 7:
         return f'{{k: {draw(sub)}}}["k"]'
     if kind == 8:
-        return f'format({draw(st.sampled_from(["\"%v\"", "\"%d\"", "\"%5.2f\"", "\"%q\"", "\"%x\"", "\"%s|%v\""]))}, {draw(sub)})'
+        return f"format({draw(FORMATS)}, {draw(sub)})"
     return stdlib_call_text(draw)
 
 

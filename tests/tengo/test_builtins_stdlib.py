@@ -97,7 +97,7 @@ fmt.println(b)
 d := json.decode(b)
 fmt.println(d.list, d.nested.k, is_error(json.decode("{bad")))
 '''
-    assert run(src) == '{"list":[1,2.5,true,null],"name":"x\\u003cy","nested":{"k":"v"}}\n[1, 2.5, true, <undefined>]vtrue\n'
+    assert run(src) == '{"list":[1,2.5,true,null],"name":"x<y","nested":{"k":"v"}}\n[1, 2.5, true, <undefined>]vtrue\n'
 
 
 def test_base64_hex_enum(run):

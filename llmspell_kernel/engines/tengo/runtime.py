@@ -33,7 +33,8 @@ _TICK_LIST = [None] * TICK_EVERY
 _BASE_NS: dict[str, Any] = {
     "_o_add": ops.add, "_o_sub": ops.sub, "_o_mul": ops.mul, "_o_quo": ops.quo, "_o_rem": ops.rem,
     "_o_band": ops.band, "_o_bor": ops.bor, "_o_bxor": ops.bxor, "_o_andnot": ops.andnot,
-    "_o_shl": ops.shl, "_o_shr": ops.shr, "_o_gt": ops.gt, "_o_ge": ops.ge, "_o_lt": ops.lt, "_o_le": ops.le, "_o_eq": ops.eq,
+    "_o_shl": ops.shl, "_o_shr": ops.shr, "_o_gt": ops.gt, "_o_ge": ops.ge,
+    "_o_lt": ops.lt, "_o_le": ops.le, "_o_eq": ops.eq,
     "_o_neg": ops.neg, "_o_bnot": ops.bnot, "_o_index": ops.index, "_o_index_set": ops.index_for_set,
     "_o_set_index": ops.set_index, "_o_slice": ops.slice_, "_o_spread": ops.spread,
     "_o_imm": ops.make_immutable, "_o_wrap": wrap64, "_o_append_self": append_self, "TError": TError,
@@ -294,7 +295,7 @@ class TengoRuntime:
                 reason = (e.strerror or str(e)).lower()
                 raise CompileError(f"module file read error: open {path}: {reason}", node.line, node.col, filename) from None  # noqa: E501
             deps.append((path, src))
-            unit = self._compile_source(src, path, set(), stack + [path], units, deps, module=True, base=base)  # noqa: RUF005,E501
+            unit = self._compile_source(src, path, set(), stack + [path], units, deps, module=True, base=base)  # noqa: RUF005
             units.append(unit)
             return ("file", unit.entry)
         return hook

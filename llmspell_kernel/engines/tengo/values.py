@@ -95,12 +95,13 @@ class Opaque:
 class Time:
     """time value: nanoseconds since the Unix epoch plus a zone."""
 
-    __slots__ = ("ns", "off", "zone")
+    __slots__ = ("loc", "ns", "off", "zone")
 
-    def __init__(self, ns: int, off: int = 0, zone: str = "UTC") -> None:
+    def __init__(self, ns: int, off: int = 0, zone: str = "UTC", loc: str | None = None) -> None:
         self.ns = ns
         self.off = off
-        self.zone = zone
+        self.zone = zone  # the abbreviation in effect ("EST")
+        self.loc = loc  # the location's name ("America/New_York"), when it is not the abbreviation
 
     def __eq__(self, other: object) -> bool:
         return type(other) is Time and other.ns == self.ns  # type: ignore[union-attr]
