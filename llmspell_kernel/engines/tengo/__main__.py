@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
         rt.run(src, base)
     except TengoError as e:
         sys.stdout.flush()
+        if getattr(e, "go_panic", None):  # where the reference's Go code panics: its text and exit status
+            sys.stderr.write(f"panic: {e.go_panic}\n")
+            return 2
         sys.stderr.write(e.tengo_format() + "\n")
         return 1
     finally:

@@ -14,6 +14,7 @@ from .values import (
     MAX_INT,
     MIN_INT,
     Char,
+    GoPanic,
     ImmArray,
     ImmMap,
     Opaque,
@@ -161,7 +162,7 @@ def quo(a: Any, b: Any) -> Any:
     if ta is int:
         if tb is int:
             if b == 0:
-                raise TengoRuntimeErr("integer divide by zero")
+                raise GoPanic("integer divide by zero", runtime=True)
             q = abs(a) // abs(b)
             q = q if (a < 0) == (b < 0) else -q
             return q if q <= MAX_INT else wrap64(q)
@@ -176,7 +177,7 @@ def quo(a: Any, b: Any) -> Any:
 def rem(a: Any, b: Any) -> Any:
     if type(a) is int and type(b) is int:
         if b == 0:
-            raise TengoRuntimeErr("integer divide by zero")
+            raise GoPanic("integer divide by zero", runtime=True)
         r = abs(a) % abs(b)
         return -r if a < 0 else r
     raise _bad(a, "%", b)

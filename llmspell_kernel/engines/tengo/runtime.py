@@ -20,7 +20,7 @@ from .convert import to_python, to_tengo
 from .errors import TengoRuntimeError, TengoSyntaxError, make_error
 from .parser import ParseErrors, parse
 from .resolver import CompileError, mangle
-from .values import TengoRuntimeErr, TError, type_name, wrap64
+from .values import GoPanic, TengoRuntimeErr, TError, type_name, wrap64
 
 STDLIB_NAMES = ("fmt", "math", "text", "times", "json", "base64", "hex", "enum", "rand", "os")
 OS_REFUSED = "module 'os' is not available in the sandbox"
@@ -132,6 +132,7 @@ def translate(exc: BaseException, sources: dict[str, str] | None = None) -> Base
         msg = f"'{m.group(1) if m else '?'}' is read in its own declaration, before it has a value"
     elif isinstance(exc, ZeroDivisionError):
         msg = "integer divide by zero"
+        exc = GoPanic(msg, runtime=True).with_traceback(exc.__traceback__)
     elif isinstance(exc, TypeError):
         text = str(exc)
         m = _ARITY_RE.search(text)
@@ -160,6 +161,7 @@ def translate(exc: BaseException, sources: dict[str, str] | None = None) -> Base
         frames = frames[1:]
     src = (sources or {}).get(frames[0].chunk or "")
     err = make_error(TengoRuntimeError, "Runtime Error", msg, frames, src)
+    err.go_panic = exc.panic_text if isinstance(exc, GoPanic) else None  # type: ignore[attr-defined]
     err.__cause__ = None
     return err
 

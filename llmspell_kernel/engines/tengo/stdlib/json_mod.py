@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import base64
 import json
-from decimal import Decimal
 from typing import Any
 
-from ..values import Char, ImmArray, ImmMap, TError, Time, fmt_float
+from ..values import Char, ImmArray, ImmMap, TError, Time, fmt_float, fmt_float_e
 from ._args import define
 
 MIN_INT, MAX_INT = -(2**63), 2**63 - 1
@@ -198,15 +197,12 @@ def _tengo(v: Any) -> Any:
 
 
 def _float(f: float) -> str:
-    """strconv.FormatFloat(f, 'f' or 'e', -1, 64) as the reference's encoder picks them (e-07 becomes e-7)."""
+    """'f' format, or 'e' (with e-07 written e-7) below 1e-6 and from 1e21, as the reference's encoder picks."""
     a = abs(f)
     if a == 0 or 1e-6 <= a < 1e21:
         return fmt_float(f)
-    sign, digits, exp = Decimal(repr(f)).normalize().as_tuple()
-    ds = "".join(map(str, digits))
-    e10 = len(ds) - 1 + int(exp)
-    mant = ("-" if sign else "") + ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
-    return f"{mant}e-{-e10}" if -10 < e10 < 0 else f"{mant}e{'-' if e10 < 0 else '+'}{abs(e10):02d}"
+    s = fmt_float_e(f)
+    return s[:-2] + s[-1] if s[-4:-1] == "e-0" else s
 
 
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
