@@ -147,22 +147,46 @@ def _fmt_str(s: str, verb: str, sp: _Spec) -> str | None:
     if verb == "q":
         return _pad(go_quote(s) if not sp.sharp or "`" in s else "`" + s + "`", sp)
     if verb in ("x", "X"):
-        b = s.encode("utf-8", "surrogateescape")
-        h = b.hex() if verb == "x" else b.hex().upper()
-        if sp.space:
-            h = " ".join(h[i:i + 2] for i in range(0, len(h), 2))
-        return _pad(h, sp)
+        return _hex(s.encode("utf-8", "surrogateescape"), verb, sp)
     return None
 
 
+def _hex(b: bytes, verb: str, sp: _Spec) -> str:
+    h = b.hex() if verb == "x" else b.hex().upper()
+    if sp.space:
+        h = " ".join(h[i:i + 2] for i in range(0, len(h), 2))
+    return _pad(h, sp)
+
+
+def _string(v: Any) -> str:
+    """The value's String() in the reference: a string is quoted."""
+    return go_quote(v) if type(v) is str else to_str(v)
+
+
 def _bad(verb: str, v: Any) -> str:
-    return f"%!{verb}({type_name(v)}={to_str(v) if type(v) is not str else v})"
+    return f"%!{verb}({_string(v)}={_string(v)})"
+
+
+def _arg_number(fmt: str, i: int, nargs: int) -> tuple[int | None, int, bool]:
+    """An explicit `[n]` at fmt[i]: (zero-based index or None when bad, the next position, whether one was there)."""
+    if i >= len(fmt) or fmt[i] != "[":
+        return None, i, False
+    close = fmt.find("]", i + 1)
+    if len(fmt) - i < 3 or close < 0:
+        return None, i + 1, True
+    digits = fmt[i + 1:close]
+    if not digits.isdigit() or not digits.isascii():
+        return None, close + 1, True
+    index = int(digits) - 1
+    return (index if 0 <= index < nargs else None), close + 1, True
 
 
 def format_values(fmt: str, args: list) -> str:
+    """Go's Printf loop (flags, explicit argument indexes `%[2]d`, `*` width and precision) over Tengo values."""
     out: list[str] = []
-    i, n = 0, len(fmt)
+    i, n, nargs = 0, len(fmt), len(args)
     argi = 0
+    reordered = False
     while i < n:
         j = fmt.find("%", i)
         if j < 0:
@@ -170,9 +194,7 @@ def format_values(fmt: str, args: list) -> str:
             break
         out.append(fmt[i:j])
         i = j + 1
-        if i >= n:
-            out.append("%!(NOVERB)")
-            break
+        good = True
         sp = _Spec()
         while i < n and fmt[i] in "+-# 0":
             c = fmt[i]
@@ -187,40 +209,58 @@ def format_values(fmt: str, args: list) -> str:
             else:
                 sp.zero = True
             i += 1
+
+        def arg_number() -> bool:
+            nonlocal i, argi, good, reordered
+            idx, i, found = _arg_number(fmt, i, nargs)
+            if found:
+                reordered = True
+                if idx is None:
+                    good = False
+                else:
+                    argi = idx
+            return found and idx is not None
+
+        after_index = arg_number()
         if i < n and fmt[i] == "*":
             i += 1
-            if argi < len(args):
-                w = _to_int(args[argi])
-                argi += 1
-                if w is None:
-                    out.append("%!(BADWIDTH)")
-                else:
-                    if w < 0:
-                        sp.minus, w = True, -w
-                    sp.width = w
-            else:
+            w = _to_int(args[argi]) if argi < nargs else None
+            argi += 1 if argi < nargs else 0
+            if w is None:
                 out.append("%!(BADWIDTH)")
+            else:
+                if w < 0:
+                    sp.minus, w = True, -w
+                sp.width = w
+            after_index = False
         else:
             s = i
             while i < n and fmt[i].isdigit():
                 i += 1
             if i > s:
                 sp.width = int(fmt[s:i])
-        if i < n and fmt[i] == ".":
+                if after_index:  # "%[3]2d"
+                    good = False
+        if i + 1 < n and fmt[i] == ".":
             i += 1
+            if after_index:  # "%[3].2d"
+                good = False
+            after_index = arg_number()
             if i < n and fmt[i] == "*":
                 i += 1
-                if argi < len(args):
-                    p = _to_int(args[argi])
-                    argi += 1
-                    sp.prec = p if p is not None and p >= 0 else None
-                    if p is None:
-                        out.append("%!(BADPREC)")
+                p = _to_int(args[argi]) if argi < nargs else None
+                argi += 1 if argi < nargs else 0
+                sp.prec = p if p is not None and p >= 0 else None
+                if p is None:
+                    out.append("%!(BADPREC)")
+                after_index = False
             else:
                 s = i
                 while i < n and fmt[i].isdigit():
                     i += 1
                 sp.prec = int(fmt[s:i]) if i > s else 0
+        if not after_index:
+            after_index = arg_number()
         if i >= n:
             out.append("%!(NOVERB)")
             break
@@ -228,16 +268,15 @@ def format_values(fmt: str, args: list) -> str:
         i += 1
         if verb == "%":
             out.append("%")
-            continue
-        if argi >= len(args):
+        elif not good:
+            out.append(f"%!{verb}(BADINDEX)")
+        elif argi >= nargs:
             out.append(f"%!{verb}(MISSING)")
-            continue
-        v = args[argi]
-        argi += 1
-        out.append(format_one(v, verb, sp))
-    if argi < len(args):
-        extra = ", ".join(f"{type_name(a)}={to_str(a) if type(a) is not str else a}" for a in args[argi:])
-        out.append(f"%!(EXTRA {extra})")
+        else:
+            out.append(format_one(args[argi], verb, sp))
+            argi += 1
+    if not reordered and argi < nargs:
+        out.append("%!(EXTRA " + ", ".join(f"{type_name(a)}={_string(a)}" for a in args[argi:]) + ")")
     return "".join(out)
 
 
@@ -260,7 +299,7 @@ def format_one(v: Any, verb: str, sp: _Spec) -> str:
         if verb == "s":
             r = _pad(v.decode("utf-8", "surrogateescape"), sp)
         elif verb in ("x", "X"):
-            r = _pad(v.hex() if verb == "x" else v.hex().upper(), sp)
+            r = _hex(v, verb, sp)
         elif verb == "d":
             r = "[" + " ".join(str(b) for b in v) + "]"
         elif verb == "q":
