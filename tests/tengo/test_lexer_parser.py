@@ -49,7 +49,7 @@ def test_parse_error_unterminated_string(run):
 
 
 def test_parse_error_number_range(run):
-    assert run.err("a := 99999999999999999999").message == "number out of range"
+    assert run.err("a := 99999999999999999999").message == "invalid integer"
 
 
 def test_parse_error_illegal_rune(run):

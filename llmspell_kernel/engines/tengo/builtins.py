@@ -88,6 +88,31 @@ def b_copy(*args: Any) -> Any:
     return copy_value(args[0])
 
 
+@builtin("freeze")
+def b_freeze(*args: Any) -> Any:
+    """An immutable copy of arrays and maps, all the way down (a structure that holds itself stays one)."""
+    if len(args) != 1:
+        raise wrong_args("builtin-function:freeze")
+    return _freeze(args[0], {})
+
+
+def _freeze(v: Any, memo: dict[int, Any]) -> Any:
+    t = type(v)
+    if t is list or t is ImmArray:
+        if id(v) in memo:
+            return memo[id(v)]
+        out = memo[id(v)] = ImmArray()
+        out.extend(_freeze(e, memo) for e in v)
+        return out
+    if t is dict or t is ImmMap:
+        if id(v) in memo:
+            return memo[id(v)]
+        out = memo[id(v)] = ImmMap()
+        out.update((k, _freeze(e, memo)) for k, e in v.items())
+        return out
+    return v
+
+
 @builtin("append")
 def b_append(*args: Any) -> Any:
     if len(args) < 2:

@@ -487,7 +487,7 @@ def parse_int(lit: str) -> tuple[int, str | None]:
     except ValueError:
         return 0, "invalid integer"
     if v > 0x7FFFFFFFFFFFFFFF:
-        return 0x7FFFFFFFFFFFFFFF, "number out of range"
+        return 0x7FFFFFFFFFFFFFFF, "invalid integer"  # the reference's text for a literal over int64
     return v, None
 
 
@@ -501,5 +501,5 @@ def parse_float(lit: str) -> tuple[float, str | None]:
     except (ValueError, OverflowError):
         return 0.0, "invalid float"
     if v in (float("inf"), float("-inf")):
-        return v, "number out of range"
+        return v, "invalid float"
     return v, None
