@@ -12,6 +12,7 @@ from .values import (
     MAX_INT,
     MIN_INT,
     Char,
+    GoPanic,
     ImmArray,
     ImmMap,
     Opaque,
@@ -310,7 +311,9 @@ def b_bytes(*args: Any) -> Any:
             raise TengoRuntimeErr("exceeding bytes size limit")
         if v > SMALL:
             made(v)
-        return bytes(max(v, 0))
+        if v < 0:
+            raise GoPanic("makeslice: len out of range", runtime=True)
+        return bytes(v)
     if type(v) is bytes:
         return v
     if type(v) is str:

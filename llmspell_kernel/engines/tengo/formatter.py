@@ -163,8 +163,12 @@ def _string(v: Any) -> str:
     return go_quote(v) if type(v) is str else to_str(v)
 
 
-def _bad(verb: str, v: Any) -> str:
-    return f"%!{verb}({_string(v)}={_string(v)})"
+def _bad(verb: str, v: Any, sp: _Spec | None = None) -> str:
+    """%!verb(String()=value): the value printed as %v with the directive's width and precision."""
+    shown = _string(v)
+    if sp is not None:
+        shown = _pad(shown[:sp.prec] if sp.prec is not None else shown, sp)
+    return f"%!{verb}({_string(v)}={shown})"
 
 
 def _arg_number(fmt: str, i: int, nargs: int) -> tuple[int | None, int, bool]:
@@ -310,4 +314,4 @@ def format_one(v: Any, verb: str, sp: _Spec) -> str:
         r = _fmt_str(to_str(v), verb, sp)
     else:
         r = _fmt_str(to_str(v), verb, sp)
-    return r if r is not None else _bad(verb, v)
+    return r if r is not None else _bad(verb, v, sp)
