@@ -104,7 +104,7 @@ def fuzz(count: int, seed: int, save: int) -> int:
             elif saved < save:
                 dest = ORACLE_DIR / f"gen_{seed}_{i:04d}.tengo"
                 dest.write_text(src, encoding="utf-8")
-                save_expected(dest, real)
+                save_expected(dest, run_real(binary, dest))  # recorded under its own name
                 saved += 1
     report = {"what": "differential fuzzing of our Tengo against the real CLI", "seed": seed,
               "programs": len(sources), "disagreements": len(failures), "failures": failures[:50],

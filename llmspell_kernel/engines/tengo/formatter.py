@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .values import Char, ImmArray, char_str, fmt_float, go_quote, to_str, type_name
+from .values import Char, ImmArray, char_str, fmt_float, fmt_float_e, go_quote, to_str, type_name
 
 
 def _to_int(v: Any) -> int | None:
@@ -113,11 +113,12 @@ def _fmt_float(f: float, verb: str, sp: _Spec) -> str | None:
                 s = f"{mant}e{'-' if e < 0 else '+'}{abs(e):02d}"
             else:
                 s = r[:-2] if r.endswith(".0") else r
-            # Go's %g switches to exponent form for exp < -4 || exp >= 21 (shortest)
+            # shortest %g switches to exponent form for exp < -4 || exp >= 6 (%v: 21)
             x = abs(f)
-            if x != 0 and (x < 1e-4 or x >= 1e21) and "e" not in s:
-                s = f"{f:e}"
-            if x != 0 and 1e-4 <= x < 1e21 and "e" in s:
+            big = 1e21 if verb == "v" else 1e6
+            if x != 0 and (x < 1e-4 or x >= big):
+                s = fmt_float_e(f)
+            elif x != 0:
                 s = fmt_float(f)
         else:
             s = f"{f:.{prec or 1}g}"
@@ -127,6 +128,14 @@ def _fmt_float(f: float, verb: str, sp: _Spec) -> str | None:
                 s = f"{mant}e{'-' if e < 0 else '+'}{abs(e):02d}"
         if verb == "G":
             s = s.upper()
+    elif verb in ("x", "X"):  # hexadecimal mantissa and binary exponent, shortest: 0x1.8p+01
+        if f == 0:
+            s = ("-" if math.copysign(1, f) < 0 else "") + "0x0p+00"
+        else:
+            mant, exp = f.hex().split("p")
+            mant = mant.rstrip("0").rstrip(".")
+            s = f"{mant}p{exp[0]}{int(exp[1:]):02d}"
+        s = s.upper() if verb == "X" else s
     elif verb == "b":
         m, e = math.frexp(f)
         s = f"{int(m * (1 << 53))}p{e - 53:+d}"
@@ -288,7 +297,8 @@ def format_one(v: Any, verb: str, sp: _Spec) -> str:
     if verb == "T":
         return _pad(type_name(v), sp)
     if verb == "v":
-        return _pad(to_str(v), sp)
+        s = to_str(v)
+        return _pad(s[:sp.prec] if sp.prec is not None else s, sp)
     t = type(v)
     r: str | None
     if t is bool:

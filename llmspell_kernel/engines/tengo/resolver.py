@@ -279,7 +279,9 @@ class Resolver:
         if sym is None:
             sym = self.define(ident.name)
         if sym.scope == "builtin":
-            raise self.err(node, f"invalid assignment variable scope: {sym.scope.upper()}")
+            e = self.err(node, f"invalid assignment variable scope: {sym.scope.upper()}")
+            e.go_panic = e.msg  # the reference's compiler panics here  # type: ignore[attr-defined]
+            raise e
         if isinstance(sym, Sym) and sym.scope == "local":
             sym.assigned = True
         if not sels:

@@ -317,8 +317,10 @@ class TengoRuntime:
                                  module=module, repl=repl)
         except CompileError as ce:
             fn = ce.filename or filename
-            raise make_error(TengoSyntaxError, "Compile Error", ce.msg, [Frame(chunk=fn, line=ce.line, column=ce.col)],
-                             self.sources.get(fn)) from None
+            err = make_error(TengoSyntaxError, "Compile Error", ce.msg, [Frame(chunk=fn, line=ce.line, column=ce.col)],
+                             self.sources.get(fn))
+            err.go_panic = getattr(ce, "go_panic", None)  # type: ignore[attr-defined]
+            raise err from None
         _TENGO_CODE_FILES.add(filename)
         _remember_functions(src, unit.func_spans)  # type: ignore[attr-defined]
         return unit

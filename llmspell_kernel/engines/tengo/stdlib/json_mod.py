@@ -256,7 +256,9 @@ def _indent(data: bytes, prefix: str, ind: str) -> Any:
     if err is not None:
         return TError(err)
     out: list[str] = []
-    text = data.decode("utf-8", "surrogateescape")
+    text = data.decode("utf-8", "surrogateescape").lstrip(" \t\r\n")  # Go drops leading space, keeps trailing
+    trailing = text[len(text.rstrip(" \t\r\n")):]
+    text = text.rstrip(" \t\r\n")
     depth, i, n = 0, 0, len(text)
     pre, step = prefix, ind
 
@@ -298,7 +300,7 @@ def _indent(data: bytes, prefix: str, ind: str) -> Any:
         else:
             out.append(c)
         i += 1
-    return "".join(out).encode("utf-8", "surrogateescape")
+    return ("".join(out) + trailing).encode("utf-8", "surrogateescape")
 
 
 def _html_escape(b: bytes) -> bytes:

@@ -63,6 +63,13 @@ def _logb(x: float) -> float:
     return x if x != x else float(_ilogb(x))
 
 
+def _cbrt(x: float) -> float:
+    """A cube root exact for perfect cubes, as Go's is (the C library's cbrt(27) is 3.0000000000000004)."""
+    r = math.cbrt(x)
+    near = round(r)
+    return float(near) if near ** 3 == x else r
+
+
 def _atanh(x: float) -> float:
     return math.copysign(_INF, x) if abs(x) == 1 else math.atanh(x)
 
@@ -92,7 +99,7 @@ def make(rt: Any) -> dict[str, Any]:
     }
     f1 = {
         "abs": abs, "acos": math.acos, "acosh": math.acosh, "asin": math.asin, "asinh": math.asinh,
-        "atan": math.atan, "atanh": _atanh, "cbrt": math.cbrt,
+        "atan": math.atan, "atanh": _atanh, "cbrt": _cbrt,
         "ceil": math.ceil, "cos": math.cos, "cosh": math.cosh, "erf": math.erf, "erfc": math.erfc,
         "exp": math.exp, "exp2": lambda x: 2.0 ** x, "expm1": math.expm1, "floor": math.floor,
         "gamma": math.gamma, "log": _log, "log10": lambda x: _log2(x) * _LN2_OVER_LN10,

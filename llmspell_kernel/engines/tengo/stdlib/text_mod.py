@@ -264,10 +264,10 @@ def _format_float(f: float, fm: str, prec: int, bits: int) -> str:
             return fmt_float(f)
         if fm in ("e", "E"):
             s = fmt_float_e(f)
-        else:  # shortest 'g': %e when the exponent is below -4 or at least 21
+        else:  # shortest 'g': %e when the exponent is below -4 or at least 6
             s = fmt_float_e(f)
             exp = int(s.rsplit("e", 1)[1]) if "e" in s else 0
-            if -4 <= exp < 21:
+            if -4 <= exp < 6:
                 s = fmt_float(f)
         return s.upper() if fm in ("E", "G") and f == f else s
     if fm in ("f", "e", "E", "g", "G"):
