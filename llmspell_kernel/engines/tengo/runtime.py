@@ -13,7 +13,7 @@ from typing import Any
 
 from llmspell_kernel.errors import Frame
 
-from . import ops
+from . import ops, tailcall
 from .builtins import BUILTINS, append_self
 from .compiler import DISPATCHERS, FUNC_ARITY, Unit, compile_chunk
 from .convert import to_python, to_tengo
@@ -311,6 +311,7 @@ class TengoRuntime:
             line, col, msg = pe.errors[0]
             raise make_error(TengoSyntaxError, "Parse Error", msg, [Frame(chunk=filename, line=line, column=col)],
                              src, more=len(pe.errors) - 1) from None
+        tailcall.rewrite(tree)
         hook = self._import_hook_for(filename, stack, units, deps, base or self._import_base(filename))
         try:
             unit = compile_chunk(tree, filename, f"{filename}\0{src}\0{module}", _BUILTIN_LIST, persisted, hook,
