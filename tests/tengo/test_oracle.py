@@ -69,3 +69,20 @@ def test_fixtures_are_what_real_tengo_does_now():
     sample = random.Random(19).sample(PROGRAMS, min(20, len(PROGRAMS)))
     for program in sample:
         assert not diff(load_expected(program), run_real(TENGO_BIN, program)), program.name
+
+
+@pytest.mark.skipif(not TENGO_BIN, reason="the real tengo CLI is not installed (set TENGO_BIN)")
+def test_generated_programs_agree(tmp_path: Path):
+    """A short run of the differential fuzzer (bench/tengo_oracle.py fuzz runs the long one)."""
+    from hypothesis import HealthCheck, given, settings
+    from support.tengo_oracle_gen import programs
+
+    @settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(programs())
+    def agree(src: str) -> None:
+        program = tmp_path / "gen.tengo"
+        program.write_text(src, encoding="utf-8")
+        assert not diff(run_real(TENGO_BIN, program), run_ours(program)), src
+
+    agree()
+
