@@ -83,25 +83,20 @@ STDLIB_CALLS: list[tuple[str, str, tuple]] = [
 def expressions(draw: st.DrawFn, depth: int = 0) -> str:
     if depth >= 3:
         return draw(ATOMS)
-    kind = draw(st.integers(0, 9))
     sub = expressions(depth + 1)
-    if kind <= 1:
-        return draw(ATOMS)
-    if kind == 2:
-        return f"({draw(sub)} {draw(BINOPS)} {draw(sub)})"
-    if kind == 3:
-        return f"{draw(UNARY)}{draw(sub)}"
-    if kind == 4:
-        return f"{draw(BUILTIN1)}({draw(sub)})"
-    if kind == 5:
-        return f"[{draw(sub)}, {draw(sub)}][{draw(st.sampled_from(['0', '1', '2', '-1']))}]"
-    if kind == 6:
-        return f"({draw(sub)} ? {draw(sub)} : {draw(sub)})"
-    if kind == 7:
-        return f'{{k: {draw(sub)}}}["k"]'
-    if kind == 8:
-        return f"format({draw(FORMATS)}, {draw(sub)})"
-    return stdlib_call_text(draw)
+    forms = [
+        lambda: draw(ATOMS),
+        lambda: f"({draw(sub)} {draw(BINOPS)} {draw(sub)})",
+        lambda: f"{draw(UNARY)}{draw(sub)}",
+        lambda: f"{draw(BUILTIN1)}({draw(sub)})",
+        lambda: f"[{draw(sub)}, {draw(sub)}][{draw(st.sampled_from(['0', '1', '2', '-1']))}]",
+        lambda: f"({draw(sub)} ? {draw(sub)} : {draw(sub)})",
+        lambda: f'{{k: {draw(sub)}}}["k"]',
+        lambda: f"format({draw(FORMATS)}, {draw(sub)})",
+        lambda: stdlib_call_text(draw),
+    ]
+    weights = [0, 0, 1, 2, 3, 4, 5, 6, 7, 8]  # atoms twice as likely
+    return forms[weights[draw(st.integers(0, 9))]]()
 
 
 def stdlib_call_text(draw: st.DrawFn) -> str:

@@ -253,33 +253,29 @@ def _cmp(a: Any, b: Any, op: str) -> int | None:
     return (x > y) - (x < y)
 
 
-def gt(a: Any, b: Any) -> bool:
-    c = _cmp(a, b, ">")
+def _order(x: Any, y: Any, op: str, shown: tuple) -> int:
+    """_cmp(x, y); a failure is worded with `shown` (left, operator, right) as the source wrote it."""
+    c = _cmp(x, y, op)
     if c is None:
-        raise _bad(a, ">", b)
-    return c == 1
+        raise _bad(*shown)
+    return c
+
+
+def gt(a: Any, b: Any) -> bool:
+    return _order(a, b, ">", (a, ">", b)) == 1
 
 
 def ge(a: Any, b: Any) -> bool:
-    c = _cmp(a, b, ">=")
-    if c is None:
-        raise _bad(a, ">=", b)
-    return c == 1 or c == 0
+    return _order(a, b, ">=", (a, ">=", b)) in (0, 1)
 
 
 def lt(b: Any, a: Any) -> bool:
     """`a < b`, computed as `b > a` (the right operand comes first); a failure names `a < b`."""
-    c = _cmp(b, a, ">")
-    if c is None:
-        raise _bad(a, "<", b)
-    return c == 1
+    return _order(b, a, ">", (a, "<", b)) == 1
 
 
 def le(b: Any, a: Any) -> bool:
-    c = _cmp(b, a, ">=")
-    if c is None:
-        raise _bad(a, "<=", b)
-    return c == 1 or c == 0
+    return _order(b, a, ">=", (a, "<=", b)) in (0, 1)
 
 
 def eq(a: Any, b: Any) -> bool:

@@ -121,6 +121,11 @@ def go_format(t: Time, layout: str) -> str:
     return "".join(out)
 
 
+# clock elements: the field each sets and its largest value
+_CLOCK = {"15": ("hour", 23), "3": ("hour", 12), "03": ("hour", 12), "4": ("minute", 59), "04": ("minute", 59),
+          "5": ("second", 59), "05": ("second", 59)}
+
+
 class ParseError(Exception):
     pass
 
@@ -197,30 +202,25 @@ def go_parse(layout: str, value: str, local_zone: Any = None) -> Time:
         elif kind in ("002", "__2"):
             rest = rest.lstrip(" ") if kind == "__2" else rest
             yday = num(elem, 3 if kind == "002" else 1, 3, kind == "002")
-        elif kind == "15":
-            hour = num(elem, 1, 2)
-            if hour > 23:
-                raise ParseError(f"parsing time {_quote(value)}: hour out of range")
-        elif kind in ("3", "03"):
-            hour = num(elem, 1 if kind == "3" else 2, 2, kind == "03")
-            if hour > 12:
-                raise ParseError(f"parsing time {_quote(value)}: hour out of range")
-        elif kind in ("4", "04"):
-            minute = num(elem, 1 if kind == "4" else 2, 2, kind == "04")
-            if minute > 59:
-                raise ParseError(f"parsing time {_quote(value)}: minute out of range")
-        elif kind in ("5", "05"):
-            sec = num(elem, 1 if kind == "5" else 2, 2, kind == "05")
-            if sec > 59:
-                raise ParseError(f"parsing time {_quote(value)}: second out of range")
-            # a fraction the layout does not mention is accepted after the seconds
-            nxt = toks[ti + 1][0] if ti + 1 < len(toks) else ""
-            if len(rest) >= 2 and rest[0] in ".," and rest[1].isdigit() and not nxt.startswith("frac"):
-                k = 1
-                while k < len(rest) and rest[k].isdigit():
-                    k += 1
-                ns = int((rest[1:k] + "000000000")[:9])
-                rest = rest[k:]
+        elif kind in _CLOCK:
+            field, most = _CLOCK[kind]
+            v = num(elem, len(kind) if kind != "15" else 1, 2, len(kind) == 2 and kind != "15")
+            if v > most:
+                raise ParseError(f"parsing time {_quote(value)}: {field} out of range")
+            if field == "hour":
+                hour = v
+            elif field == "minute":
+                minute = v
+            else:
+                sec = v
+                # a fraction the layout does not mention is accepted after the seconds
+                nxt = toks[ti + 1][0] if ti + 1 < len(toks) else ""
+                if len(rest) >= 2 and rest[0] in ".," and rest[1].isdigit() and not nxt.startswith("frac"):
+                    k = 1
+                    while k < len(rest) and rest[k].isdigit():
+                        k += 1
+                    ns = int((rest[1:k] + "000000000")[:9])
+                    rest = rest[k:]
         elif kind in ("PM", "pm"):
             up = rest[:2].upper()
             if up not in ("AM", "PM"):
