@@ -47,7 +47,7 @@ STDLIB_CALLS: list[tuple[str, str, tuple]] = [
     ("text", "pad_left", (_S, st.sampled_from(["5", "8"]), st.sampled_from(['"*"', '""']))),
     ("text", "fields", (_S,)), ("text", "has_prefix", (_S, st.just('"a"'))), ("text", "last_index", (_S, st.just('"a"'))),
     ("text", "re_match", (st.sampled_from(['"a+"', '"^[a-z]+$"', '"("']), _S)),
-    ("text", "re_find", (st.sampled_from(['"a"', '"[a-z]+"', '"(a)(b)?"']), _S, st.sampled_from(["-1", "1", "2"]))),
+    # (re_find's matches are maps of three keys: real Tengo prints them in random order; fixtures cover it)
     ("text", "re_replace", (st.sampled_from(['"a"', '"[aeiou]"']), _S, st.sampled_from(['"_"', '"$0$0"']))),
     ("text", "re_split", (st.sampled_from(['","', '"a*"']), _S, st.sampled_from(["-1", "2"]))),
     # math: the functions whose results are exact (logs and trigonometry can differ in the last digit)

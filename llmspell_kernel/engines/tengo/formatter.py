@@ -62,6 +62,8 @@ def _fmt_int(v: int, verb: str, sp: _Spec) -> str:
     elif verb == "c":
         return _pad(char_str(v), sp)
     elif verb == "q":
+        if not 0 <= v <= 0x10FFFF:  # not a rune (as an unsigned value): a bad verb
+            return None  # type: ignore[return-value]
         return _pad(go_quote(char_str(v), "'"), sp)
     elif verb == "U":
         s = f"U+{a:04X}"
