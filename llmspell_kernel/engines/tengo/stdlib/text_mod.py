@@ -7,13 +7,19 @@ import re
 from typing import Any
 
 from ..ops import SMALL, made
-from ..values import MAX_INT, MIN_INT, GoPanic, TengoRuntimeErr, TError, fmt_float, fmt_float_e, go_quote
+from ..values import MAX_INT, MIN_INT, GoPanic, TengoRuntimeErr, TError, fmt_float, fmt_float_e, go_quote, wrap64
 from ._args import define
+
+MAX_STRING_LEN = 2147483647
 
 
 def _repeat(s: str, n: int) -> Any:
+    if wrap64(len(_b(s)) * n) > MAX_STRING_LEN:  # the reference's check, in int64 arithmetic
+        raise TengoRuntimeErr("exceeding string size limit")
     if n < 0:
         raise GoPanic("strings: negative Repeat count")
+    if s and len(_b(s)) * n > MAX_INT:
+        raise GoPanic("strings: Repeat count causes overflow")
     if len(s) * n > SMALL:
         made(len(s) * n)  # the budget may stop a huge repeat before it is made
     return s * n
@@ -208,6 +214,8 @@ def _split(rx: Any, text: str, n: int, has_expr: bool = True) -> Any:
 
 def _pad(s: str, n: int, w: str, left: bool) -> str:
     """The reference pads to `n` bytes with the pad repeated, cut to size at the pad's far end."""
+    if n > MAX_STRING_LEN:
+        raise TengoRuntimeErr("exceeding string size limit")
     sb, wb = _b(s), _b(w)
     if len(sb) >= n or not wb:
         return s
