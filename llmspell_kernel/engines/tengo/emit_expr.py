@@ -37,7 +37,7 @@ _SLOW = {
     "|": "_o_bor", "^": "_o_bxor", "&^": "_o_andnot", "<<": "_o_shl", ">>": "_o_shr",
     ">": "_o_gt", ">=": "_o_ge", "<": "_o_lt", "<=": "_o_le",
 }
-_CMP = {">": P.Gt(), ">=": P.GtE()}
+_CMP = {">": P.Gt(), ">=": P.GtE(), "<": P.Lt(), "<=": P.LtE()}
 _INT_OPS = frozenset({"+", "-", "*", "/", "%", "&", "|", "^", "&^", "<<", ">>"})
 # builtins that run no user code and change no array's length: calling them keeps
 # the bounds facts (`i < len(x)`) a loop or `if` condition established
@@ -338,10 +338,6 @@ class ExprGen:
         op = n.op
         if op == "&&" or op == "||":
             return self.logical(n)
-        if op == "<" or op == "<=":
-            # Tengo compiles a < b as b > a (right side evaluated first)
-            r, lv = self.expr(n.rhs), self.expr(n.lhs)
-            return self.arith(">" if op == "<" else ">=", r, lv, self.kind(n.rhs), self.kind(n.lhs), n, slow_op=op)
         lv, r = self.expr(n.lhs), self.expr(n.rhs)
         if op == "==" or op == "!=":
             e = self.equal(lv, r, self.kind(n.lhs), self.kind(n.rhs))
@@ -395,10 +391,9 @@ class ExprGen:
         return False
 
     def arith(self, op: str, lv: P.expr, r: P.expr, lk: str | None, rk: str | None, n: Any,
-              ln: Any = None, rn: Any = None, slow_op: str | None = None) -> P.expr:
-        """Binary operator with Tengo semantics; n positions the error; slow_op names the source's operator
-        when it differs (`a < b` is computed as `b > a`, but its error says `a < b`)."""
-        slow = _SLOW[slow_op or op]
+              ln: Any = None, rn: Any = None) -> P.expr:
+        """Binary operator with Tengo semantics (left operand first, as the reference); n positions the error."""
+        slow = _SLOW[op]
         line, col = n.line, n.col
         li = None if lk == "int" else "int"
         ri = None if rk == "int" else "int"

@@ -269,12 +269,11 @@ def ge(a: Any, b: Any) -> bool:
     return _order(a, b, ">=", (a, ">=", b)) in (0, 1)
 
 
-def lt(b: Any, a: Any) -> bool:
-    """`a < b`, computed as `b > a` (the right operand comes first); a failure names `a < b`."""
+def lt(a: Any, b: Any) -> bool:
     return _order(b, a, ">", (a, "<", b)) == 1
 
 
-def le(b: Any, a: Any) -> bool:
+def le(a: Any, b: Any) -> bool:
     return _order(b, a, ">=", (a, "<=", b)) in (0, 1)
 
 
@@ -547,7 +546,7 @@ def make_immutable(v: Any) -> Any:
 def count_up(i: Any, e: Any, inclusive: bool, every: int, tick: Any) -> Any:
     """Generic `for i := a; i < e; i++` iteration with Tengo operators (ticks every `every`)."""
     n = every
-    while (le(e, i) if inclusive else lt(e, i)):
+    while (le(i, e) if inclusive else lt(i, e)):
         yield i
         i = add(i, 1)
         n -= 1

@@ -63,6 +63,16 @@ def _logb(x: float) -> float:
     return x if x != x else float(_ilogb(x))
 
 
+def _integral(fn: Any) -> Any:
+    """floor, ceil, trunc as Go's: a float result, the sign of zero kept, infinities and NaN unchanged."""
+    def g(x: float) -> float:
+        if x != x or x in (_INF, -_INF):
+            return x
+        r = float(fn(x))
+        return math.copysign(r, x) if r == 0 else r
+    return g
+
+
 def _cbrt(x: float) -> float:
     """A cube root exact for perfect cubes, as Go's is (the C library's cbrt(27) is 3.0000000000000004)."""
     r = math.cbrt(x)
@@ -100,12 +110,12 @@ def make(rt: Any) -> dict[str, Any]:
     f1 = {
         "abs": abs, "acos": math.acos, "acosh": math.acosh, "asin": math.asin, "asinh": math.asinh,
         "atan": math.atan, "atanh": _atanh, "cbrt": _cbrt,
-        "ceil": math.ceil, "cos": math.cos, "cosh": math.cosh, "erf": math.erf, "erfc": math.erfc,
-        "exp": math.exp, "exp2": lambda x: 2.0 ** x, "expm1": math.expm1, "floor": math.floor,
+        "ceil": _integral(math.ceil), "cos": math.cos, "cosh": math.cosh, "erf": math.erf, "erfc": math.erfc,
+        "exp": math.exp, "exp2": lambda x: 2.0 ** x, "expm1": math.expm1, "floor": _integral(math.floor),
         "gamma": math.gamma, "log": _log, "log10": lambda x: _log2(x) * _LN2_OVER_LN10,
         "log1p": lambda x: -_INF if x == -1 else math.log1p(x), "log2": _log2, "logb": _logb,
         "sin": math.sin, "sinh": math.sinh, "sqrt": math.sqrt, "tan": math.tan, "tanh": math.tanh,
-        "trunc": math.trunc,
+        "trunc": _integral(math.trunc),
     }
     for name, fn in f1.items():
         if callable(fn):
