@@ -303,7 +303,10 @@ class ExprGen:
         if t is A.UnaryExpr:
             return self.unary(n)
         if t is A.CondExpr:
-            return at(ifexp(self.truth(n.cond), self.expr(n.true), self.expr(n.false)), n.line, n.col)
+            test = self.truth(n.cond)
+            yes, no = self.expr(n.true), self.expr(n.false)
+            e = ifexp(test, yes, no)
+            return e if e is yes or e is no else at(e, n.line, n.col)  # a folded branch keeps its own place
         if t is A.ArrayLit:
             return at(P.List(elts=[self.expr(e) for e in n.elements], ctx=P.Load()), n.line, n.col)
         if t is A.MapLit:
