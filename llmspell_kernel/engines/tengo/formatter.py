@@ -88,11 +88,10 @@ def _fmt_int(v: int, verb: str, sp: _Spec) -> str:
 
 
 def _fmt_float(f: float, verb: str, sp: _Spec) -> str | None:
+    if verb not in "fFeEgGvbxX":
+        return None  # a bad verb for a float, infinite or not
     if math.isinf(f) or f != f:
-        s = "NaN" if f != f else ("+Inf" if f > 0 else "-Inf")
-        if f > 0 and not sp.plus:
-            s = "Inf" if verb != "v" else "+Inf"
-            s = "+Inf" if sp.plus else "Inf"
+        s = "NaN" if f != f else ("+Inf" if f > 0 else "-Inf")  # Go shows the sign of an infinity
         if s == "NaN" and sp.plus:
             s = "+NaN"
         sp.zero = False
