@@ -184,7 +184,8 @@ def test_syntax_and_compile_errors(tengo):
 
 
 def test_recursion_in_a_callback_is_a_clean_stack_overflow(tengo):
-    deep = tengo("f := undefined\nf = func(n) { return f(n + 1) }\nf")
+    # not a tail call: a self tail call runs as a loop, as the reference VM reuses its frame
+    deep = tengo("f := undefined\nf = func(n) { return 1 + f(n + 1) }\nf")
     with pytest.raises(ScriptRuntimeError, match="stack overflow"):
         deep(0)
     assert tengo('"alive"') == "alive"
@@ -333,12 +334,12 @@ def test_output_flood_is_truncated(tengo, capsys):
 def test_import_loads_modules_under_the_root_only(tengo, tmp_path):
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "greet.tengo").write_text('export {hi: func(n) { return "hi " + n }}\n')
-    (tmp_path / "lib" / "uses.tengo").write_text('g := import("./greet")\nexport g.hi("from lib")\n')
+    (tmp_path / "lib" / "uses.tengo").write_text('g := import("lib/greet")\nexport g.hi("from lib")\n')
     assert tengo('g := import("lib/greet")\ng.hi("Ada")') == "hi Ada"
-    # resolved relative to the importing file
+    # a nested import resolves against the same root, as the reference CLI's (docs/tengo.md)
     assert tengo('import("lib/uses")') == "hi from lib"
     assert tengo('j := import("json")\nj.encode([1])') == b"[1]"  # the stdlib beside the API's json
-    with pytest.raises(ScriptSyntaxError, match="no such file"):
+    with pytest.raises(ScriptSyntaxError, match="module 'nope' not found at"):  # the reference's text
         tengo('import("nope")')
     with pytest.raises(ScriptSyntaxError, match="not found"):
         tengo('import("../secret")')

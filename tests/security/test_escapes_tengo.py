@@ -34,7 +34,7 @@ ATTEMPTS = [
     ("handle __class__", 'a := Agent.create({name: "h1"})\na.__class__', RT, "not indexable: opaque:AgentHandle"),
     ("handle _h_obj", 'a := Agent.create({name: "h2"})\na._h_obj', RT, "not indexable: opaque:AgentHandle"),
     ("handle __dict__ by index", 'a := Agent.create({name: "h3"})\na["__dict__"]', RT, "not indexable"),
-    ("host function __globals__", "Agent.create.__globals__", RT, "not indexable: user-function:Agent.create"),
+    ("host function __globals__", "Agent.create.__globals__", RT, "not indexable: string"),
     ("builtin __code__", "len.__code__", RT, "not indexable"),
     ("Jinja2 template reaching Python",
      'Prompt.render("{{ cycler.__init__.__globals__.os.environ }}", {})', A, "unsafe"),

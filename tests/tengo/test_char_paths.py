@@ -45,3 +45,18 @@ def test_a_parenthesised_char_literal(run):
 
 def test_a_char_expression_that_is_not_a_literal(run):
     assert run('fmt := import("fmt")\nc := \'b\'\nfmt.println(c > +\'a\', " ", +\'b\' == c)\n') == "true true\n"
+
+
+@pytest.mark.parametrize("op", ["<", "<=", ">", ">="])
+@pytest.mark.parametrize("lit_left", [False, True])
+def test_an_ordering_against_a_char_literal_errs_as_the_general_path(run, op, lit_left):
+    """< and <= are evaluated left to right (as the reference): the fast path names the operands in the
+    order they were written, as the general path does."""
+    expr = f"'0' {op} x" if lit_left else f"x {op} '0'"
+    src = f'x := "0"\ny := {expr}\n'
+    want = f"Runtime Error: invalid operation: {'char ' + op + ' string' if lit_left else 'string ' + op + ' char'}"
+    assert run.err(src).tengo_format().splitlines()[0] == want
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runtime, "_CACHE", {})
+        mp.setattr(ExprGen, "char_compare", lambda self, *a: None)
+        assert run.err(src).tengo_format().splitlines()[0] == want

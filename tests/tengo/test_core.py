@@ -199,7 +199,7 @@ fmt.println(t)
 '''
     assert run(src) == "[0, 2, 3][0, 2][]\n15\n"
     e = run.err('f := func(n) { for i := 0; i < n; i++ {} }\nf("x")')
-    assert e.message == "invalid operation: string > int"
+    assert e.message == "invalid operation: int < string"
 
 
 def test_self_append_keeps_value_semantics(run):
@@ -213,3 +213,17 @@ g := func() {
 fmt.println(g())
 '''
     assert run(src) == "[[1, 2], [[1]]]\n"
+
+
+def test_self_tail_calls_run_in_constant_stack(run):
+    """As the reference VM does: `return f(...)` from f reuses the frame, so deep tail recursion works."""
+    src = ('fmt := import("fmt")\n'
+           'sum := func(n, acc) { if n == 0 { return acc }; return sum(n - 1, acc + n) }\n'
+           'fmt.println(sum(200000, 0))\n'
+           'swap := func(a, b, k) { if k == 0 { return [a, b] }; return swap(b, a, k - 1) }\n'
+           'fmt.println(swap(1, 2, 3))\n'
+           'f := func(n) { if n == 0 { return 0 }; return 1 + f(n - 1) }\n'
+           'fmt.println(f(100))\n')
+    assert run(src) == "20000100000\n[2, 1]\n100\n"
+    e = run.err("f := func(n) { if n == 0 { return 1 + [] }; return f(n - 1) }\nf(5000)")
+    assert e.message == "invalid operation: int + array" and len(e.frames) == 2

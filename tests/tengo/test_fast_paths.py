@@ -223,9 +223,12 @@ def test_int_clone_keeps_late_binding():
 
 def test_int_clone_error_frames(run):
     e = run.err("f := func(n) { if n < 1 { return 10 / n }; return f(n - 1) }\nf(3)")
+    # `return f(n - 1)` is a self tail call: one frame, as in the reference VM
     assert e.tengo_format() == ("Runtime Error: integer divide by zero\n\tat test.tengo:1:34\n"
-                                "\tat test.tengo:1:51\n\tat test.tengo:1:51\n\tat test.tengo:1:51\n"
                                 "\tat test.tengo:2:1")
+    e = run.err("f := func(n) { if n < 1 { return 10 / n }; return 0 + f(n - 1) }\nf(2)")
+    assert e.tengo_format() == ("Runtime Error: integer divide by zero\n\tat test.tengo:1:34\n"
+                                "\tat test.tengo:1:55\n\tat test.tengo:1:55\n\tat test.tengo:2:1")
     e = run.err('f := func(a) { if a > 3 { return a }; return f(a + 1) }\nf("x")')
     assert e.tengo_format() == ("Runtime Error: invalid operation: string > int\n"
                                 "\tat test.tengo:1:19\n\tat test.tengo:2:1")

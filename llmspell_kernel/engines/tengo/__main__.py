@@ -26,22 +26,23 @@ def main(argv: list[str] | None = None) -> int:
     if data.startswith(b"#!"):
         data = b"//" + data[2:]
     src = data.decode("utf-8", "surrogateescape")
-    # the reference names the chunk by its base name and resolves imports from its directory
+    # the reference names the chunk by its base name
     base = os.path.basename(path)
     rt = TengoRuntime(import_root=None, allow_os=True)
-    cwd = os.getcwd()
+    rt.import_dir = os.getcwd()  # as the reference CLI (without -resolve): imports are relative to where it runs
     try:
-        os.chdir(os.path.dirname(os.path.abspath(path)))
         if dump:
             sys.stdout.write(rt.dump_python(src, base) + "\n")
             return 0
         rt.run(src, base)
     except TengoError as e:
         sys.stdout.flush()
+        if getattr(e, "go_panic", None):  # where the reference's Go code panics: its text and exit status
+            sys.stderr.write(f"panic: {e.go_panic}\n")
+            return 2
         sys.stderr.write(e.tengo_format() + "\n")
         return 1
     finally:
-        os.chdir(cwd)
         sys.stdout.flush()
     return 0
 

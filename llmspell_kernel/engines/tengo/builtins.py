@@ -13,6 +13,7 @@ from .values import (
     MAX_INT,
     MIN_INT,
     Char,
+    GoPanic,
     ImmArray,
     ImmMap,
     Opaque,
@@ -90,6 +91,33 @@ def b_copy(*args: Any) -> Any:
     if len(args) != 1:
         raise wrong_args("builtin-function:copy")
     return copy_value(args[0])
+
+
+@builtin("freeze")
+def b_freeze(*args: Any) -> Any:
+    """An immutable copy of arrays and maps, all the way down (a structure that holds itself stays one)."""
+    if len(args) != 1:
+        raise wrong_args("builtin-function:freeze")
+    return _freeze(args[0], {})
+
+
+def _freeze(v: Any, memo: dict[int, Any]) -> Any:
+    t = type(v)
+    if t is list or t is ImmArray:
+        if id(v) in memo:
+            return memo[id(v)]
+        made(len(v) << 3)  # a copy, metered as it walks (as copy's)
+        out = memo[id(v)] = ImmArray()
+        out.extend(_freeze(e, memo) for e in v)
+        return out
+    if t is dict or t is ImmMap:
+        if id(v) in memo:
+            return memo[id(v)]
+        made(len(v) << 3)
+        out = memo[id(v)] = ImmMap()
+        out.update((k, _freeze(e, memo)) for k, e in v.items())
+        return out
+    return v
 
 
 @builtin("append")
@@ -271,7 +299,9 @@ def b_bytes(*args: Any) -> Any:
             raise TengoRuntimeErr("exceeding bytes size limit")
         if v > SMALL:
             made(v)
-        return bytes(max(v, 0))
+        if v < 0:
+            raise GoPanic("makeslice: len out of range", runtime=True)
+        return bytes(v)
     if type(v) is bytes:
         return v
     if type(v) is str:

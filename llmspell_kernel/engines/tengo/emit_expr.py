@@ -35,9 +35,10 @@ _ARITH = {"+": P.Add(), "-": P.Sub(), "*": P.Mult()}
 _SLOW = {
     "+": "_o_add", "-": "_o_sub", "*": "_o_mul", "/": "_o_quo", "%": "_o_rem", "&": "_o_band",
     "|": "_o_bor", "^": "_o_bxor", "&^": "_o_andnot", "<<": "_o_shl", ">>": "_o_shr",
-    ">": "_o_gt", ">=": "_o_ge",
+    ">": "_o_gt", ">=": "_o_ge", "<": "_o_lt", "<=": "_o_le",
 }
-_CMP = {">": P.Gt(), ">=": P.GtE()}
+_CMP = {">": P.Gt(), ">=": P.GtE(), "<": P.Lt(), "<=": P.LtE()}
+_CHAR_OPS = {**_CMP, "==": P.Eq(), "!=": P.NotEq()}  # the char fast paths (`ch >= '0'`)
 _INT_OPS = frozenset({"+", "-", "*", "/", "%", "&", "|", "^", "&^", "<<", ">>"})
 # builtins that run no user code and change no array's length: calling them keeps
 # the bounds facts (`i < len(x)`) a loop or `if` condition established
@@ -322,7 +323,10 @@ class ExprGen:
         if t is A.UnaryExpr:
             return self.unary(n)
         if t is A.CondExpr:
-            return at(ifexp(self.truth(n.cond), self.expr(n.true), self.expr(n.false)), n.line, n.col)
+            test = self.truth(n.cond)
+            yes, no = self.expr(n.true), self.expr(n.false)
+            e = ifexp(test, yes, no)
+            return e if e is yes or e is no else at(e, n.line, n.col)  # a folded branch keeps its own place
         if t is A.ArrayLit:
             return at(P.List(elts=[self.expr(e) for e in n.elements], ctx=P.Load()), n.line, n.col)
         if t is A.MapLit:
@@ -357,13 +361,6 @@ class ExprGen:
         op = n.op
         if op == "&&" or op == "||":
             return self.logical(n)
-        if op == "<" or op == "<=":
-            # Tengo compiles a < b as b > a (right side evaluated first)
-            r, lv = self.expr(n.rhs), self.expr(n.lhs)
-            fast = self.char_compare(">" if op == "<" else ">=", r, lv, n.rhs, n.lhs)
-            if fast is not None:
-                return at(fast, n.line, n.col)
-            return self.arith(">" if op == "<" else ">=", r, lv, self.kind(n.rhs), self.kind(n.lhs), n)
         lv, r = self.expr(n.lhs), self.expr(n.rhs)
         fast = self.char_compare(op, lv, r, n.lhs, n.rhs)
         if fast is not None:
@@ -378,7 +375,7 @@ class ExprGen:
     def char_compare(self, op: str, lv: P.expr, r: P.expr, ln: Any, rn: Any) -> P.expr | None:
         """`ch >= '0'`, `ch == '+'` (a char literal on one side): the code points compared when the other
         side is a char, the general operator otherwise."""
-        if op not in (">", ">=", "==", "!=") or (self.kind(ln) == "char") == (self.kind(rn) == "char"):
+        if op not in _CHAR_OPS or (self.kind(ln) == "char") == (self.kind(rn) == "char"):
             return None
         lit_left = self.kind(ln) == "char"
         x = r if lit_left else lv
@@ -390,7 +387,7 @@ class ExprGen:
         if type(lit) is not A.CharLit:  # (+'a' is a char too)
             return None
         code = C(lit.value)
-        pyop = {">": P.Gt(), ">=": P.GtE(), "==": P.Eq(), "!=": P.NotEq()}[op]
+        pyop = _CHAR_OPS[op]
         xv = P.Attribute(value=x, attr="v", ctx=P.Load())
         fast = cmp(code, pyop, xv) if lit_left else cmp(xv, pyop, code)
         if op in ("==", "!="):
@@ -447,7 +444,7 @@ class ExprGen:
 
     def arith(self, op: str, lv: P.expr, r: P.expr, lk: str | None, rk: str | None, n: Any,
               ln: Any = None, rn: Any = None) -> P.expr:
-        """Binary operator with Tengo semantics; n positions the error."""
+        """Binary operator with Tengo semantics (left operand first, as the reference); n positions the error."""
         slow = _SLOW[op]
         line, col = n.line, n.col
         li = None if lk == "int" else "int"

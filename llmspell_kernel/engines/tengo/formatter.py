@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from .meter import SMALL, made
-from .values import Char, ImmArray, char_str, fmt_float, go_quote, to_str, type_name
+from .values import Char, ImmArray, char_str, fmt_float, fmt_float_e, go_quote, to_str, type_name
 
 
 def _to_int(v: Any) -> int | None:
@@ -63,6 +63,8 @@ def _fmt_int(v: int, verb: str, sp: _Spec) -> str:
     elif verb == "c":
         return _pad(char_str(v), sp)
     elif verb == "q":
+        if not 0 <= v <= 0x10FFFF:  # not a rune (as an unsigned value): a bad verb
+            return None  # type: ignore[return-value]
         return _pad(go_quote(char_str(v), "'"), sp)
     elif verb == "U":
         s = f"U+{a:04X}"
@@ -87,11 +89,10 @@ def _fmt_int(v: int, verb: str, sp: _Spec) -> str:
 
 
 def _fmt_float(f: float, verb: str, sp: _Spec) -> str | None:
+    if verb not in "fFeEgGvbxX":
+        return None  # a bad verb for a float, infinite or not
     if math.isinf(f) or f != f:
-        s = "NaN" if f != f else ("+Inf" if f > 0 else "-Inf")
-        if f > 0 and not sp.plus:
-            s = "Inf" if verb != "v" else "+Inf"
-            s = "+Inf" if sp.plus else "Inf"
+        s = "NaN" if f != f else ("+Inf" if f > 0 else "-Inf")  # Go shows the sign of an infinity
         if s == "NaN" and sp.plus:
             s = "+NaN"
         sp.zero = False
@@ -114,11 +115,12 @@ def _fmt_float(f: float, verb: str, sp: _Spec) -> str | None:
                 s = f"{mant}e{'-' if e < 0 else '+'}{abs(e):02d}"
             else:
                 s = r[:-2] if r.endswith(".0") else r
-            # Go's %g switches to exponent form for exp < -4 || exp >= 21 (shortest)
+            # shortest %g switches to exponent form for exp < -4 || exp >= 6 (%v: 21)
             x = abs(f)
-            if x != 0 and (x < 1e-4 or x >= 1e21) and "e" not in s:
-                s = f"{f:e}"
-            if x != 0 and 1e-4 <= x < 1e21 and "e" in s:
+            big = 1e21 if verb == "v" else 1e6
+            if x != 0 and (x < 1e-4 or x >= big):
+                s = fmt_float_e(f)
+            elif x != 0:
                 s = fmt_float(f)
         else:
             s = f"{f:.{prec or 1}g}"
@@ -128,6 +130,14 @@ def _fmt_float(f: float, verb: str, sp: _Spec) -> str | None:
                 s = f"{mant}e{'-' if e < 0 else '+'}{abs(e):02d}"
         if verb == "G":
             s = s.upper()
+    elif verb in ("x", "X"):  # hexadecimal mantissa and binary exponent, shortest: 0x1.8p+01
+        if f == 0:
+            s = ("-" if math.copysign(1, f) < 0 else "") + "0x0p+00"
+        else:
+            mant, exp = f.hex().split("p")
+            mant = mant.rstrip("0").rstrip(".")
+            s = f"{mant}p{exp[0]}{int(exp[1:]):02d}"
+        s = s.upper() if verb == "X" else s
     elif verb == "b":
         m, e = math.frexp(f)
         s = f"{int(m * (1 << 53))}p{e - 53:+d}"
@@ -148,22 +158,50 @@ def _fmt_str(s: str, verb: str, sp: _Spec) -> str | None:
     if verb == "q":
         return _pad(go_quote(s) if not sp.sharp or "`" in s else "`" + s + "`", sp)
     if verb in ("x", "X"):
-        b = s.encode("utf-8", "surrogateescape")
-        h = b.hex() if verb == "x" else b.hex().upper()
-        if sp.space:
-            h = " ".join(h[i:i + 2] for i in range(0, len(h), 2))
-        return _pad(h, sp)
+        return _hex(s.encode("utf-8", "surrogateescape"), verb, sp)
     return None
 
 
-def _bad(verb: str, v: Any) -> str:
-    return f"%!{verb}({type_name(v)}={to_str(v) if type(v) is not str else v})"
+def _hex(b: bytes, verb: str, sp: _Spec) -> str:
+    h = b.hex() if verb == "x" else b.hex().upper()
+    if sp.space:
+        h = " ".join(h[i:i + 2] for i in range(0, len(h), 2))
+    return _pad(h, sp)
+
+
+def _string(v: Any) -> str:
+    """The value's String() in the reference: a string is quoted."""
+    return go_quote(v) if type(v) is str else to_str(v)
+
+
+def _bad(verb: str, v: Any, sp: _Spec | None = None) -> str:
+    """%!verb(String()=value): the value printed as %v with the directive's width and precision."""
+    shown = _string(v)
+    if sp is not None:
+        shown = _pad(shown[:sp.prec] if sp.prec is not None else shown, sp)
+    return f"%!{verb}({_string(v)}={shown})"
+
+
+def _arg_number(fmt: str, i: int, nargs: int) -> tuple[int | None, int, bool]:
+    """An explicit `[n]` at fmt[i]: (zero-based index or None when bad, the next position, whether one was there)."""
+    if i >= len(fmt) or fmt[i] != "[":
+        return None, i, False
+    close = fmt.find("]", i + 1)
+    if len(fmt) - i < 3 or close < 0:
+        return None, i + 1, True
+    digits = fmt[i + 1:close]
+    if not digits.isdigit() or not digits.isascii():
+        return None, close + 1, True
+    index = int(digits) - 1
+    return (index if 0 <= index < nargs else None), close + 1, True
 
 
 def format_values(fmt: str, args: list) -> str:
+    """Go's Printf loop (flags, explicit argument indexes `%[2]d`, `*` width and precision) over Tengo values."""
     out: list[str] = []
-    i, n = 0, len(fmt)
+    i, n, nargs = 0, len(fmt), len(args)
     argi = 0
+    reordered = False
     while i < n:
         j = fmt.find("%", i)
         if j < 0:
@@ -171,9 +209,7 @@ def format_values(fmt: str, args: list) -> str:
             break
         out.append(fmt[i:j])
         i = j + 1
-        if i >= n:
-            out.append("%!(NOVERB)")
-            break
+        good = True
         sp = _Spec()
         while i < n and fmt[i] in "+-# 0":
             c = fmt[i]
@@ -188,40 +224,58 @@ def format_values(fmt: str, args: list) -> str:
             else:
                 sp.zero = True
             i += 1
+
+        def arg_number() -> bool:
+            nonlocal i, argi, good, reordered
+            idx, i, found = _arg_number(fmt, i, nargs)
+            if found:
+                reordered = True
+                if idx is None:
+                    good = False
+                else:
+                    argi = idx
+            return found and idx is not None
+
+        after_index = arg_number()
         if i < n and fmt[i] == "*":
             i += 1
-            if argi < len(args):
-                w = _to_int(args[argi])
-                argi += 1
-                if w is None:
-                    out.append("%!(BADWIDTH)")
-                else:
-                    if w < 0:
-                        sp.minus, w = True, -w
-                    sp.width = w
-            else:
+            w = _to_int(args[argi]) if argi < nargs else None
+            argi += 1 if argi < nargs else 0
+            if w is None:
                 out.append("%!(BADWIDTH)")
+            else:
+                if w < 0:
+                    sp.minus, w = True, -w
+                sp.width = w
+            after_index = False
         else:
             s = i
             while i < n and fmt[i].isdigit():
                 i += 1
             if i > s:
                 sp.width = int(fmt[s:i])
-        if i < n and fmt[i] == ".":
+                if after_index:  # "%[3]2d"
+                    good = False
+        if i + 1 < n and fmt[i] == ".":
             i += 1
+            if after_index:  # "%[3].2d"
+                good = False
+            after_index = arg_number()
             if i < n and fmt[i] == "*":
                 i += 1
-                if argi < len(args):
-                    p = _to_int(args[argi])
-                    argi += 1
-                    sp.prec = p if p is not None and p >= 0 else None
-                    if p is None:
-                        out.append("%!(BADPREC)")
+                p = _to_int(args[argi]) if argi < nargs else None
+                argi += 1 if argi < nargs else 0
+                sp.prec = p if p is not None and p >= 0 else None
+                if p is None:
+                    out.append("%!(BADPREC)")
+                after_index = False
             else:
                 s = i
                 while i < n and fmt[i].isdigit():
                     i += 1
                 sp.prec = int(fmt[s:i]) if i > s else 0
+        if not after_index:
+            after_index = arg_number()
         if max(sp.width or 0, sp.prec or 0) > SMALL:  # a width or precision sizes the result: ask first
             made(max(sp.width or 0, sp.prec or 0))
         if i >= n:
@@ -231,16 +285,15 @@ def format_values(fmt: str, args: list) -> str:
         i += 1
         if verb == "%":
             out.append("%")
-            continue
-        if argi >= len(args):
+        elif not good:
+            out.append(f"%!{verb}(BADINDEX)")
+        elif argi >= nargs:
             out.append(f"%!{verb}(MISSING)")
-            continue
-        v = args[argi]
-        argi += 1
-        out.append(format_one(v, verb, sp))
-    if argi < len(args):
-        extra = ", ".join(f"{type_name(a)}={to_str(a) if type(a) is not str else a}" for a in args[argi:])
-        out.append(f"%!(EXTRA {extra})")
+        else:
+            out.append(format_one(args[argi], verb, sp))
+            argi += 1
+    if not reordered and argi < nargs:
+        out.append("%!(EXTRA " + ", ".join(f"{type_name(a)}={_string(a)}" for a in args[argi:]) + ")")
     return "".join(out)
 
 
@@ -248,7 +301,8 @@ def format_one(v: Any, verb: str, sp: _Spec) -> str:
     if verb == "T":
         return _pad(type_name(v), sp)
     if verb == "v":
-        return _pad(to_str(v), sp)
+        s = to_str(v)
+        return _pad(s[:sp.prec] if sp.prec is not None else s, sp)
     t = type(v)
     r: str | None
     if t is bool:
@@ -263,7 +317,7 @@ def format_one(v: Any, verb: str, sp: _Spec) -> str:
         if verb == "s":
             r = _pad(v.decode("utf-8", "surrogateescape"), sp)
         elif verb in ("x", "X"):
-            r = _pad(v.hex() if verb == "x" else v.hex().upper(), sp)
+            r = _hex(v, verb, sp)
         elif verb == "d":
             r = "[" + " ".join(str(b) for b in v) + "]"
         elif verb == "q":
@@ -274,4 +328,4 @@ def format_one(v: Any, verb: str, sp: _Spec) -> str:
         r = _fmt_str(to_str(v), verb, sp)
     else:
         r = _fmt_str(to_str(v), verb, sp)
-    return r if r is not None else _bad(verb, v)
+    return r if r is not None else _bad(verb, v, sp)

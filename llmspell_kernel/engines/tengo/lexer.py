@@ -124,10 +124,13 @@ class Lexer:
         src, n = self.src, len(self.src)
         off = self.pos
         if off >= n:
-            if self.insert_semi:
-                self.insert_semi = False
-                return self._tok(SEMI, "\n", off)
-            return self._tok(EOF, "", off)
+            kind, lit = (SEMI, "\n") if self.insert_semi else (EOF, "")
+            self.insert_semi = False
+            if n and src[n - 1] == "\n":
+                # the reference starts no line at the end of the file: the end is on the last line, after its newline
+                start = src.rfind("\n", 0, n - 1) + 1
+                return Token(kind, lit, off, self.line - 1, len(src[start:].encode("utf-8", "surrogateescape")) + 1)
+            return self._tok(kind, lit, off)
         ch = src[off]
         insert = False
         if _is_letter(ch):
@@ -484,7 +487,7 @@ def parse_int(lit: str) -> tuple[int, str | None]:
     except ValueError:
         return 0, "invalid integer"
     if v > 0x7FFFFFFFFFFFFFFF:
-        return 0x7FFFFFFFFFFFFFFF, "number out of range"
+        return 0x7FFFFFFFFFFFFFFF, "invalid integer"  # the reference's text for a literal over int64
     return v, None
 
 
@@ -498,5 +501,5 @@ def parse_float(lit: str) -> tuple[float, str | None]:
     except (ValueError, OverflowError):
         return 0.0, "invalid float"
     if v in (float("inf"), float("-inf")):
-        return v, "number out of range"
+        return v, "invalid float"
     return v, None

@@ -14,6 +14,7 @@ from .values import (
     MAX_INT,
     MIN_INT,
     Char,
+    GoPanic,
     ImmArray,
     ImmMap,
     Opaque,
@@ -136,7 +137,7 @@ def quo(a: Any, b: Any) -> Any:
     if ta is int:
         if tb is int:
             if b == 0:
-                raise TengoRuntimeErr("integer divide by zero")
+                raise GoPanic("integer divide by zero", runtime=True)
             q = abs(a) // abs(b)
             q = q if (a < 0) == (b < 0) else -q
             return q if q <= MAX_INT else wrap64(q)
@@ -151,7 +152,7 @@ def quo(a: Any, b: Any) -> Any:
 def rem(a: Any, b: Any) -> Any:
     if type(a) is int and type(b) is int:
         if b == 0:
-            raise TengoRuntimeErr("integer divide by zero")
+            raise GoPanic("integer divide by zero", runtime=True)
         r = abs(a) % abs(b)
         return -r if a < 0 else r
     raise _bad(a, "%", b)
@@ -227,18 +228,28 @@ def _cmp(a: Any, b: Any, op: str) -> int | None:
     return (x > y) - (x < y)
 
 
-def gt(a: Any, b: Any) -> bool:
-    c = _cmp(a, b, ">")
+def _order(x: Any, y: Any, op: str, shown: tuple) -> int:
+    """_cmp(x, y); a failure is worded with `shown` (left, operator, right) as the source wrote it."""
+    c = _cmp(x, y, op)
     if c is None:
-        raise _bad(a, ">", b)
-    return c == 1
+        raise _bad(*shown)
+    return c
+
+
+def gt(a: Any, b: Any) -> bool:
+    return _order(a, b, ">", (a, ">", b)) == 1
 
 
 def ge(a: Any, b: Any) -> bool:
-    c = _cmp(a, b, ">=")
-    if c is None:
-        raise _bad(a, ">=", b)
-    return c == 1 or c == 0
+    return _order(a, b, ">=", (a, ">=", b)) in (0, 1)
+
+
+def lt(a: Any, b: Any) -> bool:
+    return _order(b, a, ">", (a, "<", b)) == 1
+
+
+def le(a: Any, b: Any) -> bool:
+    return _order(b, a, ">=", (a, "<=", b)) in (0, 1)
 
 
 def eq(a: Any, b: Any) -> bool:
@@ -345,7 +356,7 @@ def index(x: Any, i: Any) -> Any:
         return x.value
     if t is Opaque:
         return opaque_attr(x, i)
-    raise TengoRuntimeErr(f"not indexable: {type_name(x)}")
+    raise TengoRuntimeErr(f"not indexable: {type_name(i)}")  # the reference names the index's type here
 
 
 def opaque_attr(x: Opaque, i: Any) -> Any:
@@ -521,7 +532,7 @@ def make_immutable(v: Any) -> Any:
 def count_up(i: Any, e: Any, inclusive: bool, every: int, tick: Any) -> Any:
     """Generic `for i := a; i < e; i++` iteration with Tengo operators (ticks every `every`)."""
     n = every
-    while (ge(e, i) if inclusive else gt(e, i)):
+    while (le(i, e) if inclusive else lt(i, e)):
         yield i
         i = add(i, 1)
         n -= 1

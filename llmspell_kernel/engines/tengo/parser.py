@@ -323,7 +323,7 @@ class Parser:
             tok = self.tok
             self.next()
             x = self.parse_unary()
-            return A.UnaryExpr(tok.line, tok.col, tok.kind, x)
+            return A.UnaryExpr(x.line, x.col, tok.kind, x)  # the reference places a unary expr at its operand
         return self.parse_primary()
 
     def parse_primary(self):

@@ -256,10 +256,14 @@ class Resolver:
         if op == ":=" and ident is None:  # `711 := 1`
             raise self.err(node, "operator ':=' needs a variable name on its left")
         r = self.table.resolve(ident.name if ident is not None else "", False) if ident is not None else None
+        sym = None
         if op == ":=":
             if r is not None and r[1] == 0:
                 raise self.err(node, f"'{ident.name}' redeclared in this block")
-            sym = self.define(ident.name)
+            # as the reference: a func literal sees its own name (recursion); any other value is declared
+            # after it is computed, so `y := y + 1` in a block reads the outer y and `m := {a: m}` is unresolved
+            if rhs is not None and type(rhs[0]) is A.FuncLit:
+                sym = self.define(ident.name)
         else:
             if r is None:
                 name = ident.name if ident is not None else ""
@@ -272,8 +276,12 @@ class Resolver:
                 self.expr(e)
         for s in reversed(sels):
             self.expr(s)
+        if sym is None:
+            sym = self.define(ident.name)
         if sym.scope == "builtin":
-            raise self.err(node, f"invalid assignment variable scope: {sym.scope.upper()}")
+            e = self.err(node, f"invalid assignment variable scope: {sym.scope.upper()}")
+            e.go_panic = e.msg  # the reference's compiler panics here  # type: ignore[attr-defined]
+            raise e
         if isinstance(sym, Sym) and sym.scope == "local":
             sym.assigned = True
         if not sels:

@@ -13,7 +13,7 @@ from typing import Any
 
 from llmspell_kernel.errors import Frame
 
-from . import codecache, meter, ops
+from . import codecache, meter, ops, tailcall
 from .builtins import BUILTINS
 from .compiler import DISPATCHERS, FUNC_ARITY, Unit, compile_chunk
 from .convert import to_python, to_tengo
@@ -21,7 +21,7 @@ from .errors import TengoRuntimeError, TengoSyntaxError, make_error
 from .ownership import append_copy, own_slot, unown
 from .parser import ParseErrors, parse
 from .resolver import CompileError, mangle
-from .values import Char, TengoRuntimeErr, TError, type_name, wrap64
+from .values import Char, GoPanic, TengoRuntimeErr, TError, type_name, wrap64
 
 STDLIB_NAMES = ("fmt", "math", "text", "times", "json", "base64", "hex", "enum", "rand", "os")
 OS_REFUSED = "module 'os' is not available in the sandbox"
@@ -34,7 +34,8 @@ _TICK_LIST = [None] * TICK_EVERY
 _BASE_NS: dict[str, Any] = {
     "_o_add": ops.add, "_o_sub": ops.sub, "_o_mul": ops.mul, "_o_quo": ops.quo, "_o_rem": ops.rem,
     "_o_band": ops.band, "_o_bor": ops.bor, "_o_bxor": ops.bxor, "_o_andnot": ops.andnot,
-    "_o_shl": ops.shl, "_o_shr": ops.shr, "_o_gt": ops.gt, "_o_ge": ops.ge, "_o_eq": ops.eq,
+    "_o_shl": ops.shl, "_o_shr": ops.shr, "_o_gt": ops.gt, "_o_ge": ops.ge,
+    "_o_lt": ops.lt, "_o_le": ops.le, "_o_eq": ops.eq,
     "_o_neg": ops.neg, "_o_bnot": ops.bnot, "_o_index": ops.index, "_o_index_set": ops.index_for_set,
     "_o_set_index": ops.set_index, "_o_slice": ops.slice_, "_o_spread": ops.spread,
     "_o_imm": ops.make_immutable, "_o_wrap": wrap64, "TError": TError, "_Char": Char,
@@ -132,6 +133,7 @@ def translate(exc: BaseException, sources: dict[str, str] | None = None) -> Base
         msg = f"'{m.group(1) if m else '?'}' is read in its own declaration, before it has a value"
     elif isinstance(exc, ZeroDivisionError):
         msg = "integer divide by zero"
+        exc = GoPanic(msg, runtime=True).with_traceback(exc.__traceback__)
     elif isinstance(exc, TypeError):
         text = str(exc)
         m = _ARITY_RE.search(text)
@@ -160,6 +162,7 @@ def translate(exc: BaseException, sources: dict[str, str] | None = None) -> Base
         frames = frames[1:]
     src = (sources or {}).get(frames[0].chunk or "")
     err = make_error(TengoRuntimeError, "Runtime Error", msg, frames, src)
+    err.go_panic = exc.panic_text if isinstance(exc, GoPanic) else None  # type: ignore[attr-defined]
     err.__cause__ = None
     return err
 
@@ -190,6 +193,7 @@ class TengoRuntime:
     ) -> None:
         self.stdout = stdout if stdout is not None else _default_stdout
         self.import_root = os.path.abspath(import_root) if import_root else None
+        self.import_dir: str | None = None  # set by the CLI: imports resolve against its working directory
         self.allow_os = allow_os
         self.budget_hook = budget_hook
         self.size_hook: Callable[[int], None] | None = None  # called with the size of a large value about to be made
@@ -259,14 +263,22 @@ class TengoRuntime:
         return m
 
     # -- compile ---------------------------------------------------------------
-    def _import_hook_for(self, filename: str, stack: list[str], units: list, deps: list) -> Callable:
+    def _import_base(self, filename: str) -> str:
+        """The directory every file import of a chunk resolves against, nested ones included (as the
+        reference does): the CLI's working directory, else the main file's directory, else the sandbox root."""
+        if self.import_dir is not None:
+            return self.import_dir
+        if os.path.isfile(filename):
+            return os.path.dirname(os.path.abspath(filename))
+        return self.import_root or os.getcwd()
+
+    def _import_hook_for(self, filename: str, stack: list[str], units: list, deps: list, base: str) -> Callable:
         def hook(node: Any) -> Any:
             name = node.name
             if name in STDLIB_NAMES:
                 if name == "os" and not self.allow_os:
                     raise CompileError(OS_REFUSED, node.line, node.col, filename)
                 return ("std", name)
-            base = os.path.dirname(os.path.abspath(filename)) if os.path.isfile(filename) else (self.import_root or os.getcwd())  # noqa: E501
             mod = name if name.endswith(".tengo") else name + ".tengo"
             if "\x00" in mod:  # no file has such a name (and os functions refuse it with a ValueError)
                 raise CompileError(f"module '{name}' not found", node.line, node.col, filename)
@@ -276,6 +288,9 @@ class TengoRuntime:
                 raise CompileError(f"module '{name}' not found", node.line, node.col, filename)
             if path in stack:
                 raise CompileError(f"cyclic module import: {path}", node.line, node.col, filename)
+            if not os.path.exists(path):
+                raise CompileError(f"module file path error: module '{name}' not found at: {path}", node.line,
+                                   node.col, filename)
             try:
                 with open(path, "rb") as fh:
                     src = fh.read().decode("utf-8", "surrogateescape")
@@ -283,13 +298,13 @@ class TengoRuntime:
                 reason = (e.strerror or str(e)).lower()
                 raise CompileError(f"module file read error: open {path}: {reason}", node.line, node.col, filename) from None  # noqa: E501
             deps.append((path, src))
-            unit = self._compile_source(src, path, set(), stack + [path], units, deps, module=True)  # noqa: RUF005
+            unit = self._compile_source(src, path, set(), stack + [path], units, deps, module=True, base=base)  # noqa: RUF005
             units.append(unit)
             return ("file", unit.entry)
         return hook
 
     def _compile_source(self, src: str, filename: str, persisted: set[str], stack: list[str], units: list,
-                        deps: list, module: bool = False, repl: bool = False) -> Unit:
+                        deps: list, module: bool = False, repl: bool = False, base: str | None = None) -> Unit:
         self.sources[filename] = src
         try:
             tree = parse(src)
@@ -300,24 +315,28 @@ class TengoRuntime:
         except RecursionError:  # the parser recurses per bracket: 100,000 `[` reach Python's limit
             raise make_error(TengoSyntaxError, "Parse Error", "the source is nested too deeply to parse",
                              [Frame(chunk=filename)], src) from None
-        hook = self._import_hook_for(filename, stack, units, deps)
+        tailcall.rewrite(tree)
+        hook = self._import_hook_for(filename, stack, units, deps, base or self._import_base(filename))
         try:
             unit = compile_chunk(tree, filename, f"{filename}\0{src}\0{module}", _BUILTIN_LIST, persisted, hook,
                                  module=module, repl=repl)
         except CompileError as ce:
             fn = ce.filename or filename
-            raise make_error(TengoSyntaxError, "Compile Error", ce.msg, [Frame(chunk=fn, line=ce.line, column=ce.col)],
-                             self.sources.get(fn)) from None
+            err = make_error(TengoSyntaxError, "Compile Error", ce.msg, [Frame(chunk=fn, line=ce.line, column=ce.col)],
+                             self.sources.get(fn))
+            err.go_panic = getattr(ce, "go_panic", None)  # type: ignore[attr-defined]
+            raise err from None
         _TENGO_CODE_FILES.add(filename)
         _remember_functions(src, unit.func_spans)  # type: ignore[attr-defined]
         return unit
 
     def compile(self, source: str, filename: str = "(main)", repl: bool = False) -> tuple[Unit, list]:
         persisted = frozenset(self.declared)
-        key = (filename, source, persisted, self.allow_os, self.import_root, repl)
+        key = (filename, source, persisted, self.allow_os, self.import_root, self.import_dir, repl)
         with _CACHE_LOCK:
             hit = _CACHE.get(key)
-        disk_key = codecache.key(filename, source, sorted(persisted), self.allow_os, self.import_root, repl)
+        disk_key = codecache.key(filename, source, sorted(persisted), self.allow_os, self.import_root, self.import_dir,
+                                  repl)
         if hit is None:
             hit = _from_disk(disk_key, source)
         if hit is not None and _deps_fresh(hit[1]):

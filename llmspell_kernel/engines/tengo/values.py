@@ -27,6 +27,15 @@ class TengoRuntimeErr(Exception):
         self.message = message
 
 
+class GoPanic(TengoRuntimeErr):
+    """Where the reference's Go code panics: a runtime error here; the CLI prints `panic: ...` and exits with 2.
+    `runtime`: a Go runtime panic (its text starts `runtime error: `)."""
+
+    def __init__(self, message: str, runtime: bool = False) -> None:
+        super().__init__(message)
+        self.panic_text = ("runtime error: " if runtime else "") + message
+
+
 def wrap64(v: int) -> int:
     """Two's complement wraparound into int64, as Go arithmetic does."""
     v &= 0xFFFFFFFFFFFFFFFF
@@ -97,12 +106,13 @@ class Opaque:
 class Time:
     """time value: nanoseconds since the Unix epoch plus a zone."""
 
-    __slots__ = ("ns", "off", "zone")
+    __slots__ = ("loc", "ns", "off", "zone")
 
-    def __init__(self, ns: int, off: int = 0, zone: str = "UTC") -> None:
+    def __init__(self, ns: int, off: int = 0, zone: str = "UTC", loc: str | None = None) -> None:
         self.ns = ns
         self.off = off
-        self.zone = zone
+        self.zone = zone  # the abbreviation in effect ("EST")
+        self.loc = loc  # the location's name ("America/New_York"), when it is not the abbreviation
 
     def __eq__(self, other: object) -> bool:
         return type(other) is Time and other.ns == self.ns  # type: ignore[union-attr]
@@ -175,6 +185,19 @@ def is_compiled_function(v: Any) -> bool:
 
 
 # --- string forms -------------------------------------------------------
+
+def fmt_float_e(f: float) -> str:
+    """Go strconv.FormatFloat(f, 'e', -1, 64): shortest digits, d.ddde±dd."""
+    if f != f or f in (float("inf"), float("-inf")):
+        return fmt_float(f)
+    from decimal import Decimal
+
+    sign, digits, exp = Decimal(repr(f)).normalize().as_tuple() if f else (int(str(f)[0] == "-"), (0,), 0)
+    ds = "".join(map(str, digits))
+    e10 = len(ds) - 1 + int(exp)
+    mant = ("-" if sign else "") + ds[0] + ("." + ds[1:] if len(ds) > 1 else "")
+    return f"{mant}e{'-' if e10 < 0 else '+'}{abs(e10):02d}"
+
 
 def fmt_float(f: float) -> str:
     """Go strconv.FormatFloat(f, 'f', -1, 64): shortest digits, no exponent."""

@@ -62,11 +62,21 @@ def as_size(fn: str, args: tuple, i: int) -> int:
     return n
 
 
-def define(mod: dict, name: str, nargs: int | tuple[int, int], conv: str, impl: Callable[..., Any]) -> None:
-    """Register name: checks count, converts args per `conv` letters (i f s b y a, n: an int that sizes the result)."""
-    fn_type = "user-function:" + name
+def as_bytes_or_str(fn: str, args: tuple, i: int) -> bytes:
+    if type(args[i]) not in (bytes, str):
+        raise bad_type(fn, ordinal(i), "bytes/string", args[i])
+    return as_bytes(fn, args, i)
+
+
+def define(mod: dict, name: str, nargs: int | tuple[int, int], conv: str, impl: Callable[..., Any],
+           anonymous: bool = False) -> None:
+    """Register name: checks count, converts args per `conv` letters (i f s b y Y a, n: an int that sizes the result).
+
+    `anonymous`: the reference registers the function without a name (its errors say 'user-function:')."""
+    fn_type = "user-function:" + ("" if anonymous else name)
     lo, hi = (nargs, nargs) if isinstance(nargs, int) else nargs
-    convs = {"i": as_int, "f": as_float, "s": as_str, "b": as_bool, "y": as_bytes, "n": as_size}
+    convs = {"i": as_int, "f": as_float, "s": as_str, "b": as_bool, "y": as_bytes, "Y": as_bytes_or_str,
+             "n": as_size}
 
     def f(*args: Any) -> Any:
         if not lo <= len(args) <= hi:
@@ -75,7 +85,7 @@ def define(mod: dict, name: str, nargs: int | tuple[int, int], conv: str, impl: 
         return impl(*conv_args)
 
     f.__name__ = "u_" + name
-    mod[name] = user_fn(name, f)
+    mod[name] = user_fn("" if anonymous else name, f)
 
 
 def err(msg: str) -> TError:

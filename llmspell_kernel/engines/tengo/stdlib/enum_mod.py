@@ -1,19 +1,19 @@
-"""enum: the reference's source module, written in Python (same semantics)."""
+"""enum: the reference's source module (`enum`), written in Python with the same contract.
+
+A non-enumerable `x` (anything but an array or a map, mutable or not) gives undefined; `chunk` and `filter`
+take arrays only; `at` takes an int index for an array and a string key for a map (else undefined); a
+callback's result counts by Tengo truthiness.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..ops import iterate, slice_
+from ..ops import add, index, iterate, slice_, truthy
 from ..values import ImmArray, ImmMap, TengoRuntimeErr
 
-
-def _enumerable(x: Any) -> bool:
-    return type(x) in (list, dict, ImmArray, ImmMap)
-
-
-def _truthy(v: Any) -> bool:
-    return v == v if type(v) is float else bool(v)
+_ARRAYS = (list, ImmArray)
+_ENUMERABLE = (list, dict, ImmArray, ImmMap)
 
 
 def make(rt: Any) -> dict[str, Any]:
@@ -25,63 +25,53 @@ def make(rt: Any) -> dict[str, Any]:
         f.__name__ = "tf_enum_" + name
         return f
 
-    def all_(x: Any, fn: Any) -> bool:
-        if not _enumerable(x):
-            return False
-        return all(_truthy(fn(k, v)) for k, v in iterate(x))
+    def all_(x: Any, fn: Any) -> Any:
+        if type(x) not in _ENUMERABLE:
+            return None
+        return all(truthy(fn(k, v)) for k, v in iterate(x))
 
-    def any_(x: Any, fn: Any) -> bool:
-        if not _enumerable(x):
-            return False
-        return any(_truthy(fn(k, v)) for k, v in iterate(x))
+    def any_(x: Any, fn: Any) -> Any:
+        if type(x) not in _ENUMERABLE:
+            return None
+        return any(truthy(fn(k, v)) for k, v in iterate(x))
 
     def chunk(x: Any, size: Any) -> Any:
-        if type(x) not in (list, ImmArray) or not x:
-            return []
+        if type(x) not in _ARRAYS or not truthy(size):
+            return None
         res, idx = [], 0
-        from ..ops import add
         while idx < len(x):
             res.append(slice_(x, idx, add(idx, size)))
             idx = add(idx, size)
         return res
 
-    def at(x: Any, index: Any) -> Any:
-        if not _enumerable(x):
+    def at(x: Any, key: Any) -> Any:
+        if type(x) not in _ENUMERABLE or type(key) is not (int if type(x) in _ARRAYS else str):
             return None
-        from ..ops import index as idx
-        return idx(x, index)
+        return index(x, key)
 
     def each(x: Any, fn: Any) -> None:
-        if _enumerable(x):
+        if type(x) in _ENUMERABLE:
             for k, v in iterate(x):
                 fn(k, v)
 
     def filter_(x: Any, fn: Any) -> Any:
-        if type(x) not in (list, ImmArray):
-            return x
-        return [v for k, v in iterate(x) if _truthy(fn(k, v))]
+        if type(x) not in _ARRAYS:
+            return None
+        return [v for k, v in iterate(x) if truthy(fn(k, v))]
 
-    def find(x: Any, fn: Any) -> Any:
-        if _enumerable(x):
+    def find(x: Any, fn: Any, want_key: bool = False) -> Any:
+        if type(x) in _ENUMERABLE:
             for k, v in iterate(x):
-                if _truthy(fn(k, v)):
-                    return v
-        return None
-
-    def find_index(x: Any, fn: Any) -> Any:
-        if _enumerable(x):
-            for k, v in iterate(x):
-                if _truthy(fn(k, v)):
-                    return k
+                if truthy(fn(k, v)):
+                    return k if want_key else v
         return None
 
     def map_(x: Any, fn: Any) -> Any:
-        if not _enumerable(x):
-            return []
+        if type(x) not in _ENUMERABLE:
+            return None
         return [fn(k, v) for k, v in iterate(x)]
 
-    m = {name: fn2(name, impl) for name, impl in [
+    return {name: fn2(name, impl) for name, impl in [
         ("all", all_), ("any", any_), ("chunk", chunk), ("at", at), ("each", each), ("filter", filter_),
-        ("find", find), ("find_index", find_index), ("map", map_),
+        ("find", find), ("find_key", lambda x, fn: find(x, fn, True)), ("map", map_),
         ("key", lambda k, v: k), ("value", lambda k, v: v)]}
-    return m

@@ -7,9 +7,10 @@ import time as _time
 from typing import Any
 
 from ..builtins import bad_type, wrong_args
-from ..values import Time, now_time, time_str
+from ..values import TengoRuntimeErr, Time, now_time, time_str, to_string
 from . import user_fn
 from ._args import define
+from .golayout import ParseError, go_format, go_parse
 
 _NS = 1_000_000_000
 _UTC = dt.timezone.utc
@@ -58,23 +59,6 @@ def _from_dt(d: dt.datetime, ns: int = 0) -> Time:
         int((d - dt.datetime(1970, 1, 1, tzinfo=_UTC)).total_seconds())
     zone = d.tzname() or "UTC"
     return Time(secs * _NS + ns, off, zone)
-
-
-def _go_layout_to_strftime(layout: str) -> str:
-    reps = [("2006", "%Y"), ("January", "%B"), ("Jan", "%b"), ("Monday", "%A"), ("Mon", "%a"),
-            ("MST", "%Z"), ("-0700", "%z"), ("01", "%m"), ("02", "%d"), ("15", "%H"), ("03", "%I"),
-            ("04", "%M"), ("05", "%S"), ("PM", "%p"), ("06", "%y")]
-    out, i = "", 0
-    while i < len(layout):
-        for g, p in reps:
-            if layout.startswith(g, i):
-                out += p
-                i += len(g)
-                break
-        else:
-            out += layout[i].replace("%", "%%")
-            i += 1
-    return out
 
 
 def _sleep(rt: Any, d: int) -> None:
@@ -140,12 +124,13 @@ def make(rt: Any) -> dict[str, Any]:
     tfn("time_nanosecond", 1, lambda t: t.nanos())
     tfn("time_unix", 1, lambda t: t.ns // _NS)
     tfn("time_unix_nano", 1, lambda t: t.ns)
-    tfn("time_format", 2, lambda t, layout: _dt(t).strftime(_go_layout_to_strftime(layout)))
-    tfn("time_location", 1, lambda t: t.zone)
+    tfn("time_format", 2, lambda t, layout: go_format(t, to_string(layout)))
+    tfn("time_location", 1, lambda t: t.loc or t.zone)
     tfn("time_string", 1, time_str)
     tfn("is_zero", 1, lambda t: not t)
     tfn("to_local", 1, lambda t: _to_local(t))
     tfn("to_utc", 1, lambda t: Time(t.ns, 0, "UTC"))
+    tfn("in_location", 2, lambda t, name: _in_location(t, to_string(name)))
     return m
 
 
@@ -179,30 +164,34 @@ def _add_date(t: Time, y: int, mo: int, d: int) -> Time:
 
 
 def _parse(layout: str, value: str) -> Any:
-    from ..values import TError
+    try:
+        return go_parse(layout, value)
+    except ParseError as e:  # the reference fails the call (a Go error), it returns no error value
+        raise TengoRuntimeErr(str(e)) from None
+
+
+def _in_location(t: Time, name: str) -> Time:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
-        d = dt.datetime.strptime(value, _go_layout_to_strftime(layout))
-    except ValueError as e:
-        return TError(str(e))
-    if d.tzinfo is None:
-        d = d.replace(tzinfo=_UTC)
-    secs = int((d - dt.datetime(1970, 1, 1, tzinfo=_UTC)).total_seconds())
-    off = int(d.utcoffset().total_seconds())
-    return Time(secs * _NS, off, "UTC" if off == 0 else "")
+        zone = ZoneInfo(name) if name not in ("", "UTC") else dt.timezone.utc
+    except (ZoneInfoNotFoundError, ValueError):
+        raise TengoRuntimeErr(f"unknown time zone {name}") from None
+    local = dt.datetime.fromtimestamp(t.ns // _NS, zone)
+    return Time(t.ns, int(local.utcoffset().total_seconds()), local.tzname() or "UTC", name or "UTC")
 
 
 def _parse_duration(s: str) -> Any:
     import re
 
-    from ..values import TError
+
 
     units = {"ns": 1, "us": 1000, "µs": 1000, "μs": 1000, "ms": 1_000_000, "s": _NS, "m": 60 * _NS, "h": 3600 * _NS}
     m = re.fullmatch(r"([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+", s)
     if not m or s in ("", "+", "-"):
         if s == "0":
             return 0
-        return TError(f'time: invalid duration "{s}"')
+        raise TengoRuntimeErr(f'time: invalid duration "{s}"')
     total = 0.0
     for num, unit in re.findall(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)", s):
         total += float(num) * units[unit]
