@@ -187,7 +187,21 @@ def unexpected(exc: BaseException, **where: object) -> SpellError:
     a `State.update` function that updates again, or source nested 100,000 brackets deep each nest
     Python frames until it is reached. Anything else is an InternalError.
     """
-    if isinstance(exc, RecursionError):
+    if _recursion(exc):
         return LimitError("stack overflow: calls (or the source's brackets) nested too deeply "
                           "for Python's recursion limit", **where)
     return InternalError(f"{type(exc).__name__}: {exc}", **where)
+
+
+def _recursion(exc: BaseException) -> bool:
+    """Whether Python's recursion limit is behind `exc`: a RecursionError, one it caused, or one that a Rust
+    extension reached inside a callback and turned into a panic (pyo3's PanicException, as rpds does under
+    jsonschema): where the limit strikes is wherever the deepest frame happens to be."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, RecursionError):
+            return True
+        if type(seen).__name__ == "PanicException" and "RecursionError" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -156,7 +156,8 @@ class ToolRegistry:
         """Validate and run a tool, as a `tool.call` → `tool.result`/`tool.error` span."""
         args = {} if args is None else args
         whose = {"name": name}  # and the MCP server a tool comes from, in each of its events
-        server = next((found for source in self.sources if (found := source.server_of(name))), None)
+        server = next((found for source in self.sources if (found := source.server_of(name))), None) \
+            if isinstance(name, str) else None  # a name of the wrong kind fails below, as a usage error
         if server is not None:
             whose["server"] = server
         start = self.bus.emit("tool.call", {**whose, "args": args}, source=f"tool:{name}")

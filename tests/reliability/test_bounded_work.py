@@ -348,3 +348,24 @@ def test_a_lua_stack_overflow_is_a_limit_error_whichever_stack_runs_out_first(sm
     finally:
         sys.setrecursionlimit(before)
     survives(small, "lua")
+
+
+def test_python_s_recursion_limit_is_a_limit_error_whatever_wraps_it():
+    """Where the recursion limit strikes is wherever the deepest frame is: inside a Rust extension (rpds under
+    jsonschema) it comes out as pyo3's PanicException, or a library raises its own error from it."""
+    from llmspell_kernel.errors import InternalError, unexpected
+
+    class PanicException(BaseException):  # pyo3_runtime's, by name: it cannot be imported on its own
+        pass
+
+    panic = PanicException("__eq__ failed!: PyErr { type: <unprintable type object>, "
+                           "value: <unprintable RecursionError object>, traceback: None }")
+    assert isinstance(unexpected(panic, engine="lua"), LimitError)
+    try:
+        try:
+            raise RecursionError("maximum recursion depth exceeded")
+        except RecursionError as exc:
+            raise ValueError("a library's own error") from exc
+    except ValueError as wrapped:
+        assert isinstance(unexpected(wrapped), LimitError)
+    assert isinstance(unexpected(ValueError("ours")), InternalError)
