@@ -59,7 +59,8 @@ def batch(spell: Path, inputs: Path, engine: str | None, cluster: str, store: st
     click.echo(", ".join(f"{key}: {value}" for key, value in summary.items()), err=True)
     for record in result.failed:
         error = record["error"]
-        click.echo(f"  id {record['id']}: {error.get('where') or ''} {error['kind']}: {error['message']}", err=True)
+        where = f"{error['where']} " if error.get("where") else ""
+        click.echo(f"  id {record['id']}: {where}{error['kind']}: {error['message']}", err=True)
     if result.cancelled:
         sys.exit(EXIT_CANCELLED)
     if result.over_budget:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -403,6 +404,7 @@ def test_the_cli_budget_exits_6_and_a_resume_finishes(client, ask, tmp_path):
     done = subprocess.run([*command, "--budget", "tokens=16"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 6, done.stderr
     assert "of 16 tokens" in done.stderr and "BudgetError: batch budget exceeded: spent" in done.stderr
+    assert re.search(r"  id \w+: BudgetError: ", done.stderr)  # no place to name: no gap where it would stand
     assert "Traceback" not in done.stderr
     ok = assert_stopped_on_budget(lines(out), "", 4)
     again = subprocess.run([*command, "--budget", "tokens=1000,cost=1"], capture_output=True, text=True,
