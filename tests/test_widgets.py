@@ -489,9 +489,10 @@ def test_the_line_magic_opens_both_widgets(magics):
 def test_a_workflow_bar_is_shown_only_for_this_process_s_workflows(data_home):
     """Two processes on one named session see each other's events; a bar belongs to the one that runs the
     workflow, or it would land in whatever cell the other process's events arrive during (notebook 08)."""
+    from support.guards import wait_until
+
     from llmspell_kernel.runtime.session import Session
     from llmspell_kernel.widgets.progress import WorkflowProgress
-    from support.guards import wait_until
 
     flow = "return Workflow.sequential({name = 'w', steps = {function(x) return x end}}):run('go')"
     with Session(offline=True, session="bars") as here, Session(offline=True, session="bars") as there:
