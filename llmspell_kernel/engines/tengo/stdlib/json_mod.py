@@ -186,15 +186,7 @@ def _decode(data: bytes) -> Any:
     if err is not None:
         return TError(err)
     text = data.decode("utf-8", "replace")
-    return _tengo(json.loads(text, parse_int=_int, parse_float=float))
-
-
-def _tengo(v: Any) -> Any:
-    if isinstance(v, dict):
-        return {k: _tengo(e) for k, e in v.items()}
-    if isinstance(v, list):
-        return [_tengo(e) for e in v]
-    return v
+    return json.loads(text, parse_int=_int, parse_float=float)  # fresh dicts and lists: Tengo's maps and arrays
 
 
 def _float(f: float) -> str:
