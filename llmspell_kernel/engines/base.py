@@ -55,6 +55,15 @@ class _OlderObjectsFrozen:
 _older_objects_frozen = _OlderObjectsFrozen()
 
 
+def stop_error(stop: type[SpellError] | None, timeout: float | None, engine: str) -> SpellError | None:
+    """The error a run stopped for `stop` (TimeLimitError or InterruptedSpell) reports; None when not stopped."""
+    if stop is None:
+        return None
+    if stop is TimeLimitError:
+        return TimeLimitError(f"the chunk ran longer than its time limit of {timeout:g} s", engine=engine)
+    return InterruptedSpell("interrupted", engine=engine)
+
+
 class RunBudget:
     """The limits of the outermost run of an engine in a context (a chunk, or a call into it from Python).
 
@@ -85,10 +94,7 @@ class RunBudget:
             return self.engine.budget_error()
         if self._stopped is None and self.deadline is not None and time.monotonic() > self.deadline:
             self._stopped = TimeLimitError
-        if self._stopped is TimeLimitError:
-            return TimeLimitError(f"the chunk ran longer than its time limit of {self.timeout:g} s",
-                                  engine=self.engine.name)
-        return None if self._stopped is None else InterruptedSpell("interrupted", engine=self.engine.name)
+        return stop_error(self._stopped, self.timeout, self.engine.name)
 
     def seconds_left(self) -> float | None:
         """Seconds until the run's time limit; None when it has none."""
@@ -275,11 +281,7 @@ class ScriptEngine(ABC):
                 self._stop = InterruptedSpell
             elif self._deadline is not None and time.monotonic() > self._deadline:
                 self._stop = TimeLimitError
-        if self._stop is None:
-            return None
-        if self._stop is TimeLimitError:
-            return TimeLimitError(f"the chunk ran longer than its time limit of {self._timeout:g} s", engine=self.name)
-        return InterruptedSpell("interrupted", engine=self.name)
+        return stop_error(self._stop, self._timeout, self.name)
 
     def _check_budget(self) -> None:
         """Raise the error that should stop the running script now, if any."""
